@@ -1,0 +1,47 @@
+import { NavLink, Navigate, Outlet, useLocation } from 'react-router';
+import { useSession } from '../features/auth/use-session';
+
+const ROLE_LABEL = { admin: 'Administrator', scheduler: 'Scheduler', clinician: 'Clinician' } as const;
+
+/** The frame around every staff page: skip link, header with role-aware navigation, sign out. */
+export function StaffLayout() {
+  const { user, loading, signOut } = useSession();
+  const location = useLocation();
+  if (loading) {
+    return (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (!user) return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">
+          <span className="brand-mark" aria-hidden="true" /> Alcove
+        </span>
+        <nav aria-label="Main">
+          <NavLink to="/" end>
+            Home
+          </NavLink>
+          {user.role === 'admin' && <NavLink to="/admin/staff">Staff</NavLink>}
+        </nav>
+        <div className="topbar-user">
+          <span className="user-name">
+            {user.name} <span className="muted">· {ROLE_LABEL[user.role]}</span>
+          </span>
+          <button type="button" className="btn btn-quiet" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,50 @@
+import { ErrorEnvelopeSchema } from '@shared/errors';
+
+/** An API failure with the server's stable code; `details` carries field issues for forms. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** Field-level messages from a validation_failed error, keyed by field path. */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (Array.isArray(this.details)) {
+      for (const d of this.details as { field?: unknown; message?: unknown }[]) {
+        if (typeof d.field === 'string' && typeof d.message === 'string') out[d.field] ??= d.message;
+      }
+    }
+    return out;
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Calls our API with the session cookie; throws ApiError with the envelope's code on failure. */
+export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body !== undefined ? { 'Content-Type': 'application/json' } : {},
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new ApiError(0, 'network_error', 'Cannot reach Alcove. Check your connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const data: unknown = await res.json().catch(() => undefined);
+  if (!res.ok) {
+    const env = ErrorEnvelopeSchema.safeParse(data);
+    if (env.success) throw new ApiError(res.status, env.data.error.code, env.data.error.message, env.data.error.details);
+    throw new ApiError(res.status, 'unexpected', `Unexpected response (${res.status})`);
+  }
+  return data as T;
+}

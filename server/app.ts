@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { authRoutes } from './auth/auth.routes';
+import { loadSessions } from './auth/auth.middleware';
+import { SessionManager } from './auth/session';
+import type { Config } from './config';
+import type { Database } from './db/database';
+import { healthRoutes } from './health/health.routes';
+import { createLivekitProbe, type LivekitProbe } from './health/livekit-probe';
+import { apiNotFound, errorHandler } from './middleware/error-handler';
+import { originCheck } from './middleware/origin-check';
+import type { StoreFactory } from './middleware/rate-limit';
+import { requestContext } from './middleware/request-context';
+import { securityHeaders } from './middleware/security-headers';
+import { createRealtimeServer, type RealtimeServer } from './realtime/socket-server';
+import { staffRoutes } from './staff/staff.routes';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  /** Where the built client lives; omitted when there is none (API-only tests). */
+  clientDir?: string;
+  livekitReachable?: LivekitProbe;
+  /** Shared rate-limit store per limiter (Redis); in-memory when absent. */
+  storeFor?: StoreFactory;
+}
+
+export interface AppHandle {
+  app: Express;
+  server: http.Server;
+  io: RealtimeServer;
+  sessions: SessionManager;
+}
+
+export const DEFAULT_CLIENT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
+
+/** Wires the Express app and socket.io onto one HTTP server. Never listens: main.ts and tests do. */
+export function createApp(deps: AppDeps): AppHandle {
+  const { config, database, logger } = deps;
+  const db = database.db;
+  const storeFor = deps.storeFor ?? (() => undefined);
+  const sessions = new SessionManager(db, config.sessionSecret, config.sessionTtlMinutes, config.publicUrl.startsWith('https:'));
+  const livekitReachable = deps.livekitReachable ?? createLivekitProbe(config.livekit.url);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(requestContext(logger));
+  app.use(securityHeaders(config.livekit.url));
+  app.use(healthRoutes({ database, livekitReachable }));
+
+  const api = express.Router();
+  api.use(originCheck(config.allowedOrigins));
+  api.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
+  api.use(loadSessions(sessions));
+  api.use('/auth', authRoutes({ db, config, sessions, storeFor }));
+  api.use('/staff', staffRoutes({ db, sessions }));
+  api.use(apiNotFound);
+  app.use('/api', api);
+
+  const clientDir = deps.clientDir;
+  if (clientDir && fs.existsSync(path.join(clientDir, 'index.html'))) {
+    app.use(
+      express.static(clientDir, {
+        index: false,
+        setHeaders: (res, file) => {
+          res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      }),
+    );
+    const indexHtml = fs.readFileSync(path.join(clientDir, 'index.html'));
+    app.get('/{*path}', (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.type('html').send(indexHtml);
+    });
+  }
+  app.use(errorHandler(logger));
+
+  const server = http.createServer(app);
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  const io = createRealtimeServer(server, { sessions, allowedOrigins: config.allowedOrigins, logger });
+  return { app, server, io, sessions };
+}

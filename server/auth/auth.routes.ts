@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import type { Kysely } from 'kysely';
+import { LoginRequestSchema } from '@shared/api/auth.schema';
+import type { Config } from '../config';
+import type { DB } from '../db/schema';
+import { HttpError } from '../http-error';
+import { createLimiter, type StoreFactory } from '../middleware/rate-limit';
+import { requireStaff } from './auth.middleware';
+import { DUMMY_HASH_PROMISE, verifyPassword } from './password';
+import { STAFF_COOKIE, type SessionManager } from './session';
+import { findStaffByEmail, type StaffRow } from './staff.store';
+
+export const toStaffUser = (row: Pick<StaffRow, 'id' | 'email' | 'name' | 'role'>) => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+});
+
+const emailKey = (body: unknown): string | undefined => {
+  const email = (body as { email?: unknown } | undefined)?.email;
+  return typeof email === 'string' && email.length <= 254 ? email.trim().toLowerCase() : undefined;
+};
+
+export function authRoutes(deps: { db: Kysely<DB>; config: Config; sessions: SessionManager; storeFor: StoreFactory }): Router {
+  const { db, config, sessions } = deps;
+  const r = Router();
+  const windowMs = config.limits.loginWindowMinutes * 60_000;
+  const perAddress = createLimiter({ name: 'login-ip', windowMs, limit: config.limits.loginPerAddress }, deps.storeFor);
+  const perAccount = createLimiter(
+    { name: 'login-account', windowMs, limit: config.limits.loginPerAccount, key: (req) => emailKey(req.body), onlyFailures: true },
+    deps.storeFor,
+  );
+
+  r.post('/login', perAddress, perAccount, async (req, res) => {
+    const body = LoginRequestSchema.parse(req.body);
+    const staff = await findStaffByEmail(db, body.email.trim());
+    // Unknown email and wrong password take the same path and the same time.
+    const ok = await verifyPassword(body.password, staff?.password_hash ?? (await DUMMY_HASH_PROMISE));
+    if (!staff || !ok || !staff.active) {
+      throw new HttpError(401, 'invalid_credentials', 'That email and password do not match an active account');
+    }
+    await sessions.startStaffSession(res, staff.id);
+    res.locals.actorId = staff.id;
+    res.json({ user: toStaffUser(staff) });
+  });
+
+  r.post('/logout', async (_req, res) => {
+    const staff = requireStaff(res);
+    await sessions.revoke(staff.sessionId);
+    sessions.clearCookie(res, STAFF_COOKIE);
+    res.status(204).end();
+  });
+
+  r.get('/me', (_req, res) => {
+    const staff = requireStaff(res);
+    res.json({ user: toStaffUser(staff) });
+  });
+
+  return r;
+}

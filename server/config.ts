@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+const DEV_LIVEKIT_KEY = 'devkey';
+const DEV_LIVEKIT_SECRET = 'secret';
+const DEV_SESSION_SECRET = 'alcove-development-session-secret-not-for-production';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH or postgres://…')
+      .default('sqlite:./data/alcove.db'),
+    SESSION_SECRET: z.string().optional(),
+    SESSION_TTL_MINUTES: positiveInt.max(24 * 60).default(30),
+    LIVEKIT_URL: z.url({ protocol: /^wss?$/ }).optional(),
+    LIVEKIT_API_KEY: z.string().min(1).default(DEV_LIVEKIT_KEY),
+    LIVEKIT_API_SECRET: z.string().min(1).default(DEV_LIVEKIT_SECRET),
+    ALLOWED_ORIGINS: z.string().default(''),
+    TRUST_PROXY: bool.default(false),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    LOGIN_LIMIT_PER_ACCOUNT: positiveInt.default(5),
+    LOGIN_LIMIT_PER_ADDRESS: positiveInt.default(30),
+    LOGIN_LIMIT_WINDOW_MINUTES: positiveInt.default(15),
+    BODY_LIMIT_KB: positiveInt.max(1024).default(64),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_SECRET'],
+        message: 'is required in production and must be at least 32 characters',
+      });
+    }
+    if (env.LIVEKIT_API_KEY === DEV_LIVEKIT_KEY || env.LIVEKIT_API_SECRET === DEV_LIVEKIT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LIVEKIT_API_SECRET'],
+        message: 'the development LiveKit key/secret (devkey/secret) are refused in production',
+      });
+    }
+    if (env.LIVEKIT_API_SECRET.length < 32 && env.LIVEKIT_API_SECRET !== DEV_LIVEKIT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['LIVEKIT_API_SECRET'], message: 'must be at least 32 characters in production' });
+    }
+    if (!env.PUBLIC_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production' });
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Origin that patients and staff reach us on; join links are built from it. */
+  publicUrl: string;
+  databaseUrl: string;
+  sessionSecret: string;
+  sessionTtlMinutes: number;
+  livekit: { url: string; apiKey: string; apiSecret: string; explicit: boolean };
+  /** Origins allowed to make state-changing requests, besides publicUrl. */
+  allowedOrigins: string[];
+  trustProxy: boolean;
+  logLevel: string;
+  redisUrl?: string;
+  limits: { loginPerAccount: number; loginPerAddress: number; loginWindowMinutes: number };
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into a Config, or throws ConfigError listing every bad variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings are treated as unset so `FOO=` in a .env file means "use the default".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const extraOrigins = e.ALLOWED_ORIGINS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (e.NODE_ENV !== 'production') extraOrigins.push('http://localhost:5173', 'http://127.0.0.1:5173');
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    databaseUrl: e.DATABASE_URL,
+    sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
+    sessionTtlMinutes: e.SESSION_TTL_MINUTES,
+    livekit: {
+      url: e.LIVEKIT_URL ?? 'ws://127.0.0.1:7880',
+      apiKey: e.LIVEKIT_API_KEY,
+      apiSecret: e.LIVEKIT_API_SECRET,
+      explicit: e.LIVEKIT_URL !== undefined,
+    },
+    allowedOrigins: [new URL(publicUrl).origin, ...extraOrigins],
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    limits: {
+      loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
+      loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
+      loginWindowMinutes: e.LOGIN_LIMIT_WINDOW_MINUTES,
+    },
+    bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
+  };
+}

@@ -1,0 +1,71 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '@shared/realtime';
+import { PATIENT_COOKIE, STAFF_COOKIE, readCookieHeader, type PatientPrincipal, type SessionManager, type StaffPrincipal } from '../auth/session';
+
+export interface SocketData {
+  principal: StaffPrincipal | PatientPrincipal;
+}
+
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** Room names for targeted broadcasts. Only ids, never names. */
+export const rooms = {
+  staff: (staffId: string) => `staff:${staffId}`,
+};
+
+/**
+ * The typed socket.io server on the app's HTTP server. Every connection is authenticated from
+ * the session cookie during the handshake; anything else is refused before it can join a room.
+ */
+export function createRealtimeServer(
+  httpServer: HttpServer,
+  deps: { sessions: SessionManager; allowedOrigins: string[]; logger: Logger },
+): RealtimeServer {
+  const allowed = new Set(deps.allowedOrigins);
+  const io: RealtimeServer = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: 16 * 1024,
+    // Cross-site WebSocket hijacking defence: browsers always send Origin on a WebSocket handshake.
+    allowRequest: (req, cb) => {
+      const origin = req.headers.origin;
+      const host = req.headers.host;
+      const ok = origin === undefined || allowed.has(origin) || (host !== undefined && (origin === `http://${host}` || origin === `https://${host}`));
+      cb(ok ? null : 'bad_origin', ok);
+    },
+  });
+
+  io.use(async (socket, next) => {
+    try {
+      const cookie = socket.handshake.headers.cookie;
+      const staff = await deps.sessions.resolveStaff(readCookieHeader(cookie, STAFF_COOKIE));
+      if (staff) {
+        socket.data.principal = staff;
+        return next();
+      }
+      const patient = await deps.sessions.resolvePatient(readCookieHeader(cookie, PATIENT_COOKIE));
+      if (patient) {
+        socket.data.principal = patient;
+        return next();
+      }
+      next(new Error('unauthenticated'));
+    } catch {
+      next(new Error('unavailable'));
+    }
+  });
+
+  io.on('connection', (socket: RealtimeSocket) => {
+    const p = socket.data.principal;
+    if (p.kind === 'staff') {
+      void socket.join(rooms.staff(p.id));
+      socket.emit('session:ready', { kind: 'staff', id: p.id });
+    } else {
+      socket.emit('session:ready', { kind: 'patient', id: p.participantId });
+    }
+    deps.logger.debug({ socket: socket.id, actor: p.kind === 'staff' ? p.id : p.participantId }, 'socket connected');
+  });
+
+  return io;
+}

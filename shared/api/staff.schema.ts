@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { EmailSchema, StaffRoleSchema, StaffUserSchema } from './auth.schema';
+
+export const StaffNameSchema = z.string().trim().min(1, 'Enter a name').max(120, 'At most 120 characters');
+
+export const CreateStaffRequestSchema = z.strictObject({
+  email: EmailSchema,
+  name: StaffNameSchema,
+  role: StaffRoleSchema,
+});
+export type CreateStaffRequest = z.infer<typeof CreateStaffRequestSchema>;
+
+export const StaffMemberSchema = StaffUserSchema.extend({
+  active: z.boolean(),
+  createdAt: z.string(),
+});
+export type StaffMember = z.infer<typeof StaffMemberSchema>;
+
+export const StaffListResponseSchema = z.object({ staff: z.array(StaffMemberSchema) });
+
+/** Returned once when an account is created or its password reset; the password is never shown again. */
+export const StaffWithPasswordResponseSchema = z.object({
+  staff: StaffMemberSchema,
+  password: z.string(),
+});
+
+export const UpdateStaffRequestSchema = z
+  .strictObject({
+    name: StaffNameSchema.optional(),
+    role: StaffRoleSchema.optional(),
+    active: z.boolean().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, { message: 'Nothing to change' });
+export type UpdateStaffRequest = z.infer<typeof UpdateStaffRequestSchema>;

@@ -1,0 +1,66 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+
+describe.skipIf(!hasChromium)('staff sign-in in a real browser', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await startServerProcess('e2e-sign-in');
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('the first start prints an admin sign-in once', () => {
+    expect(server.admin.email).toBe('admin@alcove.local');
+    expect(server.admin.password.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const [label, viewport] of [
+    ['phone', PHONE],
+    ['desktop', DESKTOP],
+  ] as const) {
+    it(`an admin signs in, adds a clinician, and signs out (${label})`, async () => {
+      const context = await newContext(browser, viewport, server.url);
+      const page = await context.newPage();
+      await page.goto('/');
+      await page.waitForURL('**/signin');
+      await expect.poll(() => page.title()).toBe('Sign in · Alcove');
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await screenshot(page, `sign-in-${label}`);
+
+      await page.getByLabel('Email').fill(server.admin.email);
+      await page.getByLabel('Password').fill('wrong password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('do not match');
+
+      await page.getByLabel('Password').fill(server.admin.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL('**/admin/staff');
+      await page.getByRole('heading', { name: 'Staff', level: 1 }).waitFor();
+      await expect.poll(() => page.title()).toBe('Staff · Alcove');
+
+      await page.getByLabel('Full name').fill(`Dr. Rivera ${label}`);
+      await page.getByLabel('Email', { exact: true }).fill(`rivera-${label}@clinic.test`);
+      await page.getByLabel('Role').selectOption('clinician');
+      await page.getByRole('button', { name: 'Add staff member' }).click();
+      await page.getByTestId('issued-password').waitFor();
+      expect((await page.getByTestId('issued-password').textContent())?.length).toBeGreaterThanOrEqual(20);
+      await page.locator('td', { hasText: `rivera-${label}@clinic.test` }).first().waitFor();
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await screenshot(page, `staff-admin-${label}`);
+
+      // The layout must fit a phone: no horizontal scrolling of the page itself.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL('**/signin');
+      await context.close();
+    });
+  }
+});

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  databaseUrl: string;
+  /** The first-start admin sign-in printed by the server. */
+  admin: { email: string; password: string };
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the real server (server/main.ts, as `npm start` runs it) on a free port with a fresh
+ * SQLite database, and waits until it answers /healthz. Its JSON log lines go to
+ * tests/.output/<name>.log for the run-wide secret scan.
+ */
+export async function startServerProcess(name: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alcove-e2e-'));
+  const databaseUrl = env.DATABASE_URL ?? `sqlite:${path.join(dir, 'alcove.db')}`;
+  const url = `http://127.0.0.1:${port}`;
+  const logFile = path.resolve('tests/.output', `${name}.log`);
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      DATABASE_URL: databaseUrl,
+      LIVEKIT_URL: env.LIVEKIT_URL ?? 'ws://127.0.0.1:9',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let pending = '';
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    out += text;
+    pending += text;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    const json = lines.filter((l) => l.startsWith('{'));
+    if (json.length) fs.appendFileSync(logFile, `${json.join('\n')}\n`);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  const email = /email:\s+(\S+)/.exec(out)?.[1] ?? '';
+  const password = /password:\s+(\S+)/.exec(out)?.[1] ?? '';
+  return {
+    url,
+    port,
+    databaseUrl,
+    admin: { email, password },
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
