@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database';
 import * as m001 from './migrations/001-staff-and-sessions';
+import * as m002 from './migrations/002-patients-visits';
 
 /**
  * Every migration, in order. Files are numbered and never edited once landed; add new ones at
@@ -8,6 +9,7 @@ import * as m001 from './migrations/001-staff-and-sessions';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '001-staff-and-sessions': m001,
+  '002-patients-visits': m002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -27,7 +27,101 @@ export interface SessionTable {
 }
 
 
+export interface PatientTable {
+  id: string;
+  display_name: string;
+  preferred_name: string | null;
+  pronouns: string | null;
+  preferred_language: 'en' | 'es';
+  /** YYYY-MM-DD */
+  date_of_birth: string | null;
+  external_id: string | null;
+  /** Lower-cased, accent-stripped display + preferred name, for search. */
+  search_name: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type VisitStatus = 'scheduled' | 'in_progress' | 'completed' | 'cancelled' | 'no_show';
+
+export interface VisitTable {
+  id: string;
+  patient_id: string;
+  starts_at: string;
+  duration_minutes: number;
+  /** Staff-only; never shown to the patient, put in an invite or sent to LiveKit. */
+  reason: string | null;
+  status: VisitStatus;
+  /** Random and unguessable; the only name LiveKit ever sees. */
+  room_name: string;
+  /** Per-visit E2EE key (base64url). Handed only to admitted participants; never logged. */
+  e2ee_key: string;
+  /** The one-way "running late" message shown in the waiting room. */
+  waiting_message: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  cancelled_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VisitClinicianTable {
+  visit_id: string;
+  staff_id: string;
+}
+
+export interface PatientLinkTable {
+  id: string;
+  visit_id: string;
+  /** SHA-256 (hex) of the link token; the token itself is never stored. */
+  token_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface DobFailureTable {
+  id: string;
+  link_id: string;
+  at: string;
+}
+
+export type ParticipantKind = 'patient' | 'clinician' | 'guest';
+export type ParticipantState = 'joining' | 'waiting' | 'admitted' | 'denied' | 'left' | 'removed';
+
+export interface ParticipantTable {
+  id: string;
+  visit_id: string;
+  kind: ParticipantKind;
+  staff_id: string | null;
+  state: ParticipantState;
+  consent_version: string | null;
+  consented_at: string | null;
+  waiting_since: string | null;
+  admitted_at: string | null;
+  admitted_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConsentTable {
+  id: string;
+  visit_id: string;
+  participant_id: string;
+  version: string;
+  accepted_at: string;
+}
+
 export interface DB {
   staff: StaffTable;
   sessions: SessionTable;
+  patients: PatientTable;
+  visits: VisitTable;
+  visit_clinicians: VisitClinicianTable;
+  patient_links: PatientLinkTable;
+  dob_failures: DobFailureTable;
+  participants: ParticipantTable;
+  consents: ConsentTable;
 }
