@@ -1,14 +1,53 @@
 import { z } from 'zod';
 
-/**
- * Socket.io event names and payloads, declared once. Servers emit facts after persisting them;
- * clients send intents over HTTP, so client→server events stay few.
+/*
+ * Socket.io event names and payloads, declared once. The server emits facts after persisting
+ * them; clients send intents over HTTP. The only client→server events are subscriptions, which the
+ * server authorizes. Payloads carry ids and states, never reasons, answers or dates of birth.
  */
-export const SessionInfoSchema = z.object({ kind: z.enum(['staff', 'patient']), id: z.string() });
 
-export interface ServerToClientEvents {
-  'session:ready': (info: z.infer<typeof SessionInfoSchema>) => void;
+export const SessionInfoSchema = z.object({ kind: z.enum(['staff', 'patient']), id: z.string() });
+export type SessionInfo = z.infer<typeof SessionInfoSchema>;
+
+export const PARTICIPANT_STATES = ['joining', 'waiting', 'admitted', 'denied', 'left', 'removed'] as const;
+export type ParticipantStateName = (typeof PARTICIPANT_STATES)[number];
+
+/** A participant as staff see it live in the waiting list and the call. */
+export interface LiveParticipant {
+  id: string;
+  kind: 'patient' | 'clinician' | 'guest';
+  displayName: string;
+  state: ParticipantStateName;
+  waitingSince: string | null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ClientToServerEvents {}
+export type VisitStatusName = 'scheduled' | 'in_progress' | 'completed' | 'cancelled' | 'no_show';
+
+/** Subscribing to one visit's live room (staff only; the server checks the visit is theirs). */
+export const VisitWatchSchema = z.strictObject({ visitId: z.uuid() });
+export type VisitWatch = z.infer<typeof VisitWatchSchema>;
+
+export type Ack = (result: { ok: true } | { ok: false; code: string }) => void;
+
+export interface ServerToClientEvents {
+  'session:ready': (info: SessionInfo) => void;
+  /** Staff watching a visit: the whole participant list after any change. */
+  'visit:participants': (p: { visitId: string; participants: LiveParticipant[] }) => void;
+  /** Staff: a visit's waiting count changed (today page badge). */
+  'visit:waiting': (p: { visitId: string; waiting: number }) => void;
+  /** Everyone on the visit: its status changed. */
+  'visit:status': (p: { visitId: string; status: VisitStatusName }) => void;
+  /** Patient: their own participant state changed (admitted, denied, returned to waiting, removed). */
+  'participant:state': (p: { participantId: string; state: ParticipantStateName }) => void;
+  /** Patient: the one-way waiting-room message changed (null clears it). */
+  'visit:waiting-message': (p: { visitId: string; message: string | null }) => void;
+  /** Patient: whether any clinician of the visit is online now. */
+  'visit:clinician-presence': (p: { visitId: string; online: boolean }) => void;
+  /** Everyone on the visit: it was ended for all. Never auto-rejoin after this. */
+  'visit:ended': (p: { visitId: string }) => void;
+}
+
+export interface ClientToServerEvents {
+  'visit:watch': (p: VisitWatch, ack: Ack) => void;
+  'visit:unwatch': (p: VisitWatch, ack: Ack) => void;
+}

@@ -83,7 +83,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('participants_visit_idx').on('participants').column('visit_id').execute();
-  // One patient participant per visit; one participant per clinician per visit.
+  // One participant per clinician per visit (NULL staff_id rows are patients/guests; the service keeps one patient per visit).
   await db.schema.createIndex('participants_visit_staff_uq').on('participants').columns(['visit_id', 'staff_id']).unique().execute();
 
   await db.schema
