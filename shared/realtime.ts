@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WaitingMessage } from './api/waiting-room.schema';
 
 /*
  * Socket.io event names and payloads, declared once. The server emits facts after persisting
@@ -40,7 +41,7 @@ export interface ServerToClientEvents {
   /** Patient: their own participant state changed (admitted, denied, returned to waiting, removed). */
   'participant:state': (p: { participantId: string; state: ParticipantStateName }) => void;
   /** Patient: the one-way waiting-room message changed (null clears it). */
-  'visit:waiting-message': (p: { visitId: string; message: string | null }) => void;
+  'visit:waiting-message': (p: { visitId: string; message: WaitingMessage | null }) => void;
   /** Patient: whether any clinician of the visit is online now. */
   'visit:clinician-presence': (p: { visitId: string; online: boolean }) => void;
   /** Everyone on the visit: it was ended for all. Never auto-rejoin after this. */
