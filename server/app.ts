@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { auditRoutes } from './audit/audit.routes';
 import { authRoutes } from './auth/auth.routes';
 import { loadSessions } from './auth/auth.middleware';
 import { SessionManager } from './auth/session';
@@ -18,6 +19,14 @@ import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
 import { createRealtimeServer, type RealtimeServer } from './realtime/socket-server';
 import { staffRoutes } from './staff/staff.routes';
+import { joinRoutes } from './visits/join.routes';
+import { cliniciansRoutes, visitsRoutes } from './visits/visits.routes';
+import { patientsRoutes } from './patients/patients.routes';
+import { VideoService } from './video/livekit';
+import { videoConfigRoutes, videoTokenRoutes, webhookRoutes } from './video/video.routes';
+import { VisitBroadcast } from './waiting-room/visit-broadcast';
+import { waitingRoomRoutes } from './waiting-room/waiting-room.routes';
+import { registerWaitingRoomSocket } from './waiting-room/waiting-room.socket';
 
 export interface AppDeps {
   config: Config;
@@ -26,6 +35,8 @@ export interface AppDeps {
   /** Where the built client lives; omitted when there is none (API-only tests). */
   clientDir?: string;
   livekitReachable?: LivekitProbe;
+  /** The LiveKit client; tests point it at a local stand-in for LiveKit's RoomService. */
+  video?: VideoService;
   /** Shared rate-limit store per limiter (Redis); in-memory when absent. */
   storeFor?: StoreFactory;
 }
@@ -48,6 +59,15 @@ export function createApp(deps: AppDeps): AppHandle {
   const livekitReachable = deps.livekitReachable ?? createLivekitProbe(config.livekit.url);
 
   const app = express();
+  const server = http.createServer(app);
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  const io = createRealtimeServer(server, { sessions, allowedOrigins: config.allowedOrigins, logger });
+  const video = deps.video ?? new VideoService(config);
+  const broadcast = new VisitBroadcast(db, io);
+  registerWaitingRoomSocket(io, { db, broadcast });
+  const visitDeps = { db, config, video, broadcast, livekitReachable, logger, storeFor };
+
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
@@ -58,10 +78,20 @@ export function createApp(deps: AppDeps): AppHandle {
 
   const api = express.Router();
   api.use(originCheck(config.allowedOrigins));
+  // Before the JSON parser: the webhook's signature covers the exact raw body.
+  api.use('/livekit', webhookRoutes(visitDeps));
   api.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
   api.use(loadSessions(sessions));
   api.use('/auth', authRoutes({ db, config, sessions, storeFor }));
   api.use('/staff', staffRoutes({ db, sessions }));
+  api.use('/patients', patientsRoutes({ db }));
+  api.use('/clinicians', cliniciansRoutes({ db }));
+  api.use('/visits', visitsRoutes({ db, config }));
+  api.use('/join', joinRoutes({ db, config, sessions, storeFor }));
+  api.use('/visits', waitingRoomRoutes(visitDeps));
+  api.use('/visits', videoTokenRoutes(visitDeps));
+  api.use('/video', videoConfigRoutes(visitDeps));
+  api.use(auditRoutes({ db, dialect: database.dialect }));
   api.use(apiNotFound);
   app.use('/api', api);
 
@@ -82,10 +112,5 @@ export function createApp(deps: AppDeps): AppHandle {
     });
   }
   app.use(errorHandler(logger));
-
-  const server = http.createServer(app);
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 15_000;
-  const io = createRealtimeServer(server, { sessions, allowedOrigins: config.allowedOrigins, logger });
   return { app, server, io, sessions };
 }

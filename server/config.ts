@@ -33,6 +33,12 @@ const EnvSchema = z
     LOGIN_LIMIT_PER_ADDRESS: positiveInt.default(30),
     LOGIN_LIMIT_WINDOW_MINUTES: positiveInt.default(15),
     BODY_LIMIT_KB: positiveInt.max(1024).default(64),
+    E2EE_ENABLED: bool.default(true),
+    E2EE_ALLOW_UNENCRYPTED: bool.default(false),
+    JOIN_OPENS_MINUTES_BEFORE: z.coerce.number().int().min(0).max(24 * 60).default(30),
+    JOIN_GRACE_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(60),
+    JOIN_LIMIT_PER_ADDRESS: positiveInt.default(60),
+    CLINIC_NAME: z.string().trim().min(1).max(120).default('Alcove Clinic'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -75,6 +81,12 @@ export interface Config {
   redisUrl?: string;
   limits: { loginPerAccount: number; loginPerAddress: number; loginWindowMinutes: number };
   bodyLimitBytes: number;
+  /** End-to-end encryption of visit media; the clinic decides whether browsers without it may join. */
+  e2ee: { enabled: boolean; allowUnencryptedFallback: boolean };
+  /** Patient join links: open this long before the start, work until the end plus grace. */
+  join: { opensMinutesBefore: number; graceMinutes: number; limitPerAddress: number };
+  /** The only thing a join page shows before the date-of-birth check. */
+  clinicName: string;
 }
 
 export class ConfigError extends Error {
@@ -122,5 +134,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginWindowMinutes: e.LOGIN_LIMIT_WINDOW_MINUTES,
     },
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
+    e2ee: { enabled: e.E2EE_ENABLED, allowUnencryptedFallback: e.E2EE_ALLOW_UNENCRYPTED },
+    join: {
+      opensMinutesBefore: e.JOIN_OPENS_MINUTES_BEFORE,
+      graceMinutes: e.JOIN_GRACE_MINUTES,
+      limitPerAddress: e.JOIN_LIMIT_PER_ADDRESS,
+    },
+    clinicName: e.CLINIC_NAME,
   };
 }

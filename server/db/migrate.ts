@@ -2,6 +2,8 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database';
 import * as m001 from './migrations/001-staff-and-sessions';
 import * as m002 from './migrations/002-patients-visits';
+import * as m003 from './migrations/003-video-attendance';
+import * as m005 from './migrations/005-audit';
 
 /**
  * Every migration, in order. Files are numbered and never edited once landed; add new ones at
@@ -10,6 +12,8 @@ import * as m002 from './migrations/002-patients-visits';
 const MIGRATIONS: Record<string, Migration> = {
   '001-staff-and-sessions': m001,
   '002-patients-visits': m002,
+  '003-video-attendance': m003,
+  '005-audit': m005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

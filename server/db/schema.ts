@@ -114,6 +114,48 @@ export interface ConsentTable {
   accepted_at: string;
 }
 
+export interface AttendanceTable {
+  id: string;
+  visit_id: string;
+  participant_id: string;
+  /** LiveKit's participant session id: one row per connection. */
+  livekit_sid: string;
+  joined_at: string;
+  left_at: string | null;
+}
+
+export interface WebhookEventTable {
+  /** LiveKit's event id; a second delivery of the same id is ignored. */
+  id: string;
+  event: string;
+  created_at: string;
+  received_at: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  /** 1-based, gapless position in the hash chain. */
+  seq: number;
+  at: string;
+  actor_kind: 'staff' | 'patient' | 'system' | 'anonymous';
+  /** Staff id or patient participant id; never a name. */
+  actor_id: string | null;
+  action: string;
+  outcome: 'success' | 'failure';
+  patient_id: string | null;
+  visit_id: string | null;
+  staff_id: string | null;
+  participant_id: string | null;
+  checkin_id: string | null;
+  link_id: string | null;
+  request_id: string | null;
+  ip: string | null;
+  /** Hash of the entry before (64 zeros for the first). */
+  prev_hash: string;
+  /** SHA-256 over this entry's canonical content and prev_hash. */
+  hash: string;
+}
+
 export interface DB {
   staff: StaffTable;
   sessions: SessionTable;
@@ -124,4 +166,7 @@ export interface DB {
   dob_failures: DobFailureTable;
   participants: ParticipantTable;
   consents: ConsentTable;
+  attendance: AttendanceTable;
+  webhook_events: WebhookEventTable;
+  audit_log: AuditLogTable;
 }

@@ -14,6 +14,11 @@ export type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, 
 /** Room names for targeted broadcasts. Only ids, never names. */
 export const rooms = {
   staff: (staffId: string) => `staff:${staffId}`,
+  /** Staff sockets watching one visit's live console. */
+  visitStaff: (visitId: string) => `visit:${visitId}:staff`,
+  /** The patient-side sockets of one visit. */
+  visitPatients: (visitId: string) => `visit:${visitId}:patients`,
+  participant: (participantId: string) => `participant:${participantId}`,
 };
 
 /**

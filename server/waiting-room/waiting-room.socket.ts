@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import { VisitWatchSchema } from '@shared/realtime';
+import type { DB } from '../db/schema';
+import { rooms, type RealtimeServer, type RealtimeSocket } from '../realtime/socket-server';
+import type { VisitBroadcast } from './visit-broadcast';
+import { parseWaitingMessage } from './waiting-room.service';
+import { findVisit, isClinicianOn, listLiveParticipants } from './waiting-room.store';
+
+/**
+ * Live visit state over socket.io. A patient socket is placed in its own visit's rooms at
+ * connection; a staff socket asks to watch a visit and is allowed only onto its own visits.
+ */
+export function registerWaitingRoomSocket(io: RealtimeServer, deps: { db: Kysely<DB>; broadcast: VisitBroadcast }): void {
+  const { db, broadcast } = deps;
+
+  io.on('connection', (socket: RealtimeSocket) => {
+    const principal = socket.data.principal;
+    if (principal.kind === 'patient') {
+      void (async () => {
+        await socket.join([rooms.visitPatients(principal.visitId), rooms.participant(principal.participantId)]);
+        const visit = await findVisit(db, principal.visitId);
+        const online = (await io.in(rooms.visitStaff(principal.visitId)).fetchSockets()).length > 0;
+        socket.emit('visit:clinician-presence', { visitId: principal.visitId, online });
+        if (visit) socket.emit('visit:waiting-message', { visitId: visit.id, message: parseWaitingMessage(visit.waiting_message) });
+      })().catch(() => socket.disconnect(true));
+      return;
+    }
+
+    const watching = new Set<string>();
+
+    socket.on('visit:watch', (payload, ack) => {
+      const reply = typeof ack === 'function' ? ack : () => undefined;
+      const parsed = VisitWatchSchema.safeParse(payload);
+      if (!parsed.success) return reply({ ok: false, code: 'validation_failed' });
+      const { visitId } = parsed.data;
+      void (async () => {
+        if (!(await isClinicianOn(db, visitId, principal.id))) return reply({ ok: false, code: 'not_found' });
+        await socket.join(rooms.visitStaff(visitId));
+        watching.add(visitId);
+        socket.emit('visit:participants', { visitId, participants: await listLiveParticipants(db, visitId) });
+        reply({ ok: true });
+        await broadcast.presence(visitId);
+      })().catch(() => reply({ ok: false, code: 'internal_error' }));
+    });
+
+    socket.on('visit:unwatch', (payload, ack) => {
+      const reply = typeof ack === 'function' ? ack : () => undefined;
+      const parsed = VisitWatchSchema.safeParse(payload);
+      if (!parsed.success) return reply({ ok: false, code: 'validation_failed' });
+      const { visitId } = parsed.data;
+      void (async () => {
+        await socket.leave(rooms.visitStaff(visitId));
+        watching.delete(visitId);
+        reply({ ok: true });
+        await broadcast.presence(visitId);
+      })().catch(() => reply({ ok: false, code: 'internal_error' }));
+    });
+
+    socket.on('disconnect', () => {
+      for (const visitId of watching) void broadcast.presence(visitId).catch(() => undefined);
+    });
+  });
+}
