@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { DB, PatientTable } from '../db/schema';
+
+export type PatientRow = PatientTable;
+
+/** Lower-cased, accent-stripped text, so "José" is found by "jose". */
+export function searchKey(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+export interface NewPatient {
+  displayName: string;
+  preferredName: string | null;
+  pronouns: string | null;
+  preferredLanguage: 'en' | 'es';
+  dateOfBirth: string | null;
+  externalId: string | null;
+  createdBy: string;
+}
+
+/** Inserts one patient and returns the stored row. */
+export async function insertPatient(db: Kysely<DB>, p: NewPatient): Promise<PatientRow> {
+  const now = new Date().toISOString();
+  const row: PatientRow = {
+    id: randomUUID(),
+    display_name: p.displayName,
+    preferred_name: p.preferredName,
+    pronouns: p.pronouns,
+    preferred_language: p.preferredLanguage,
+    date_of_birth: p.dateOfBirth,
+    external_id: p.externalId,
+    search_name: searchKey([p.displayName, p.preferredName ?? ''].join(' ')),
+    created_by: p.createdBy,
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('patients').values(row).execute();
+  return row;
+}
+
+export function findPatientById(db: Kysely<DB>, id: string): Promise<PatientRow | undefined> {
+  return db.selectFrom('patients').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Patients whose name contains `q` or whose external id starts with it (case- and accent-insensitive;
+ * `!` escapes LIKE wildcards on both dialects), newest first. With `clinicianId`, only patients who have a visit with that clinician.
+ */
+export async function searchPatients(
+  db: Kysely<DB>,
+  opts: { q?: string; clinicianId?: string; limit: number },
+): Promise<PatientRow[]> {
+  let query = db.selectFrom('patients').selectAll('patients');
+  const q = opts.q ? searchKey(opts.q) : '';
+  if (q) {
+    const escaped = q.replace(/[!%_]/g, '!$&');
+    query = query.where((eb) =>
+      eb.or([
+        sql<boolean>`${eb.ref('patients.search_name')} like ${`%${escaped}%`} escape '!'`,
+        sql<boolean>`lower(${eb.ref('patients.external_id')}) like ${`${escaped}%`} escape '!'`,
+      ]),
+    );
+  }
+  if (opts.clinicianId) {
+    const clinicianId = opts.clinicianId;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('visits')
+          .innerJoin('visit_clinicians', 'visit_clinicians.visit_id', 'visits.id')
+          .select('visits.id')
+          .whereRef('visits.patient_id', '=', 'patients.id')
+          .where('visit_clinicians.staff_id', '=', clinicianId),
+      ),
+    );
+  }
+  return query.orderBy('patients.created_at', 'desc').orderBy('patients.id').limit(opts.limit).execute();
+}
+
+/** True when the clinician is on at least one visit of this patient. */
+export async function isPatientOfClinician(db: Kysely<DB>, patientId: string, clinicianId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('visits')
+    .innerJoin('visit_clinicians', 'visit_clinicians.visit_id', 'visits.id')
+    .select('visits.id')
+    .where('visits.patient_id', '=', patientId)
+    .where('visit_clinicians.staff_id', '=', clinicianId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

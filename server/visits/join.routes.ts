@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import type { Kysely } from 'kysely';
+import { JoinRequestSchema, type JoinResponse } from '@shared/api/join.schema';
+import type { SessionManager } from '../auth/session';
+import type { Config } from '../config';
+import type { DB } from '../db/schema';
+import { createLimiter, type StoreFactory } from '../middleware/rate-limit';
+import { joinVisit } from './join.service';
+
+/** Only the fields a patient may see; the service builds nothing else, this keeps it that way. */
+export function toJoinResponse(r: JoinResponse): JoinResponse {
+  return {
+    visit: {
+      id: r.visit.id,
+      startsAt: r.visit.startsAt,
+      durationMinutes: r.visit.durationMinutes,
+      status: r.visit.status,
+      clinicians: r.visit.clinicians.map((c) => ({ name: c.name })),
+    },
+    patient: { preferredName: r.patient.preferredName, preferredLanguage: r.patient.preferredLanguage, pronouns: r.patient.pronouns },
+    participant: { id: r.participant.id, state: r.participant.state, consented: r.participant.consented },
+    waitingMessage: r.waitingMessage,
+  };
+}
+
+/** POST /api/join: a patient link becomes a patient session scoped to that one visit. No account needed. */
+export function joinRoutes(deps: { db: Kysely<DB>; config: Config; sessions: SessionManager; storeFor: StoreFactory }): Router {
+  const { db, config, sessions } = deps;
+  const r = Router();
+  const perAddress = createLimiter({ name: 'join-address', windowMs: 15 * 60_000, limit: config.join.limitPerAddress }, deps.storeFor);
+
+  r.post('/', perAddress, async (req, res) => {
+    const body = JoinRequestSchema.parse(req.body);
+    const current = res.locals.patient;
+    const outcome = await joinVisit(db, config, body, current);
+    // A reload with a live session of the same participant keeps it; anything else gets a fresh one.
+    if (current?.participantId !== outcome.participantId) {
+      await sessions.startPatientSession(res, outcome.participantId, outcome.visitId, outcome.sessionEnd);
+      res.locals.actorId = outcome.participantId;
+    }
+    res.json(toJoinResponse(outcome.response));
+  });
+
+  return r;
+}
