@@ -13,6 +13,7 @@ import type { Config } from '../config';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
 import { parseId } from '../id';
+import { attendanceSummary } from '../video/attendance.store';
 import { patientInvite, staffCalendar } from './calendar.service';
 import {
   cancelVisit,
@@ -101,7 +102,8 @@ export function visitsRoutes(deps: { db: Kysely<DB>; config: Config }): Router {
   r.get('/:id', async (req, res) => {
     const staff = requireStaff(res, 'scheduler', 'admin', 'clinician');
     const detail = await getVisitFor(db, staff, parseId(req.params.id));
-    res.json({ visit: toVisitResponse(config, detail) });
+    // Attendance comes from LiveKit webhooks (server/video); shown on the single-visit view only.
+    res.json({ visit: { ...toVisitResponse(config, detail), attendance: await attendanceSummary(db, detail.visit.id) } });
   });
 
   r.patch('/:id', async (req, res) => {

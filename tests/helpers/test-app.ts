@@ -74,6 +74,9 @@ export async function startTestApp(
     DATABASE_URL: dialect === 'sqlite' ? `sqlite:${sqliteFile}` : (process.env.TEST_DATABASE_URL as string),
     LIVEKIT_URL: 'ws://127.0.0.1:9',
     LOG_LEVEL: 'debug',
+    // Every test signs in and joins from 127.0.0.1; per-address limits get their own tests.
+    LOGIN_LIMIT_PER_ADDRESS: '100000',
+    JOIN_LIMIT_PER_ADDRESS: '100000',
     ...opts.env,
   });
 
@@ -158,7 +161,7 @@ export function cookieHeader(agent: TestAgent, url: string): string {
 }
 
 /** Resolves with the first `event` the socket gets, or rejects after `ms`. */
-export function nextEvent<T = unknown>(socket: Socket, event: string, ms = 3000): Promise<T> {
+export function nextEvent<T = unknown>(socket: Socket, event: string, ms = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), ms);
     socket.once(event, (payload: T) => {
@@ -169,7 +172,7 @@ export function nextEvent<T = unknown>(socket: Socket, event: string, ms = 3000)
 }
 
 /** Resolves true if the socket connects, false if the server refuses it. */
-export function connects(socket: Socket, ms = 3000): Promise<boolean> {
+export function connects(socket: Socket, ms = 10_000): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
     socket.once('connect', () => {
