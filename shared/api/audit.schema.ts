@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/** Every action the audit trail records. Entries carry ids only: never names, answers, dates of birth or free text. */
+export const AUDIT_ACTIONS = [
+  'auth.sign_in',
+  'auth.sign_in_failed',
+  'auth.sign_out',
+  'staff.created',
+  'staff.updated',
+  'staff.password_reset',
+  'patient.created',
+  'patient.read',
+  'patient.updated',
+  'visit.created',
+  'visit.updated',
+  'visit.cancelled',
+  'visit.read',
+  'visit.ended',
+  'link.issued',
+  'link.revoked',
+  'link.used',
+  'dob.failed',
+  'consent.recorded',
+  'participant.admitted',
+  'participant.denied',
+  'participant.returned',
+  'participant.removed',
+  'video.token_issued',
+  'checkin.sent',
+  'checkin.shared',
+  'checkin.read',
+  'safety.alert_raised',
+  'safety.alert_acknowledged',
+  'fhir.exported',
+  'audit.read',
+  'audit.exported',
+  'audit.verified',
+] as const;
+
+export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
+export type AuditAction = z.infer<typeof AuditActionSchema>;
+
+export const AUDIT_ACTOR_KINDS = ['staff', 'patient', 'system', 'anonymous'] as const;
+export type AuditActorKind = (typeof AUDIT_ACTOR_KINDS)[number];
+
+/** One audit entry as the API returns it. `actorId` is a staff id or a patient participant id. */
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  at: z.string(),
+  actorKind: z.enum(AUDIT_ACTOR_KINDS),
+  actorId: z.string().nullable(),
+  action: AuditActionSchema,
+  outcome: z.enum(['success', 'failure']),
+  patientId: z.string().nullable(),
+  visitId: z.string().nullable(),
+  staffId: z.string().nullable(),
+  participantId: z.string().nullable(),
+  checkinId: z.string().nullable(),
+  linkId: z.string().nullable(),
+  requestId: z.string().nullable(),
+  ip: z.string().nullable(),
+  hash: z.string(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+const uuid = z.uuid({ message: 'Must be an id' });
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A day (YYYY-MM-DD, UTC) or an ISO-8601 instant, within years 2000–2999. */
+const AuditTimeSchema = z
+  .string()
+  .max(40)
+  .refine((s) => {
+    if (!DATE_ONLY.test(s) && !z.iso.datetime({ offset: true }).safeParse(s).success) return false;
+    const t = Date.parse(DATE_ONLY.test(s) ? `${s}T00:00:00Z` : s);
+    // Reject impossible calendar dates such as 2024-02-30 that Date would roll over.
+    if (Number.isNaN(t) || (DATE_ONLY.test(s) && new Date(t).toISOString().slice(0, 10) !== s)) return false;
+    const year = new Date(t).getUTCFullYear();
+    return year >= 2000 && year <= 2999;
+  }, 'Use a date (YYYY-MM-DD) or a date and time (ISO 8601)');
+
+/** Filters shared by the list, the CSV export and the admin screen. `to` as a bare date includes that whole day. */
+export const AuditFilterSchema = z.strictObject({
+  from: AuditTimeSchema.optional(),
+  to: AuditTimeSchema.optional(),
+  actorId: uuid.optional(),
+  patientId: uuid.optional(),
+  action: AuditActionSchema.optional(),
+});
+export type AuditFilter = z.infer<typeof AuditFilterSchema>;
+
+export const AuditListQuerySchema = AuditFilterSchema.extend({
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  /** Opaque: the `nextCursor` of the previous page. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, 'Not a cursor from this list')
+    .optional(),
+});
+export type AuditListQuery = z.infer<typeof AuditListQuerySchema>;
+
+export const AuditListResponseSchema = z.object({
+  entries: z.array(AuditEntrySchema),
+  nextCursor: z.string().optional(),
+});
+export type AuditListResponse = z.infer<typeof AuditListResponseSchema>;
+
+/** Result of checking the hash chain from the first entry to the last. */
+export const AuditVerifyResultSchema = z.object({
+  ok: z.boolean(),
+  entries: z.number().int(),
+  firstBrokenId: z.string().optional(),
+  firstBrokenSeq: z.number().int().optional(),
+  reason: z.string().optional(),
+  /** Hash of the last entry; writing it down elsewhere lets a later check detect a truncated tail. */
+  headHash: z.string().optional(),
+});
+export type AuditVerifyResult = z.infer<typeof AuditVerifyResultSchema>;
