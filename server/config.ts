@@ -33,6 +33,7 @@ const EnvSchema = z
     LOGIN_LIMIT_PER_ADDRESS: positiveInt.default(30),
     LOGIN_LIMIT_WINDOW_MINUTES: positiveInt.default(15),
     BODY_LIMIT_KB: positiveInt.max(1024).default(64),
+    INSTRUMENTS_DIR: z.string().min(1).optional(),
     E2EE_ENABLED: bool.default(true),
     E2EE_ALLOW_UNENCRYPTED: bool.default(false),
     JOIN_OPENS_MINUTES_BEFORE: z.coerce.number().int().min(0).max(24 * 60).default(30),
@@ -81,6 +82,8 @@ export interface Config {
   redisUrl?: string;
   limits: { loginPerAccount: number; loginPerAddress: number; loginWindowMinutes: number };
   bodyLimitBytes: number;
+  /** Folder of clinic-supplied instrument files (FHIR Questionnaire + Alcove scoring), read at start-up. */
+  instrumentsDir?: string;
   /** End-to-end encryption of visit media; the clinic decides whether browsers without it may join. */
   e2ee: { enabled: boolean; allowUnencryptedFallback: boolean };
   /** Patient join links: open this long before the start, work until the end plus grace. */
@@ -134,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginWindowMinutes: e.LOGIN_LIMIT_WINDOW_MINUTES,
     },
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
+    instrumentsDir: e.INSTRUMENTS_DIR,
     e2ee: { enabled: e.E2EE_ENABLED, allowUnencryptedFallback: e.E2EE_ALLOW_UNENCRYPTED },
     join: {
       opensMinutesBefore: e.JOIN_OPENS_MINUTES_BEFORE,

@@ -397,3 +397,13 @@ export type FlagDefinition = z.infer<typeof FlagDefinitionSchema>;
 export type AnswerValue = string | string[];
 /** Answers by linkId. */
 export type Answers = Readonly<Record<string, AnswerValue | undefined>>;
+
+/** The language to show an instrument in: the one asked for when the instrument carries it, else English. */
+export function effectiveLanguage(definition: Pick<InstrumentDefinition, 'languages'>, lang: Language | undefined): Language {
+  return lang && definition.languages.includes(lang) ? lang : 'en';
+}
+
+/** One language's text, falling back to English. */
+export function localize(text: LocalizedText, lang: Language): string {
+  return lang === 'es' ? (text.es ?? text.en) : text.en;
+}

@@ -8,7 +8,7 @@ import {
   type InstrumentDefinition,
   type InstrumentItem,
   type Language,
-  type LocalizedText,
+  localize,
 } from './definition.schema';
 
 /** A flag raised by a result, in one language. Clinician flags must never be shown to the patient. */
@@ -72,8 +72,6 @@ interface EvalContext {
 // A leading/trailing-safe check for control characters other than tab and newlines.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-
-const localize = (t: LocalizedText, lang: Language) => (lang === 'es' ? (t.es ?? t.en) : t.en);
 
 function isEmpty(value: AnswerValue | undefined): value is undefined {
   return value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
