@@ -82,8 +82,8 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use('/livekit', webhookRoutes(visitDeps));
   api.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
   api.use(loadSessions(sessions));
-  api.use('/auth', authRoutes({ db, config, sessions, storeFor }));
-  api.use('/staff', staffRoutes({ db, sessions }));
+  api.use('/auth', authRoutes({ db, dialect: database.dialect, config, sessions, storeFor }));
+  api.use('/staff', staffRoutes({ db, dialect: database.dialect, sessions }));
   api.use('/patients', patientsRoutes({ db }));
   api.use('/clinicians', cliniciansRoutes({ db }));
   api.use('/visits', visitsRoutes({ db, config }));

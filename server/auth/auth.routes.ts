@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { LoginRequestSchema } from '@shared/api/auth.schema';
+import { auditFrom, recordAudit } from '../audit/audit.service';
 import type { Config } from '../config';
+import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
 import { createLimiter, type StoreFactory } from '../middleware/rate-limit';
@@ -22,8 +24,14 @@ const emailKey = (body: unknown): string | undefined => {
   return typeof email === 'string' && email.length <= 254 ? email.trim().toLowerCase() : undefined;
 };
 
-export function authRoutes(deps: { db: Kysely<DB>; config: Config; sessions: SessionManager; storeFor: StoreFactory }): Router {
-  const { db, config, sessions } = deps;
+export function authRoutes(deps: {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  config: Config;
+  sessions: SessionManager;
+  storeFor: StoreFactory;
+}): Router {
+  const { db, dialect, config, sessions } = deps;
   const r = Router();
   const windowMs = config.limits.loginWindowMinutes * 60_000;
   const perAddress = createLimiter({ name: 'login-ip', windowMs, limit: config.limits.loginPerAddress }, deps.storeFor);
@@ -38,16 +46,26 @@ export function authRoutes(deps: { db: Kysely<DB>; config: Config; sessions: Ses
     // Unknown email and wrong password take the same path and the same time.
     const ok = await verifyPassword(body.password, staff?.password_hash ?? (await DUMMY_HASH_PROMISE));
     if (!staff || !ok || !staff.active) {
+      // Never the email typed: only the account's id when one matched, to spot attacks on an account.
+      await recordAudit(db, dialect, {
+        ...auditFrom(req, res),
+        actor: { kind: 'anonymous' },
+        action: 'auth.sign_in_failed',
+        outcome: 'failure',
+        ...(staff ? { targets: { staffId: staff.id } } : {}),
+      });
       throw new HttpError(401, 'invalid_credentials', 'That email and password do not match an active account');
     }
     await sessions.startStaffSession(res, staff.id);
     res.locals.actorId = staff.id;
+    await recordAudit(db, dialect, { ...auditFrom(req, res), actor: { kind: 'staff', id: staff.id }, action: 'auth.sign_in' });
     res.json({ user: toStaffUser(staff) });
   });
 
-  r.post('/logout', async (_req, res) => {
+  r.post('/logout', async (req, res) => {
     const staff = requireStaff(res);
     await sessions.revoke(staff.sessionId);
+    await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'auth.sign_out' });
     sessions.clearCookie(res, STAFF_COOKIE);
     res.status(204).end();
   });

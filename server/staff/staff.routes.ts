@@ -1,9 +1,11 @@
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { CreateStaffRequestSchema, UpdateStaffRequestSchema } from '@shared/api/staff.schema';
+import { auditFrom, recordAudit } from '../audit/audit.service';
 import { requireStaff } from '../auth/auth.middleware';
 import type { SessionManager } from '../auth/session';
 import type { StaffRow } from '../auth/staff.store';
+import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { HttpError, notFound } from '../http-error';
 import { parseId } from '../id';
@@ -20,8 +22,8 @@ export const toStaffMember = (row: StaffRow) => ({
 });
 
 /** Staff accounts: admin only. Passwords are shown once, in the response that creates or resets them. */
-export function staffRoutes(deps: { db: Kysely<DB>; sessions: SessionManager }): Router {
-  const { db, sessions } = deps;
+export function staffRoutes(deps: { db: Kysely<DB>; dialect: Dialect; sessions: SessionManager }): Router {
+  const { db, dialect, sessions } = deps;
   const r = Router();
 
   r.get('/', async (_req, res) => {
@@ -33,6 +35,7 @@ export function staffRoutes(deps: { db: Kysely<DB>; sessions: SessionManager }):
     requireStaff(res, 'admin');
     const body = CreateStaffRequestSchema.parse(req.body);
     const { staff, password } = await createStaffAccount(db, body);
+    await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'staff.created', targets: { staffId: staff.id } });
     res.status(201).json({ staff: toStaffMember(staff), password });
   });
 
@@ -45,6 +48,7 @@ export function staffRoutes(deps: { db: Kysely<DB>; sessions: SessionManager }):
     }
     const staff = await updateStaffAccount(db, sessions, id, body);
     if (!staff) throw notFound();
+    await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'staff.updated', targets: { staffId: staff.id } });
     res.json({ staff: toStaffMember(staff) });
   });
 
@@ -56,6 +60,7 @@ export function staffRoutes(deps: { db: Kysely<DB>; sessions: SessionManager }):
     }
     const result = await resetStaffPassword(db, sessions, id);
     if (!result) throw notFound();
+    await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'staff.password_reset', targets: { staffId: id } });
     res.json({ staff: toStaffMember(result.staff), password: result.password });
   });
 
