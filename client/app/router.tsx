@@ -2,6 +2,7 @@ import { createBrowserRouter, Link, Outlet } from 'react-router';
 import { SessionProvider } from '../features/auth/use-session';
 import { SignInPage } from '../features/auth/sign-in-page';
 import { HomePage } from '../features/home/home-page';
+import { AuditPage } from '../features/audit/audit-page';
 import { StaffAdminPage } from '../features/staff-admin/staff-admin-page';
 import { usePageTitle } from '../components/use-page-title';
 import { StaffLayout } from './staff-layout';
@@ -37,6 +38,7 @@ export const router = createBrowserRouter([
         children: [
           { index: true, element: <HomePage /> },
           { path: 'admin/staff', element: <StaffAdminPage /> },
+          { path: 'admin/audit', element: <AuditPage /> },
         ],
       },
     ],

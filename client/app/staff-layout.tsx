@@ -29,6 +29,7 @@ export function StaffLayout() {
             Home
           </NavLink>
           {user.role === 'admin' && <NavLink to="/admin/staff">Staff</NavLink>}
+          {user.role === 'admin' && <NavLink to="/admin/audit">Audit</NavLink>}
         </nav>
         <div className="topbar-user">
           <span className="user-name">
