@@ -6,6 +6,8 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { auditRoutes } from './audit/audit.routes';
 import { authRoutes } from './auth/auth.routes';
+import { loadInstrumentRegistry, type InstrumentRegistry } from './checkins/instrument-registry';
+import { instrumentRoutes } from './checkins/instruments.routes';
 import { loadSessions } from './auth/auth.middleware';
 import { SessionManager } from './auth/session';
 import type { Config } from './config';
@@ -39,6 +41,8 @@ export interface AppDeps {
   video?: VideoService;
   /** Shared rate-limit store per limiter (Redis); in-memory when absent. */
   storeFor?: StoreFactory;
+  /** Instrument definitions; loaded from the built-ins and INSTRUMENTS_DIR when absent. */
+  instruments?: InstrumentRegistry;
 }
 
 export interface AppHandle {
@@ -46,6 +50,7 @@ export interface AppHandle {
   server: http.Server;
   io: RealtimeServer;
   sessions: SessionManager;
+  instruments: InstrumentRegistry;
 }
 
 export const DEFAULT_CLIENT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -57,6 +62,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const storeFor = deps.storeFor ?? (() => undefined);
   const sessions = new SessionManager(db, config.sessionSecret, config.sessionTtlMinutes, config.publicUrl.startsWith('https:'));
   const livekitReachable = deps.livekitReachable ?? createLivekitProbe(config.livekit.url);
+  const instruments = deps.instruments ?? loadInstrumentRegistry(config.instrumentsDir, logger);
 
   const app = express();
   const server = http.createServer(app);
@@ -91,6 +97,7 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use('/visits', waitingRoomRoutes(visitDeps));
   api.use('/visits', videoTokenRoutes(visitDeps));
   api.use('/video', videoConfigRoutes(visitDeps));
+  api.use('/instruments', instrumentRoutes({ instruments }));
   api.use(auditRoutes({ db, dialect: database.dialect }));
   api.use(apiNotFound);
   app.use('/api', api);
@@ -112,5 +119,5 @@ export function createApp(deps: AppDeps): AppHandle {
     });
   }
   app.use(errorHandler(logger));
-  return { app, server, io, sessions };
+  return { app, server, io, sessions, instruments };
 }

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { BUILT_IN_INSTRUMENTS } from '@shared/instruments/built-ins';
+import type { InstrumentDefinition } from '@shared/instruments/definition.schema';
+import { parseClinicInstrument } from '@shared/instruments/from-fhir';
+
+/** Clinic files larger than this are refused unread: no real questionnaire comes close. */
+const MAX_FILE_BYTES = 1024 * 1024;
+
+export interface LoadedInstrument {
+  definition: InstrumentDefinition;
+  origin: 'built-in' | 'clinic';
+  /** The clinic file it came from (base name only). */
+  file?: string;
+}
+
+/** One reason a clinic file was skipped: the file, the field (dotted path in the file) and what is wrong. */
+export interface InstrumentProblem {
+  file: string;
+  path: string;
+  message: string;
+}
+
+/** The instruments this server offers: built-ins plus valid clinic files, keyed by id. */
+export class InstrumentRegistry {
+  private readonly byId = new Map<string, LoadedInstrument>();
+
+  constructor(
+    instruments: LoadedInstrument[],
+    /** Why clinic files were skipped, for the start-up log and tests. */
+    readonly problems: readonly InstrumentProblem[] = [],
+  ) {
+    for (const i of instruments) this.byId.set(i.definition.id, i);
+  }
+
+  /** Every instrument, built-ins first, in a stable order. */
+  all(): LoadedInstrument[] {
+    return [...this.byId.values()];
+  }
+
+  get(id: string): LoadedInstrument | undefined {
+    return this.byId.get(id);
+  }
+}
+
+/**
+ * Loads the built-ins and every `*.json` file directly in `dir` (clinic-supplied FHIR Questionnaire + Alcove
+ * scoring). A bad file is skipped with a problem naming the file and the field; built-ins always load; an id
+ * already taken (by a built-in or an earlier file, in file-name order) is a problem too.
+ */
+export function loadInstrumentRegistry(dir: string | undefined, logger?: Logger): InstrumentRegistry {
+  const loaded: LoadedInstrument[] = BUILT_IN_INSTRUMENTS.map((definition) => ({ definition, origin: 'built-in' }));
+  const problems: InstrumentProblem[] = [];
+  if (dir) {
+    let files: string[] = [];
+    try {
+      files = fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.json'))
+        .map((e) => e.name)
+        .sort();
+    } catch (err) {
+      problems.push({ file: dir, path: '(folder)', message: `cannot read INSTRUMENTS_DIR (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+    }
+    for (const file of files) {
+      const result = loadFile(path.join(dir, file), file, loaded);
+      if ('problems' in result) problems.push(...result.problems);
+      else loaded.push(result);
+    }
+  }
+  for (const p of problems) logger?.warn({ file: p.file, field: p.path }, `instrument file skipped: ${p.message}`);
+  const clinic = loaded.filter((l) => l.origin === 'clinic');
+  if (clinic.length) logger?.info({ instruments: clinic.map((l) => l.definition.id) }, 'clinic instruments loaded');
+  return new InstrumentRegistry(loaded, problems);
+}
+
+function loadFile(full: string, file: string, loaded: LoadedInstrument[]): LoadedInstrument | { problems: InstrumentProblem[] } {
+  const fail = (p: string, message: string) => ({ problems: [{ file, path: p, message }] });
+  let text: string;
+  try {
+    if (fs.statSync(full).size > MAX_FILE_BYTES) return fail('(file)', `is larger than ${MAX_FILE_BYTES / 1024} KiB`);
+    text = fs.readFileSync(full, 'utf8');
+  } catch (err) {
+    return fail('(file)', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return fail('(file)', `is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = parseClinicInstrument(json);
+  if (!parsed.ok) return { problems: parsed.issues.map((i) => ({ file, path: i.path, message: i.message })) };
+  const taken = loaded.find((l) => l.definition.id === parsed.definition.id);
+  if (taken) {
+    const by = taken.origin === 'built-in' ? 'a built-in instrument' : `${taken.file}`;
+    const idInAlcove = typeof (json as { alcove?: { id?: unknown } }).alcove?.id === 'string';
+    return fail(idInAlcove ? 'alcove.id' : 'questionnaire.id', `id '${parsed.definition.id}' is already used by ${by}`);
+  }
+  return { definition: parsed.definition, origin: 'clinic', file };
+}
