@@ -19,6 +19,15 @@ function NotFoundPage() {
   );
 }
 
+/** Shown while a lazily loaded page's code arrives (no words: the page's language is not known yet). */
+function RouteLoading() {
+  return (
+    <p className="loading" role="status" aria-busy="true">
+      …
+    </p>
+  );
+}
+
 /** Staff pages share one session; patient pages (join links) never load it. */
 function StaffRoot() {
   return (
@@ -39,9 +48,21 @@ export const router = createBrowserRouter([
           { index: true, element: <HomePage /> },
           { path: 'admin/staff', element: <StaffAdminPage /> },
           { path: 'admin/audit', element: <AuditPage /> },
+          // Video pages load LiveKit in their own chunk, only when opened.
+          {
+            path: 'visits/:id',
+            hydrateFallbackElement: <RouteLoading />,
+            lazy: () => import('./visit-page').then((m) => ({ Component: m.VisitPage })),
+          },
         ],
       },
     ],
+  },
+  // Patients: no staff session here, ever.
+  {
+    path: '/join/:token',
+    hydrateFallbackElement: <RouteLoading />,
+    lazy: () => import('./join-page').then((m) => ({ Component: m.JoinPage })),
   },
   { path: '*', element: <NotFoundPage /> },
 ]);

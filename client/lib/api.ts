@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Seconds from a 429's Retry-After header, when the server sent one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -43,7 +45,9 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   const data: unknown = await res.json().catch(() => undefined);
   if (!res.ok) {
     const env = ErrorEnvelopeSchema.safeParse(data);
-    if (env.success) throw new ApiError(res.status, env.data.error.code, env.data.error.message, env.data.error.details);
+    const retryAfter = Number(res.headers.get('Retry-After'));
+    const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
+    if (env.success) throw new ApiError(res.status, env.data.error.code, env.data.error.message, env.data.error.details, retryAfterSeconds);
     throw new ApiError(res.status, 'unexpected', `Unexpected response (${res.status})`);
   }
   return data as T;

@@ -1,0 +1,59 @@
+import { useCallback, useState } from 'react';
+import { useParams } from 'react-router';
+import { JoinExperience } from '../features/join/join-experience';
+import type { StageKind } from '../features/join/use-join-flow';
+import { DeviceCheck } from '../features/video-visit/device-check';
+import { LocalVideoPreview } from '../features/video-visit/local-video-preview';
+import { useLocalMedia } from '../features/video-visit/use-local-media';
+import { usePrewarm } from '../features/video-visit/use-prewarm';
+import { VideoCall } from '../features/video-visit/video-call';
+import { useTranslation } from 'react-i18next';
+
+const MEDIA_STAGES: StageKind[] = ['devices', 'waiting', 'call'];
+
+/**
+ * The patient's visit page (`/join/:token`), outside the staff session. The join feature runs the
+ * flow; the video feature owns the camera from the device check through the call, so the preview
+ * tracks are reused when the patient is admitted.
+ */
+export function JoinPage() {
+  const { token = '' } = useParams();
+  const { t } = useTranslation('video');
+  const media = useLocalMedia();
+  const [stage, setStage] = useState<StageKind>('loading');
+  usePrewarm(stage === 'waiting');
+
+  const { release } = media;
+  const handleStageChange = useCallback(
+    (kind: StageKind) => {
+      setStage(kind);
+      // Outside the device check, waiting room and call, the camera and microphone are switched off.
+      if (!MEDIA_STAGES.includes(kind)) release();
+    },
+    [release],
+  );
+
+  return (
+    <JoinExperience
+      token={token}
+      onStageChange={handleStageChange}
+      renderDeviceCheck={({ onContinue, busy }) => <DeviceCheck media={media} onContinue={onContinue} busy={busy} />}
+      renderSelfView={() =>
+        media.videoTrack && media.choices.cameraEnabled ? (
+          <LocalVideoPreview track={media.videoTrack} label={t('device.previewLabel')} />
+        ) : null
+      }
+      renderCall={(p) => (
+        <VideoCall
+          visitId={p.visitId}
+          role="patient"
+          media={media}
+          durationMinutes={p.durationMinutes}
+          onEnded={p.onEnded}
+          onNotAdmitted={p.onNotAdmitted}
+          onLeave={p.onLeave}
+        />
+      )}
+    />
+  );
+}

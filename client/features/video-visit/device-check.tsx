@@ -1,0 +1,185 @@
+import { useEffect, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LocalVideoPreview } from './local-video-preview';
+import './i18n/register';
+import '@livekit/components-styles';
+import './video-visit.css';
+import { MicLevel } from './mic-level';
+import { detectPlatform } from './platform';
+import { playTestSound } from './test-sound';
+import type { DeviceProblem, LocalMedia } from './use-local-media';
+
+function DeviceSelect({
+  label,
+  devices,
+  value,
+  fallbackName,
+  onChange,
+}: {
+  label: string;
+  devices: MediaDeviceInfo[];
+  value: string | undefined;
+  fallbackName: (n: number) => string;
+  onChange: (deviceId: string) => void;
+}) {
+  const id = useId();
+  if (devices.length === 0) return null;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value ?? devices[0]?.deviceId ?? ''} onChange={(e) => onChange(e.target.value)}>
+        {devices.map((d, i) => (
+          <option key={d.deviceId || i} value={d.deviceId}>
+            {d.label || fallbackName(i + 1)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** What went wrong with one device, and the steps that fix it on this kind of phone or computer. */
+function DeviceHelp({ device, problem, onRetry }: { device: 'camera' | 'microphone'; problem: DeviceProblem; onRetry: () => void }) {
+  const { t } = useTranslation('video');
+  const platform = detectPlatform();
+  const key =
+    problem === 'PermissionDenied' ? 'denied' : problem === 'NotFound' ? 'notFound' : problem === 'DeviceInUse' ? 'inUse' : 'other';
+  const steps = t(`help.${platform}.${key}`, { returnObjects: true, device: t(`device.${device}Word`) }) as unknown;
+  return (
+    <div className="alert alert-warn device-help" role="alert">
+      <p>
+        <strong>{t(`problem.${device}.${key}`)}</strong>
+      </p>
+      {Array.isArray(steps) && (
+        <ol>
+          {(steps as string[]).map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ol>
+      )}
+      <button type="button" className="btn btn-small" onClick={onRetry}>
+        {t('device.tryAgain')}
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The device check: a live camera preview, a microphone level meter, device choices, and plain
+ * help when the browser refuses the camera or microphone. The patient can always go on, with the
+ * camera off or by audio only.
+ */
+export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalMedia; onContinue: () => void; busy?: boolean }) {
+  const { t } = useTranslation('video');
+  const [soundError, setSoundError] = useState(false);
+  const { request, status } = media;
+
+  useEffect(() => {
+    if (status === 'idle') void request();
+  }, [request, status]);
+
+  const cameraOn = media.choices.cameraEnabled && !media.choices.audioOnly;
+  const requesting = media.status !== 'ready';
+
+  async function handleTestSound() {
+    setSoundError(false);
+    try {
+      await playTestSound(media.choices.audioOutputId);
+    } catch {
+      setSoundError(true);
+    }
+  }
+
+  return (
+    <section className="device-check" aria-labelledby="device-check-title">
+      <h1 id="device-check-title">{t('device.title')}</h1>
+      <p className="muted">{t('device.intro')}</p>
+      {requesting && (
+        <p role="status" className="muted">
+          {t('device.requesting')}
+        </p>
+      )}
+      <div className="device-check-grid">
+        <div className="device-preview">
+          {media.videoTrack && cameraOn ? (
+            <LocalVideoPreview track={media.videoTrack} label={t('device.previewLabel')} />
+          ) : (
+            <div className="preview-off" data-testid="camera-off">
+              <span aria-hidden="true" className="preview-off-icon">
+                ◌
+              </span>
+              <span>{media.choices.audioOnly ? t('device.audioOnlyOn') : t('device.cameraIsOff')}</span>
+            </div>
+          )}
+        </div>
+        <div className="device-controls">
+          {media.videoProblem && cameraOn && <DeviceHelp device="camera" problem={media.videoProblem} onRetry={() => void request()} />}
+          {media.audioProblem && <DeviceHelp device="microphone" problem={media.audioProblem} onRetry={() => void request()} />}
+
+          {media.audioTrack && <MicLevel track={media.audioTrack} />}
+
+          {cameraOn && (
+            <DeviceSelect
+              label={t('device.camera')}
+              devices={media.devices.videoinput}
+              value={media.choices.videoDeviceId}
+              fallbackName={(n) => t('device.cameraN', { n })}
+              onChange={(id) => void media.selectCamera(id)}
+            />
+          )}
+          <DeviceSelect
+            label={t('device.microphone')}
+            devices={media.devices.audioinput}
+            value={media.choices.audioDeviceId}
+            fallbackName={(n) => t('device.microphoneN', { n })}
+            onChange={(id) => void media.selectMicrophone(id)}
+          />
+          {media.canChooseSpeaker && (
+            <DeviceSelect
+              label={t('device.speaker')}
+              devices={media.devices.audiooutput}
+              value={media.choices.audioOutputId}
+              fallbackName={(n) => t('device.speakerN', { n })}
+              onChange={(id) => media.selectSpeaker(id)}
+            />
+          )}
+          <p>
+            <button type="button" className="btn" onClick={() => void handleTestSound()}>
+              {t('device.testSound')}
+            </button>
+          </p>
+          {soundError && (
+            <p className="field-error" role="alert">
+              {t('device.testSoundFailed')}
+            </p>
+          )}
+
+          <fieldset className="device-mode">
+            <legend>{t('device.howToJoin')}</legend>
+            <label className="choice">
+              <input type="radio" name="join-mode" checked={cameraOn} onChange={() => void media.setCameraEnabled(true)} />
+              {t('device.modeVideo')}
+            </label>
+            <label className="choice">
+              <input
+                type="radio"
+                name="join-mode"
+                checked={!cameraOn && !media.choices.audioOnly}
+                onChange={() => void media.setCameraEnabled(false)}
+              />
+              {t('device.modeCameraOff')}
+            </label>
+            <label className="choice">
+              <input type="radio" name="join-mode" checked={media.choices.audioOnly} onChange={() => void media.setAudioOnly(true)} />
+              {t('device.modeAudioOnly')}
+            </label>
+          </fieldset>
+
+          <button type="button" className="btn btn-primary btn-block" onClick={onContinue} disabled={busy}>
+            {t('device.continue')}
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import type { ServerProcess } from './server-process';
+
+/** Adds a staff account with the real staff CLI against the server's database; returns its password. */
+export function addStaffWithCli(
+  server: ServerProcess,
+  input: { email: string; name: string; role: 'admin' | 'scheduler' | 'clinician' },
+): string {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'server/auth/staff-cli.ts', 'add', '--email', input.email, '--name', input.name, '--role', input.role],
+    { env: { ...process.env, DATABASE_URL: server.databaseUrl, LOG_LEVEL: 'silent' }, encoding: 'utf8' },
+  );
+  const password = /password:\s+(\S+)/.exec(out)?.[1];
+  if (!password) throw new Error('the staff CLI printed no password');
+  return password;
+}
+
+/** A minimal HTTP client that keeps the session cookie, as a script outside the browser would. */
+export class ApiClient {
+  private cookies = new Map<string, string>();
+  constructor(private readonly baseUrl: string) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(this.cookies.size ? { Cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair?.indexOf('=') ?? -1;
+      if (pair && eq > 0) this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async signIn(email: string, password: string): Promise<void> {
+    const r = await this.request('POST', '/api/auth/login', { email, password });
+    if (r.status !== 200) throw new Error(`sign-in failed: ${r.status}`);
+  }
+}
+
+export interface CreatedVisit {
+  visitId: string;
+  joinPath: string;
+}
+
+/** Creates a patient and a visit starting now through the API, as a scheduler. */
+export async function createVisitAsScheduler(
+  scheduler: ApiClient,
+  opts: { clinicianIds: string[]; preferredLanguage?: 'en' | 'es'; dateOfBirth?: string; preferredName?: string; startsInMinutes?: number },
+): Promise<CreatedVisit> {
+  const patient = await scheduler.request<{ patient: { id: string } }>('POST', '/api/patients', {
+    displayName: 'Robin Example',
+    preferredName: opts.preferredName ?? 'Robin',
+    pronouns: 'they/them',
+    preferredLanguage: opts.preferredLanguage ?? 'en',
+    ...(opts.dateOfBirth ? { dateOfBirth: opts.dateOfBirth } : {}),
+  });
+  if (patient.status !== 201) throw new Error(`patient not created: ${patient.status} ${JSON.stringify(patient.body)}`);
+  const visit = await scheduler.request<{ visit: { id: string }; patientLink: { url: string } }>('POST', '/api/visits', {
+    patientId: patient.body.patient.id,
+    clinicianIds: opts.clinicianIds,
+    startsAt: new Date(Date.now() + (opts.startsInMinutes ?? 0) * 60_000).toISOString(),
+    durationMinutes: 30,
+    reason: 'Follow-up (staff only)',
+  });
+  if (visit.status !== 201) throw new Error(`visit not created: ${visit.status} ${JSON.stringify(visit.body)}`);
+  return { visitId: visit.body.visit.id, joinPath: new URL(visit.body.patientLink.url).pathname };
+}
+
+/** The id of a staff member, read back through the API as that staff member. */
+export async function staffId(client: ApiClient): Promise<string> {
+  const me = await client.request<{ user: { id: string } }>('GET', '/api/auth/me');
+  return me.body.user.id;
+}
