@@ -9,6 +9,8 @@ const bool = z
   .transform((v) => v === 'true' || v === '1');
 
 const positiveInt = z.coerce.number().int().positive();
+/** A rate-limit window; fractions allowed (tests use a second or two). */
+const windowMinutes = z.coerce.number().positive().max(24 * 60);
 
 const EnvSchema = z
   .object({
@@ -31,7 +33,13 @@ const EnvSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     LOGIN_LIMIT_PER_ACCOUNT: positiveInt.default(5),
     LOGIN_LIMIT_PER_ADDRESS: positiveInt.default(30),
-    LOGIN_LIMIT_WINDOW_MINUTES: positiveInt.default(15),
+    LOGIN_LIMIT_WINDOW_MINUTES: windowMinutes.default(15),
+    JOIN_LIMIT_WINDOW_MINUTES: windowMinutes.default(15),
+    VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: positiveInt.default(30),
+    VIDEO_TOKEN_LIMIT_WINDOW_MINUTES: windowMinutes.default(1),
+    ANSWER_LIMIT_PER_PARTICIPANT: positiveInt.default(600),
+    ANSWER_LIMIT_WINDOW_MINUTES: windowMinutes.default(10),
+    RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('alcove:rl:'),
     BODY_LIMIT_KB: positiveInt.max(1024).default(64),
     INSTRUMENTS_DIR: z.string().min(1).optional(),
     E2EE_ENABLED: bool.default(true),
@@ -80,7 +88,19 @@ export interface Config {
   trustProxy: boolean;
   logLevel: string;
   redisUrl?: string;
-  limits: { loginPerAccount: number; loginPerAddress: number; loginWindowMinutes: number };
+  limits: {
+    loginPerAccount: number;
+    loginPerAddress: number;
+    loginWindowMinutes: number;
+    /** Per address; the count itself is join.limitPerAddress. */
+    joinWindowMinutes: number;
+    videoTokenPerParticipant: number;
+    videoTokenWindowMinutes: number;
+    answersPerParticipant: number;
+    answersWindowMinutes: number;
+    /** Key prefix in Redis, so several deployments can share one Redis. */
+    redisPrefix: string;
+  };
   bodyLimitBytes: number;
   /** Folder of clinic-supplied instrument files (FHIR Questionnaire + Alcove scoring), read at start-up. */
   instrumentsDir?: string;
@@ -135,6 +155,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
       loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
       loginWindowMinutes: e.LOGIN_LIMIT_WINDOW_MINUTES,
+      joinWindowMinutes: e.JOIN_LIMIT_WINDOW_MINUTES,
+      videoTokenPerParticipant: e.VIDEO_TOKEN_LIMIT_PER_PARTICIPANT,
+      videoTokenWindowMinutes: e.VIDEO_TOKEN_LIMIT_WINDOW_MINUTES,
+      answersPerParticipant: e.ANSWER_LIMIT_PER_PARTICIPANT,
+      answersWindowMinutes: e.ANSWER_LIMIT_WINDOW_MINUTES,
+      redisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
     },
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     instrumentsDir: e.INSTRUMENTS_DIR,

@@ -5,6 +5,7 @@ import { openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { createLivekitProbe } from './health/livekit-probe';
 import { createLogger } from './logger';
+import { createRedisStores } from './middleware/redis-rate-store';
 import { ensureFirstAdmin } from './staff/staff.service';
 
 let config: Config;
@@ -46,7 +47,16 @@ if (firstAdmin) {
 }
 
 const livekitReachable = createLivekitProbe(config.livekit.url);
-const { server, io } = createApp({ config, database, logger, clientDir: DEFAULT_CLIENT_DIR, livekitReachable });
+// With REDIS_URL, rate-limit counters are shared by every server process; in memory otherwise.
+const redisStores = config.redisUrl ? createRedisStores(config.redisUrl, config.limits.redisPrefix, logger) : undefined;
+const { server, io } = createApp({
+  config,
+  database,
+  logger,
+  clientDir: DEFAULT_CLIENT_DIR,
+  livekitReachable,
+  ...(redisStores ? { storeFor: redisStores.storeFor } : {}),
+});
 
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
@@ -68,6 +78,7 @@ async function shutdown(signal: string) {
   await io.close().catch(() => undefined); // closes sockets and the HTTP server, which drains requests
   server.closeIdleConnections();
   await database.close().catch(() => undefined);
+  await redisStores?.close();
   logger.info('stopped');
   process.exit(0);
 }

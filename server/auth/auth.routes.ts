@@ -6,7 +6,8 @@ import type { Config } from '../config';
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
-import { createLimiter, type StoreFactory } from '../middleware/rate-limit';
+import { limiters } from '../middleware/limiters';
+import type { StoreFactory } from '../middleware/rate-limit';
 import { requireStaff } from './auth.middleware';
 import { DUMMY_HASH_PROMISE, verifyPassword } from './password';
 import { STAFF_COOKIE, type SessionManager } from './session';
@@ -19,11 +20,6 @@ export const toStaffUser = (row: Pick<StaffRow, 'id' | 'email' | 'name' | 'role'
   role: row.role,
 });
 
-const emailKey = (body: unknown): string | undefined => {
-  const email = (body as { email?: unknown } | undefined)?.email;
-  return typeof email === 'string' && email.length <= 254 ? email.trim().toLowerCase() : undefined;
-};
-
 export function authRoutes(deps: {
   db: Kysely<DB>;
   dialect: Dialect;
@@ -33,14 +29,7 @@ export function authRoutes(deps: {
 }): Router {
   const { db, dialect, config, sessions } = deps;
   const r = Router();
-  const windowMs = config.limits.loginWindowMinutes * 60_000;
-  const perAddress = createLimiter({ name: 'login-ip', windowMs, limit: config.limits.loginPerAddress }, deps.storeFor);
-  const perAccount = createLimiter(
-    { name: 'login-account', windowMs, limit: config.limits.loginPerAccount, key: (req) => emailKey(req.body), onlyFailures: true },
-    deps.storeFor,
-  );
-
-  r.post('/login', perAddress, perAccount, async (req, res) => {
+  r.post('/login', ...limiters.login(config, deps.storeFor), async (req, res) => {
     const body = LoginRequestSchema.parse(req.body);
     const staff = await findStaffByEmail(db, body.email.trim());
     // Unknown email and wrong password take the same path and the same time.

@@ -27,6 +27,9 @@ export function createLimiter(opts: LimiterOptions, storeFor: StoreFactory = () 
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skipSuccessfulRequests: opts.onlyFailures ?? false,
+    // CAUTION: fail open when the shared store (Redis) is unreachable: patients must still reach their
+    // visits during an outage. The outage is logged by the Redis client; limits resume when it returns.
+    passOnStoreError: true,
     ...(store ? { store } : {}),
     ...(opts.key
       ? {

@@ -7,7 +7,8 @@ import type { DB } from '../db/schema';
 import type { LivekitProbe } from '../health/livekit-probe';
 import { HttpError, unauthenticated } from '../http-error';
 import { parseId } from '../id';
-import { createLimiter, type StoreFactory } from '../middleware/rate-limit';
+import { limiters } from '../middleware/limiters';
+import type { StoreFactory } from '../middleware/rate-limit';
 import type { VisitBroadcast } from '../waiting-room/visit-broadcast';
 import { requireVisitClinician, requireVisitPatient } from '../waiting-room/visit-access';
 import { openVisit } from '../waiting-room/waiting-room.service';
@@ -29,15 +30,7 @@ export interface VideoRouteDeps {
 export function videoTokenRoutes(deps: VideoRouteDeps): Router {
   const { db, config, video } = deps;
   const r = Router();
-  const limiter = createLimiter(
-    {
-      name: 'video-token',
-      windowMs: 60_000,
-      limit: 30,
-      key: (req) => req.res?.locals.patient?.participantId ?? req.res?.locals.staff?.id,
-    },
-    deps.storeFor,
-  );
+  const limiter = limiters.videoToken(config, deps.storeFor);
 
   r.post('/:id/video-token', limiter, async (req, res) => {
     const visitId = parseId(req.params.id);

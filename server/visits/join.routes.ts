@@ -4,7 +4,8 @@ import { JoinRequestSchema, type JoinResponse } from '@shared/api/join.schema';
 import type { SessionManager } from '../auth/session';
 import type { Config } from '../config';
 import type { DB } from '../db/schema';
-import { createLimiter, type StoreFactory } from '../middleware/rate-limit';
+import { limiters } from '../middleware/limiters';
+import type { StoreFactory } from '../middleware/rate-limit';
 import { joinVisit } from './join.service';
 
 /** Only the fields a patient may see; the service builds nothing else, this keeps it that way. */
@@ -27,7 +28,7 @@ export function toJoinResponse(r: JoinResponse): JoinResponse {
 export function joinRoutes(deps: { db: Kysely<DB>; config: Config; sessions: SessionManager; storeFor: StoreFactory }): Router {
   const { db, config, sessions } = deps;
   const r = Router();
-  const perAddress = createLimiter({ name: 'join-address', windowMs: 15 * 60_000, limit: config.join.limitPerAddress }, deps.storeFor);
+  const perAddress = limiters.join(config, deps.storeFor);
 
   r.post('/', perAddress, async (req, res) => {
     const body = JoinRequestSchema.parse(req.body);
