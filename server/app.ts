@@ -8,6 +8,10 @@ import { auditRoutes } from './audit/audit.routes';
 import { authRoutes } from './auth/auth.routes';
 import { loadInstrumentRegistry, type InstrumentRegistry } from './checkins/instrument-registry';
 import { instrumentRoutes } from './checkins/instruments.routes';
+import { CheckinBroadcast } from './checkins/checkins.socket';
+import { checkinsRoutes } from './checkins/checkins.routes';
+import { wasInstrumentSent } from './checkins/checkins.store';
+import { limiters } from './middleware/limiters';
 import { loadSessions } from './auth/auth.middleware';
 import { SessionManager } from './auth/session';
 import type { Config } from './config';
@@ -97,7 +101,17 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use('/visits', waitingRoomRoutes(visitDeps));
   api.use('/visits', videoTokenRoutes(visitDeps));
   api.use('/video', videoConfigRoutes(visitDeps));
-  api.use('/instruments', instrumentRoutes({ instruments }));
+  api.use('/instruments', instrumentRoutes({ instruments, sentToPatient: (visitId, instrumentId) => wasInstrumentSent(db, visitId, instrumentId) }));
+  api.use(
+    checkinsRoutes({
+      db,
+      dialect: database.dialect,
+      instruments,
+      broadcast: new CheckinBroadcast(db, io),
+      crisisResources: config.crisisResources,
+      answerLimiter: limiters.answers(config, storeFor),
+    }),
+  );
   api.use(auditRoutes({ db, dialect: database.dialect }));
   api.use(apiNotFound);
   app.use('/api', api);

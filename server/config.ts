@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CrisisResourcesSchema, DEFAULT_CRISIS_RESOURCES, type CrisisResources } from '@shared/api/checkins.schema';
 
 const DEV_LIVEKIT_KEY = 'devkey';
 const DEV_LIVEKIT_SECRET = 'secret';
@@ -48,6 +49,18 @@ const EnvSchema = z
     JOIN_GRACE_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(60),
     JOIN_LIMIT_PER_ADDRESS: positiveInt.default(60),
     CLINIC_NAME: z.string().trim().min(1).max(120).default('Alcove Clinic'),
+    CRISIS_RESOURCES: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be JSON (see .env.example)' });
+          return z.NEVER;
+        }
+      })
+      .pipe(CrisisResourcesSchema)
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -110,6 +123,8 @@ export interface Config {
   join: { opensMinutesBefore: number; graceMinutes: number; limitPerAddress: number };
   /** The only thing a join page shows before the date-of-birth check. */
   clinicName: string;
+  /** Shown to a patient at once after a safety-positive answer (en, optionally es). */
+  crisisResources: CrisisResources;
 }
 
 export class ConfigError extends Error {
@@ -171,5 +186,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       limitPerAddress: e.JOIN_LIMIT_PER_ADDRESS,
     },
     clinicName: e.CLINIC_NAME,
+    crisisResources: e.CRISIS_RESOURCES ?? DEFAULT_CRISIS_RESOURCES,
   };
 }

@@ -30,6 +30,23 @@ export type VisitWatch = z.infer<typeof VisitWatchSchema>;
 
 export type Ack = (result: { ok: true } | { ok: false; code: string }) => void;
 
+/** Check-in events carry ids and counts only: never answers, scores or free text. */
+export interface CheckinRef {
+  checkinId: string;
+  visitId: string;
+}
+export interface CheckinSentEvent extends CheckinRef {
+  instrumentId: string;
+}
+export interface CheckinProgressEvent extends CheckinRef {
+  answered: number;
+  total: number;
+}
+export interface SafetyAlertEvent extends CheckinRef {
+  /** The instrument's flag code, e.g. safety.self-harm. */
+  code: string;
+}
+
 export interface ServerToClientEvents {
   'session:ready': (info: SessionInfo) => void;
   /** Staff watching a visit: the whole participant list after any change. */
@@ -46,6 +63,16 @@ export interface ServerToClientEvents {
   'visit:clinician-presence': (p: { visitId: string; online: boolean }) => void;
   /** Everyone on the visit: it was ended for all. Never auto-rejoin after this. */
   'visit:ended': (p: { visitId: string }) => void;
+  /** Staff of the visit, and its patient: a check-in was sent. Ids only. */
+  'checkin:sent': (p: CheckinSentEvent) => void;
+  /** Staff of the visit: how many items are answered — counts only, never answers. */
+  'checkin:progress': (p: CheckinProgressEvent) => void;
+  /** Staff of the visit: the patient shared; GET the check-in for its result. */
+  'checkin:shared': (p: CheckinRef) => void;
+  /** Staff of the visit: a safety-positive answer was saved. Interrupt at once; GET the check-in for the message. */
+  'safety:alert': (p: SafetyAlertEvent) => void;
+  /** Staff of the visit: a clinician acknowledged a safety alert. */
+  'safety:acknowledged': (p: SafetyAlertEvent) => void;
 }
 
 export interface ClientToServerEvents {

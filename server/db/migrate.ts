@@ -3,6 +3,7 @@ import type { Database } from './database';
 import * as m001 from './migrations/001-staff-and-sessions';
 import * as m002 from './migrations/002-patients-visits';
 import * as m003 from './migrations/003-video-attendance';
+import * as m004 from './migrations/004-checkins';
 import * as m005 from './migrations/005-audit';
 
 /**
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-staff-and-sessions': m001,
   '002-patients-visits': m002,
   '003-video-attendance': m003,
+  '004-checkins': m004,
   '005-audit': m005,
 };
 

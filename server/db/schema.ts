@@ -156,6 +156,42 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export type CheckinStatus = 'sent' | 'in_progress' | 'shared';
+
+export interface CheckinTable {
+  id: string;
+  visit_id: string;
+  patient_id: string;
+  instrument_id: string;
+  instrument_version: string;
+  status: CheckinStatus;
+  sent_by: string;
+  sent_at: string;
+  shared_at: string | null;
+  /** JSON: the server-computed result at sharing (total, band, flags…); null before. */
+  result: string | null;
+  updated_at: string;
+}
+
+export interface CheckinAnswerTable {
+  checkin_id: string;
+  link_id: string;
+  /** JSON: an option code, an array of option codes, text, or "asked-declined". Never logged. */
+  value: string;
+  answered_at: string;
+}
+
+export interface SafetyAlertTable {
+  id: string;
+  checkin_id: string;
+  visit_id: string;
+  /** The instrument's clinician flag code, e.g. safety.self-harm. */
+  code: string;
+  raised_at: string;
+  acknowledged_by: string | null;
+  acknowledged_at: string | null;
+}
+
 export interface DB {
   staff: StaffTable;
   sessions: SessionTable;
@@ -169,4 +205,7 @@ export interface DB {
   attendance: AttendanceTable;
   webhook_events: WebhookEventTable;
   audit_log: AuditLogTable;
+  checkins: CheckinTable;
+  checkin_answers: CheckinAnswerTable;
+  safety_alerts: SafetyAlertTable;
 }

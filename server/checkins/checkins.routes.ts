@@ -1,0 +1,108 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { AnswerRequestSchema, CheckinLanguageQuerySchema, HistoryQuerySchema, SendCheckinRequestSchema } from '@shared/api/checkins.schema';
+import { LinkIdSchema } from '@shared/instruments/definition.schema';
+import { auditFrom } from '../audit/audit.service';
+import { requireStaff } from '../auth/auth.middleware';
+import { HttpError, notFound, unauthenticated } from '../http-error';
+import { parseId } from '../id';
+import { requireVisitClinician } from '../waiting-room/visit-access';
+import { requireCheckinClinician, requireCheckinPatient, requireCheckinViewer } from './checkin-access';
+import * as service from './checkins.service';
+
+const AlertCodeSchema = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/);
+
+const noBody = (body: unknown) => {
+  if (body !== undefined && (typeof body !== 'object' || body === null || Object.keys(body).length > 0)) {
+    throw new HttpError(400, 'validation_failed', 'This request takes no body');
+  }
+};
+
+/** A linkId from the path; an impossible one is bad input naming the field (the item list is public). */
+function linkIdParam(req: Request): string {
+  const parsed = LinkIdSchema.safeParse(req.params.linkId);
+  if (!parsed.success)
+    throw new HttpError(400, 'validation_failed', 'No such question', [{ field: 'linkId', message: 'This check-in has no such question' }]);
+  return parsed.data;
+}
+
+/**
+ * The in-visit check-in: clinicians send, the patient answers privately and shares, the server
+ * scores. Mounted at /api (paths under /visits, /checkins and /patients).
+ */
+export function checkinsRoutes(deps: service.CheckinsDeps & { answerLimiter?: RequestHandler }): Router {
+  const { db } = deps;
+  const r = Router();
+  const answerLimiter: RequestHandler = deps.answerLimiter ?? ((_req, _res, next) => next());
+
+  r.post('/visits/:id/checkins', async (req, res) => {
+    const visitId = parseId(req.params.id);
+    const staff = await requireVisitClinician(res, db, visitId);
+    const body = SendCheckinRequestSchema.parse(req.body);
+    const ids = body.instrumentIds ?? [body.instrumentId as string];
+    const sent = await service.sendCheckins(deps, auditFrom(req, res), visitId, staff, ids);
+    res.status(201).json(body.instrumentIds ? { checkins: sent } : { checkin: sent[0] });
+  });
+
+  r.get('/visits/:id/checkins', async (req, res) => {
+    const visitId = parseId(req.params.id);
+    const patient = res.locals.patient;
+    // A browser may carry both sessions; a clinician of this visit is answered as a clinician.
+    if (patient && patient.visitId === visitId && !res.locals.staff) {
+      const { lang } = CheckinLanguageQuerySchema.parse(req.query);
+      res.json({ checkins: await service.listForPatient(deps, visitId, lang ?? 'en') });
+      return;
+    }
+    if (!res.locals.staff) {
+      if (patient) throw notFound();
+      throw unauthenticated();
+    }
+    await requireVisitClinician(res, db, visitId);
+    CheckinLanguageQuerySchema.parse(req.query);
+    res.json(await service.listForClinician(deps, auditFrom(req, res), visitId));
+  });
+
+  r.get('/checkins/:id', async (req, res) => {
+    const { row, viewer } = await requireCheckinViewer(res, db, req.params.id);
+    const { lang } = CheckinLanguageQuerySchema.parse(req.query);
+    if (viewer.kind === 'patient') res.json({ checkin: await service.getForPatient(deps, row, lang ?? 'en') });
+    else res.json({ checkin: await service.getForClinician(deps, auditFrom(req, res), row) });
+  });
+
+  r.put('/checkins/:id/answers/:linkId', answerLimiter, async (req, res) => {
+    const { row, patient } = await requireCheckinPatient(res, db, req.params.id);
+    const linkId = linkIdParam(req);
+    const { value } = AnswerRequestSchema.parse(req.body);
+    res.json(await service.saveAnswer(deps, auditFrom(req, res), row, patient, linkId, value));
+  });
+
+  r.post('/checkins/:id/submit', async (req, res) => {
+    const { row, patient } = await requireCheckinPatient(res, db, req.params.id);
+    const { lang } = CheckinLanguageQuerySchema.parse(req.query);
+    noBody(req.body);
+    res.json(await service.submit(deps, auditFrom(req, res), row, patient, lang ?? 'en'));
+  });
+
+  r.get('/checkins/:id/fhir', async (req, res) => {
+    const { row } = await requireCheckinClinician(res, db, req.params.id);
+    const resource = await service.exportFhir(deps, auditFrom(req, res), row);
+    res.type('application/fhir+json').send(JSON.stringify(resource));
+  });
+
+  r.post('/checkins/:id/alerts/:code/acknowledge', async (req, res) => {
+    const { row, staff } = await requireCheckinClinician(res, db, req.params.id);
+    const code = AlertCodeSchema.safeParse(req.params.code);
+    if (!code.success) throw notFound('This check-in has no such alert');
+    noBody(req.body);
+    res.json({ alert: await service.acknowledge(deps, auditFrom(req, res), row, staff, code.data) });
+  });
+
+  r.get('/patients/:id/checkins', async (req, res) => {
+    const staff = requireStaff(res);
+    const patientId = parseId(req.params.id);
+    const { instrumentId } = HistoryQuerySchema.parse(req.query);
+    res.json({ checkins: await service.history(deps, auditFrom(req, res), staff, patientId, instrumentId) });
+  });
+
+  return r;
+}

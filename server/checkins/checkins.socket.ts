@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema';
+import { rooms, type RealtimeServer } from '../realtime/socket-server';
+import { clinicianIdsOf } from '../waiting-room/waiting-room.store';
+
+/**
+ * Pushes check-in facts after they are stored. Staff events go to the visit's console and to every
+ * clinician of the visit (socket.io delivers once to a socket in both rooms). Payloads are ids and
+ * counts: answers, scores and free text never travel over the socket.
+ */
+export class CheckinBroadcast {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly io: RealtimeServer,
+  ) {}
+
+  private async staff(visitId: string) {
+    const clinicians = await clinicianIdsOf(this.db, visitId);
+    return this.io.to([rooms.visitStaff(visitId), ...clinicians.map(rooms.staff)]);
+  }
+
+  async sent(visitId: string, checkins: { id: string; instrumentId: string }[]): Promise<void> {
+    const staff = await this.staff(visitId);
+    for (const c of checkins) {
+      const payload = { checkinId: c.id, visitId, instrumentId: c.instrumentId };
+      staff.emit('checkin:sent', payload);
+      this.io.to(rooms.visitPatients(visitId)).emit('checkin:sent', payload);
+    }
+  }
+
+  async progress(visitId: string, checkinId: string, answered: number, total: number): Promise<void> {
+    (await this.staff(visitId)).emit('checkin:progress', { checkinId, visitId, answered, total });
+  }
+
+  async shared(visitId: string, checkinId: string): Promise<void> {
+    (await this.staff(visitId)).emit('checkin:shared', { checkinId, visitId });
+  }
+
+  async alert(visitId: string, checkinId: string, code: string): Promise<void> {
+    (await this.staff(visitId)).emit('safety:alert', { checkinId, visitId, code });
+  }
+
+  async acknowledged(visitId: string, checkinId: string, code: string): Promise<void> {
+    (await this.staff(visitId)).emit('safety:acknowledged', { checkinId, visitId, code });
+  }
+}

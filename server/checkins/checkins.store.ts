@@ -1,0 +1,166 @@
+import type { Kysely } from 'kysely';
+import type { AnswerValue } from '@shared/instruments/definition.schema';
+import type { CheckinStatus, CheckinTable, DB, SafetyAlertTable } from '../db/schema';
+
+export type CheckinRow = CheckinTable;
+export type SafetyAlertRow = SafetyAlertTable & { acknowledged_by_name: string | null };
+
+/** Inserts freshly sent check-ins. */
+export async function insertCheckins(db: Kysely<DB>, rows: CheckinRow[]): Promise<void> {
+  if (rows.length) await db.insertInto('checkins').values(rows).execute();
+}
+
+export function findCheckin(db: Kysely<DB>, id: string): Promise<CheckinRow | undefined> {
+  return db.selectFrom('checkins').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A visit's check-ins, oldest first. */
+export function listVisitCheckins(db: Kysely<DB>, visitId: string): Promise<CheckinRow[]> {
+  return db.selectFrom('checkins').selectAll().where('visit_id', '=', visitId).orderBy('sent_at').orderBy('id').execute();
+}
+
+/** The ids of instruments this visit has a check-in of that the patient has not shared yet. */
+export async function unsharedInstrumentIds(db: Kysely<DB>, visitId: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('checkins')
+    .select('instrument_id')
+    .where('visit_id', '=', visitId)
+    .where('status', '!=', 'shared')
+    .execute();
+  return new Set(rows.map((r) => r.instrument_id));
+}
+
+/** Whether any check-in of this instrument was sent in this visit (a patient may then read its definition). */
+export async function wasInstrumentSent(db: Kysely<DB>, visitId: string, instrumentId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('checkins')
+    .select('id')
+    .where('visit_id', '=', visitId)
+    .where('instrument_id', '=', instrumentId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Shared check-ins of one patient across all visits, oldest first, with each visit's start. */
+export function listSharedCheckinsOfPatient(
+  db: Kysely<DB>,
+  patientId: string,
+  instrumentId?: string,
+): Promise<(CheckinRow & { visit_starts_at: string })[]> {
+  let q = db
+    .selectFrom('checkins')
+    .innerJoin('visits', 'visits.id', 'checkins.visit_id')
+    .selectAll('checkins')
+    .select('visits.starts_at as visit_starts_at')
+    .where('checkins.patient_id', '=', patientId)
+    .where('checkins.status', '=', 'shared');
+  if (instrumentId) q = q.where('checkins.instrument_id', '=', instrumentId);
+  return q.orderBy('checkins.shared_at').orderBy('checkins.id').execute();
+}
+
+function parseValue(text: string): AnswerValue | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  } catch {
+    /* a corrupt row is treated as unanswered */
+  }
+  return undefined;
+}
+
+/** Stored answers of several check-ins, by check-in id then linkId. */
+export async function answersOf(db: Kysely<DB>, checkinIds: string[]): Promise<Map<string, Record<string, AnswerValue>>> {
+  const out = new Map<string, Record<string, AnswerValue>>(checkinIds.map((id) => [id, {}]));
+  if (checkinIds.length === 0) return out;
+  const rows = await db.selectFrom('checkin_answers').selectAll().where('checkin_id', 'in', checkinIds).execute();
+  for (const r of rows) {
+    const v = parseValue(r.value);
+    const answers = out.get(r.checkin_id);
+    if (v !== undefined && answers) answers[r.link_id] = v;
+  }
+  return out;
+}
+
+/** Saves (or replaces) one answer. */
+export async function upsertAnswer(db: Kysely<DB>, checkinId: string, linkId: string, value: AnswerValue, now: string): Promise<void> {
+  const text = JSON.stringify(value);
+  await db
+    .insertInto('checkin_answers')
+    .values({ checkin_id: checkinId, link_id: linkId, value: text, answered_at: now })
+    .onConflict((oc) => oc.columns(['checkin_id', 'link_id']).doUpdateSet({ value: text, answered_at: now }))
+    .execute();
+}
+
+export async function deleteAnswer(db: Kysely<DB>, checkinId: string, linkId: string): Promise<void> {
+  await db.deleteFrom('checkin_answers').where('checkin_id', '=', checkinId).where('link_id', '=', linkId).execute();
+}
+
+/**
+ * Marks an unshared check-in as being worked on. Run first inside the answer's transaction: on
+ * PostgreSQL the row lock it takes makes a concurrent share wait (or this update match nothing).
+ * Returns false when the check-in was shared meanwhile.
+ */
+export async function touchUnshared(db: Kysely<DB>, id: string, status: Exclude<CheckinStatus, 'shared'>, now: string): Promise<boolean> {
+  const r = await db
+    .updateTable('checkins')
+    .set({ status, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '!=', 'shared')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Claims the share: true for the one caller that moved the check-in to shared. */
+export async function markShared(db: Kysely<DB>, id: string, now: string): Promise<boolean> {
+  const r = await db
+    .updateTable('checkins')
+    .set({ status: 'shared', shared_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '!=', 'shared')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function storeResult(db: Kysely<DB>, id: string, resultJson: string): Promise<void> {
+  await db.updateTable('checkins').set({ result: resultJson }).where('id', '=', id).execute();
+}
+
+/** Records an alert unless this check-in already has one with this code; true when it is new. */
+export async function insertAlertIfNew(
+  db: Kysely<DB>,
+  alert: Omit<SafetyAlertTable, 'acknowledged_by' | 'acknowledged_at'>,
+): Promise<boolean> {
+  const r = await db
+    .insertInto('safety_alerts')
+    .values({ ...alert, acknowledged_by: null, acknowledged_at: null })
+    .onConflict((oc) => oc.columns(['checkin_id', 'code']).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** Alerts of several check-ins, oldest first, with the acknowledging clinician's name. */
+export function alertsOf(db: Kysely<DB>, checkinIds: string[]): Promise<SafetyAlertRow[]> {
+  if (checkinIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('safety_alerts')
+    .leftJoin('staff', 'staff.id', 'safety_alerts.acknowledged_by')
+    .selectAll('safety_alerts')
+    .select('staff.name as acknowledged_by_name')
+    .where('safety_alerts.checkin_id', 'in', checkinIds)
+    .orderBy('safety_alerts.raised_at')
+    .orderBy('safety_alerts.code')
+    .execute();
+}
+
+/** Records who acknowledged an alert and when; false when it was already acknowledged. */
+export async function acknowledgeAlert(db: Kysely<DB>, checkinId: string, code: string, staffId: string, now: string): Promise<boolean> {
+  const r = await db
+    .updateTable('safety_alerts')
+    .set({ acknowledged_by: staffId, acknowledged_at: now })
+    .where('checkin_id', '=', checkinId)
+    .where('code', '=', code)
+    .where('acknowledged_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
