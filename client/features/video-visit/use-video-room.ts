@@ -5,6 +5,7 @@ import {
   DisconnectReason,
   ExternalE2EEKeyProvider,
   isE2EESupported,
+  LogLevel,
   Room,
   RoomEvent,
   Track,
@@ -12,6 +13,7 @@ import {
   type ReconnectPolicy,
   type RemoteTrackPublication,
   type RoomOptions,
+  setLogLevel,
 } from 'livekit-client';
 import type { VideoTokenResponse } from '@shared/api/waiting-room.schema';
 import { api, ApiError } from '../../lib/api';
@@ -66,6 +68,9 @@ export interface VideoRoom {
   /** Disconnects on purpose (the viewer left). */
   leave(): Promise<void>;
 }
+
+// The SDK's info logs are for its developers; keep the console to warnings and errors.
+setLogLevel(LogLevel.warn);
 
 // Longer than the SDK's ~44 s default: patients on cellular networks often drop for a minute.
 const RECONNECT_WINDOW_MS = 120_000;

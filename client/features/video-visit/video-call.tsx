@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import {
   ConnectionQualityIndicator,
+  LockLockedIcon,
   RoomAudioRenderer,
   RoomContext,
   StartAudio,
@@ -115,7 +116,7 @@ function EncryptionBadge({ state }: { state: VideoRoom['encryption'] }) {
   if (state === 'on')
     return (
       <span className="badge badge-live" data-testid="e2ee-badge">
-        <span aria-hidden="true">🔒</span> {t('call.e2eeOn')}
+        <LockLockedIcon aria-hidden="true" /> {t('call.e2eeOn')}
       </span>
     );
   if (state === 'off_browser' || state === 'off_clinic')
