@@ -191,6 +191,14 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
     await screenshot(patient, 'visit-call-phone');
     await expectAccessible(clinician);
     await screenshot(clinician, 'visit-call-desktop');
+    // The same call the other way round: the clinician on a phone, the patient on a laptop.
+    await clinician.setViewportSize(PHONE);
+    await expectNoHorizontalScroll(clinician);
+    await screenshot(clinician, 'visit-call-clinician-phone');
+    await clinician.setViewportSize(DESKTOP);
+    await patient.setViewportSize(DESKTOP);
+    await screenshot(patient, 'visit-call-patient-desktop');
+    await patient.setViewportSize(PHONE);
 
     // A reload during the call returns to the call.
     await patient.reload();
@@ -295,5 +303,47 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
     await page.getByRole('button', { name: 'Volver a la sala de espera' }).click();
     await page.getByTestId('waiting-room').waitFor();
     await ctx.close();
+  });
+  it('a clinician removes an admitted patient, who is told the visit ended and stays out after a reload', async () => {
+    const { visitId, joinPath } = await createVisitAsScheduler(scheduler, { clinicianIds: [clinicianId], preferredName: 'Sky' });
+    const patientCtx = await newContext(browser, PHONE, server.url);
+    const clinicianCtx = await newContext(browser, DESKTOP, server.url);
+    const patient = await patientCtx.newPage();
+    const clinician = await clinicianCtx.newPage();
+
+    await patient.goto(joinPath);
+    await patient.getByRole('button', { name: 'I understand, continue' }).click();
+    await patient.getByRole('radio', { name: 'With my camera off for now' }).check();
+    await patient.getByRole('button', { name: 'Continue', exact: true }).click();
+    await patient.getByTestId('waiting-room').waitFor();
+
+    await clinician.goto('/signin');
+    await clinician.getByLabel('Email').fill('rivera@clinic.test');
+    await clinician.getByLabel('Password').fill(clinicianPassword);
+    await clinician.getByRole('button', { name: 'Sign in' }).click();
+    await clinician.waitForURL((u) => u.pathname !== '/signin');
+    await clinician.goto(`/visits/${visitId}`);
+    await clinician.getByRole('button', { name: 'Admit Sky' }).click();
+    await patient.getByTestId('video-call').waitFor();
+
+    // Removal asks first, then takes effect for the patient at once.
+    await clinician.getByRole('button', { name: 'Remove Sky' }).click();
+    const dialog = clinician.getByRole('dialog', { name: 'Remove Sky from this visit?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await clinician.getByRole('dialog').count()).toBe(0);
+    await clinician.getByRole('button', { name: 'Remove Sky' }).click();
+    await clinician.getByRole('dialog').getByRole('button', { name: 'Remove', exact: true }).click();
+
+    await patient.getByRole('heading', { name: 'This visit has ended' }).waitFor({ timeout: 5000 });
+    expect(await patient.getByTestId('video-call').count()).toBe(0);
+    await clinician.getByTestId('participant').filter({ hasText: 'Sky' }).getByText('Removed').waitFor();
+
+    // The link does not lead back in: the patient is never admitted again by that session.
+    await patient.reload();
+    await patient.getByRole('heading', { name: 'This visit has ended' }).waitFor();
+    expect(await patient.getByTestId('video-call').count()).toBe(0);
+    await patientCtx.close();
+    await clinicianCtx.close();
   });
 });

@@ -53,6 +53,27 @@ export interface LocalMedia {
 
 const EMPTY_DEVICES: DeviceLists = { videoinput: [], audioinput: [], audiooutput: [] };
 
+// Per tab, so a reload keeps "camera off" or "audio only" and the chosen devices (device ids only).
+const CHOICES_KEY = 'alcove.media-choices';
+
+function savedChoices(): MediaChoices {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(CHOICES_KEY) ?? 'null') as Partial<MediaChoices> | null;
+    if (saved && typeof saved === 'object') {
+      return {
+        cameraEnabled: saved.cameraEnabled !== false,
+        audioOnly: saved.audioOnly === true,
+        ...(typeof saved.videoDeviceId === 'string' ? { videoDeviceId: saved.videoDeviceId } : {}),
+        ...(typeof saved.audioDeviceId === 'string' ? { audioDeviceId: saved.audioDeviceId } : {}),
+        ...(typeof saved.audioOutputId === 'string' ? { audioOutputId: saved.audioOutputId } : {}),
+      };
+    }
+  } catch {
+    /* unreadable: start fresh */
+  }
+  return { cameraEnabled: true, audioOnly: false };
+}
+
 function problemOf(err: unknown): DeviceProblem {
   return MediaDeviceFailure.getFailure(err) ?? 'Other';
 }
@@ -73,12 +94,13 @@ export function useLocalMedia(): LocalMedia {
   const [videoProblem, setVideoProblem] = useState<DeviceProblem | null>(null);
   const [audioProblem, setAudioProblem] = useState<DeviceProblem | null>(null);
   const [devices, setDevices] = useState<DeviceLists>(EMPTY_DEVICES);
-  const [choices, setChoices] = useState<MediaChoices>({ cameraEnabled: true, audioOnly: false });
+  const [choices, setChoices] = useState<MediaChoices>(savedChoices);
   const tracks = useRef<{ video: LocalVideoTrack | null; audio: LocalAudioTrack | null }>({ video: null, audio: null });
   const choicesRef = useRef(choices);
   // The ref is the source of truth inside async callbacks; state mirrors it for rendering.
   const updateChoices = useCallback((change: Partial<MediaChoices>) => {
     choicesRef.current = { ...choicesRef.current, ...change };
+    sessionStorage.setItem(CHOICES_KEY, JSON.stringify(choicesRef.current));
     setChoices(choicesRef.current);
   }, []);
   const busy = useRef(false);
