@@ -4,6 +4,9 @@ import { SignInPage } from '../features/auth/sign-in-page';
 import { HomePage } from '../features/home/home-page';
 import { AuditPage } from '../features/audit/audit-page';
 import { StaffAdminPage } from '../features/staff-admin/staff-admin-page';
+import { PatientPicker } from '../features/patients/patient-picker';
+import { SchedulePage } from '../features/schedule/schedule-page';
+import { TodayPage } from '../features/today/today-page';
 import { usePageTitle } from '../components/use-page-title';
 import { StaffLayout } from './staff-layout';
 
@@ -47,6 +50,9 @@ export const router = createBrowserRouter([
         children: [
           { index: true, element: <HomePage /> },
           { path: 'admin/staff', element: <StaffAdminPage /> },
+          // The schedule composes the patient picker (another feature) here, so neither imports the other.
+          { path: 'schedule', element: <SchedulePage PatientPicker={PatientPicker} /> },
+          { path: 'today', element: <TodayPage /> },
           { path: 'admin/audit', element: <AuditPage /> },
           // Video pages load LiveKit in their own chunk, only when opened.
           {

@@ -28,6 +28,8 @@ export function StaffLayout() {
           <NavLink to="/" end>
             Home
           </NavLink>
+          {(user.role === 'scheduler' || user.role === 'admin') && <NavLink to="/schedule">Schedule</NavLink>}
+          {user.role === 'clinician' && <NavLink to="/today">Today</NavLink>}
           {user.role === 'admin' && <NavLink to="/admin/staff">Staff</NavLink>}
           {user.role === 'admin' && <NavLink to="/admin/audit">Audit</NavLink>}
         </nav>

@@ -4,6 +4,15 @@ export const VISIT_STATUSES = ['scheduled', 'in_progress', 'completed', 'cancell
 export const VisitStatusSchema = z.enum(VISIT_STATUSES);
 export type VisitStatus = z.infer<typeof VisitStatusSchema>;
 
+/** Words for each status, so a badge never relies on colour alone. */
+export const VISIT_STATUS_LABELS: Record<VisitStatus, string> = {
+  scheduled: 'Scheduled',
+  in_progress: 'In progress',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+  no_show: 'No-show',
+};
+
 /** How far back a visit may be placed (late paperwork, a visit that already began). */
 export const MAX_PAST_START_HOURS = 24;
 /** How far ahead a visit may be placed. */

@@ -1,0 +1,105 @@
+import { useEffect, useState } from 'react';
+import { VISIT_STATUS_LABELS, type Visit } from '@shared/api/visits.schema';
+import { usePageTitle } from '../../components/use-page-title';
+import { api } from '../../lib/api';
+import { useLiveVisitFacts } from './use-live-visit-facts';
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+
+const STATUS_BADGE: Record<Visit['status'], string> = {
+  scheduled: 'badge',
+  in_progress: 'badge badge-live',
+  completed: 'badge',
+  cancelled: 'badge badge-danger',
+  no_show: 'badge badge-warn',
+};
+
+/** The visits starting today in the viewer's time zone. */
+async function fetchToday(): Promise<Visit[]> {
+  const now = new Date();
+  const from = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  const to = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
+  const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+  return (await api<{ visits: Visit[] }>('GET', `/api/visits?${q.toString()}`)).visits;
+}
+
+/** A clinician's day: their visits, each one's status, and a live badge while the patient waits. */
+export function TodayPage() {
+  usePageTitle('Today');
+  const [visits, setVisits] = useState<Visit[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const live = useLiveVisitFacts();
+
+  useEffect(() => {
+    let stale = false;
+    const load = () =>
+      fetchToday()
+        .then((v) => {
+          if (stale) return;
+          setVisits(v);
+          setError(null);
+        })
+        .catch((e: unknown) => !stale && setError(e instanceof Error ? e.message : 'Could not load your visits'));
+    void load();
+    // Statuses settle on the server (e.g. no-shows at the end of a visit); a slow refresh picks them up.
+    const timer = setInterval(() => void load(), 60_000);
+    return () => {
+      stale = true;
+      clearInterval(timer);
+    };
+  }, []);
+
+  return (
+    <div className="page today-page">
+      <h1>Today</h1>
+      <p className="muted">{dayFmt.format(new Date())}</p>
+      {error && (
+        <p role="alert" className="alert alert-error">
+          {error}
+        </p>
+      )}
+      {visits === null && !error && <p role="status">Loading…</p>}
+      {visits?.length === 0 && <p className="card">No visits today.</p>}
+      {visits && visits.length > 0 && (
+        <ul className="visit-list today-list" aria-label="Your visits today">
+          {visits.map((v) => {
+            const status = live.status[v.id] ?? v.status;
+            const initialWaiting = v.participants.filter((p) => p.kind !== 'clinician' && p.state === 'waiting').length;
+            const waiting = live.waiting[v.id] ?? initialWaiting;
+            const name = v.patient.preferredName || v.patient.displayName;
+            const others = v.clinicians.length > 1 ? v.clinicians.map((c) => c.name) : [];
+            return (
+              <li key={v.id} className="visit-item card">
+                <div className="visit-when">
+                  <span className="visit-time">
+                    {timeFmt.format(new Date(v.startsAt))} – {timeFmt.format(new Date(v.endsAt))}
+                  </span>
+                </div>
+                <div className="visit-main">
+                  <p className="visit-title">
+                    <strong>{name}</strong>
+                    {v.patient.pronouns && <span className="muted"> · {v.patient.pronouns}</span>}
+                  </p>
+                  {others.length > 0 && <p className="visit-team">Care team: {others.join(', ')}</p>}
+                  <p className="visit-badges" aria-live="polite">
+                    <span className={STATUS_BADGE[status]}>{VISIT_STATUS_LABELS[status]}</span>
+                    {waiting > 0 && status !== 'cancelled' && status !== 'completed' && (
+                      <span className="badge badge-live waiting-badge">{waiting > 1 ? `${waiting} waiting` : 'Patient waiting'}</span>
+                    )}
+                  </p>
+                </div>
+                <div className="visit-actions">
+                  {/* A full page load: the camera permission policy is set per document. */}
+                  <a className="btn btn-primary btn-small" href={`/visits/${v.id}`}>
+                    Open visit<span className="visually-hidden"> with {name} at {timeFmt.format(new Date(v.startsAt))}</span>
+                  </a>
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}
