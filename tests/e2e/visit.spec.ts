@@ -226,6 +226,21 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
     await clinicianCtx.close();
   });
 
+  it('a link opened hours early says kindly when it opens, in the viewer\'s time zone', async () => {
+    const { joinPath } = await createVisitAsScheduler(scheduler, { clinicianIds: [clinicianId], startsInMinutes: 180 });
+    const ctx = await newContext(browser, PHONE, server.url);
+    const page = await ctx.newPage();
+    await page.goto(joinPath);
+    await page.getByRole('heading', { name: 'It is a little early' }).waitFor();
+    // Opens 30 minutes before the start, written for America/New_York (the context's zone).
+    const opensAt = new Date(Date.now() + 150 * 60_000);
+    const hour = new Intl.DateTimeFormat('en-US', { hour: 'numeric', timeZone: 'America/New_York' }).format(opensAt).replace(/\s?[AP]M/, '');
+    await page.getByText(new RegExp(`Your visit link opens on .*\\b${hour}:\\d{2}\\s?[AP]M E[SD]T`)).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'visit-too-early-phone');
+    await ctx.close();
+  });
+
   it('a Spanish-speaking patient passes the date-of-birth check, switches language, leaves and comes back', async () => {
     const { joinPath } = await createVisitAsScheduler(scheduler, {
       clinicianIds: [clinicianId],
