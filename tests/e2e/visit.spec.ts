@@ -226,7 +226,7 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
     await clinicianCtx.close();
   });
 
-  it('a link opened hours early says kindly when it opens, in the viewer\'s time zone', async () => {
+  it("a link opened hours early says kindly when it opens, in the viewer's time zone", async () => {
     const { joinPath } = await createVisitAsScheduler(scheduler, { clinicianIds: [clinicianId], startsInMinutes: 180 });
     const ctx = await newContext(browser, PHONE, server.url);
     const page = await ctx.newPage();
@@ -234,7 +234,9 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
     await page.getByRole('heading', { name: 'It is a little early' }).waitFor();
     // Opens 30 minutes before the start, written for America/New_York (the context's zone).
     const opensAt = new Date(Date.now() + 150 * 60_000);
-    const hour = new Intl.DateTimeFormat('en-US', { hour: 'numeric', timeZone: 'America/New_York' }).format(opensAt).replace(/\s?[AP]M/, '');
+    const hour = new Intl.DateTimeFormat('en-US', { hour: 'numeric', timeZone: 'America/New_York' })
+      .format(opensAt)
+      .replace(/\s?[AP]M/, '');
     await page.getByText(new RegExp(`Your visit link opens on .*\\b${hour}:\\d{2}\\s?[AP]M E[SD]T`)).waitFor();
     await expectAccessible(page);
     await screenshot(page, 'visit-too-early-phone');
