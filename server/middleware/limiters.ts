@@ -32,19 +32,32 @@ export const limiters = {
   },
   /** POST /api/join, per client address: guessing link tokens is the attack. */
   join(config: Config, storeFor?: StoreFactory): RequestHandler {
-    return createLimiter({ name: 'join-address', windowMs: minutes(config.limits.joinWindowMinutes), limit: config.join.limitPerAddress }, storeFor);
+    return createLimiter(
+      { name: 'join-address', windowMs: minutes(config.limits.joinWindowMinutes), limit: config.join.limitPerAddress },
+      storeFor,
+    );
   },
   /** POST /api/visits/:id/video-token, per participant (patient) or staff member. Unauthenticated requests are not counted (they get 401). */
   videoToken(config: Config, storeFor?: StoreFactory): RequestHandler {
     return createLimiter(
-      { name: 'video-token', windowMs: minutes(config.limits.videoTokenWindowMinutes), limit: config.limits.videoTokenPerParticipant, key: participantKey },
+      {
+        name: 'video-token',
+        windowMs: minutes(config.limits.videoTokenWindowMinutes),
+        limit: config.limits.videoTokenPerParticipant,
+        key: participantKey,
+      },
       storeFor,
     );
   },
   /** PUT /api/checkins/:id/answers/:linkId, per patient participant. */
   answers(config: Config, storeFor?: StoreFactory): RequestHandler {
     return createLimiter(
-      { name: 'checkin-answers', windowMs: minutes(config.limits.answersWindowMinutes), limit: config.limits.answersPerParticipant, key: participantKey },
+      {
+        name: 'checkin-answers',
+        windowMs: minutes(config.limits.answersWindowMinutes),
+        limit: config.limits.answersPerParticipant,
+        key: participantKey,
+      },
       storeFor,
     );
   },

@@ -22,7 +22,10 @@ export function createRedisStores(redisUrl: string, prefix: string, logger?: Log
   const sendCommand = (command: string, ...args: string[]) => client.call(command, ...args) as Promise<RedisReply>;
   return {
     storeFor(name) {
-      const store = new RedisStore({ prefix: `${prefix}${name}:`, sendCommand: (...args: string[]) => sendCommand(args[0] ?? '', ...args.slice(1)) });
+      const store = new RedisStore({
+        prefix: `${prefix}${name}:`,
+        sendCommand: (...args: string[]) => sendCommand(args[0] ?? '', ...args.slice(1)),
+      });
       // The store loads its Lua scripts eagerly; if Redis is down now, it reloads them on first use.
       // Without these handlers a failed load would be an unhandled rejection and end the process.
       store.incrementScriptSha.catch(() => undefined);

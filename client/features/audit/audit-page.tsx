@@ -84,37 +84,40 @@ export function AuditPage() {
   const [nextCursor, setNextCursor] = useState<string | undefined>();
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
+  const [loading, setLoading] = useState(true);
 
-  const load = useCallback(async (filters: Filters, cursor?: string) => {
-    setLoading(true);
-    setLoadError(null);
-    try {
-      const r = await api<AuditListResponse>('GET', `/api/audit${toQuery(filters, cursor ? { cursor } : {})}`);
-      setEntries((prev) => (cursor && prev ? [...prev, ...r.entries] : r.entries));
-      setNextCursor(r.nextCursor);
-      setApplied(filters);
-      setFieldErrors({});
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'validation_failed') setFieldErrors(err.fieldErrors());
-      else setLoadError(err instanceof Error ? err.message : 'Could not load the audit trail');
-    } finally {
-      setLoading(false);
-    }
+  // Fetches a page; every state change happens in the promise callbacks, so the first load can run in an effect.
+  const fetchPage = useCallback((filters: Filters, cursor?: string) => {
+    api<AuditListResponse>('GET', `/api/audit${toQuery(filters, cursor ? { cursor } : {})}`)
+      .then((r) => {
+        setEntries((prev) => (cursor && prev ? [...prev, ...r.entries] : r.entries));
+        setNextCursor(r.nextCursor);
+        setApplied(filters);
+        setFieldErrors({});
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 'validation_failed') setFieldErrors(err.fieldErrors());
+        else setLoadError(err instanceof Error ? err.message : 'Could not load the audit trail');
+      })
+      .finally(() => setLoading(false));
   }, []);
 
-  useEffect(() => {
-    void load(EMPTY);
-  }, [load]);
+  function load(filters: Filters, cursor?: string) {
+    setLoading(true);
+    setLoadError(null);
+    fetchPage(filters, cursor);
+  }
+
+  useEffect(() => fetchPage(EMPTY), [fetchPage]);
 
   function handleSubmit(e: FormEvent) {
     e.preventDefault();
-    void load(draft);
+    load(draft);
   }
 
   function handleClear() {
     setDraft(EMPTY);
-    void load(EMPTY);
+    load(EMPTY);
   }
 
   const set = (key: keyof Filters) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
@@ -138,7 +141,14 @@ export function AuditPage() {
             <input id={`${id}-to`} type="date" value={draft.to} onChange={set('to')} {...invalid('to')} />
           </Field>
           <Field id={`${id}-actorId`} label="Actor id" error={fieldErrors.actorId}>
-            <input id={`${id}-actorId`} value={draft.actorId} onChange={set('actorId')} autoComplete="off" spellCheck={false} {...invalid('actorId')} />
+            <input
+              id={`${id}-actorId`}
+              value={draft.actorId}
+              onChange={set('actorId')}
+              autoComplete="off"
+              spellCheck={false}
+              {...invalid('actorId')}
+            />
           </Field>
           <Field id={`${id}-patientId`} label="Patient id" error={fieldErrors.patientId}>
             <input
@@ -184,11 +194,15 @@ export function AuditPage() {
           </p>
         )}
         <p role="status" className="muted">
-          {loading ? 'Loading…' : entries ? `${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} shown${nextCursor ? ', more available' : ''}` : ''}
+          {loading
+            ? 'Loading…'
+            : entries
+              ? `${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} shown${nextCursor ? ', more available' : ''}`
+              : ''}
         </p>
         {entries && entries.length > 0 && <AuditTable entries={entries} />}
         {nextCursor && (
-          <button type="button" className="btn" onClick={() => void load(applied, nextCursor)} disabled={loading}>
+          <button type="button" className="btn" onClick={() => load(applied, nextCursor)} disabled={loading}>
             Load more
           </button>
         )}

@@ -13,7 +13,9 @@ const LOGIN_WINDOW_MS = 6000;
 
 function expectLimited(res: Response, windowMs = WINDOW_MS) {
   expect(res.status).toBe(429);
-  expect(res.body).toEqual({ error: { code: 'rate_limited', message: expect.any(String), details: { retryAfterSeconds: expect.any(Number) } } });
+  expect(res.body).toEqual({
+    error: { code: 'rate_limited', message: expect.any(String), details: { retryAfterSeconds: expect.any(Number) } },
+  });
   const retryAfter = Number(res.headers['retry-after']);
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(Math.ceil(windowMs / 1000));
@@ -35,7 +37,12 @@ describe.each(DATABASES)('abuse limits (%s)', (dialect) => {
     let t: TestApp;
     beforeAll(async () => {
       t = await startTestApp(dialect, {
-        env: { LOGIN_LIMIT_PER_ADDRESS: '3', LOGIN_LIMIT_WINDOW_MINUTES: LOGIN_WINDOW_MINUTES, JOIN_LIMIT_PER_ADDRESS: '2', JOIN_LIMIT_WINDOW_MINUTES: WINDOW_MINUTES },
+        env: {
+          LOGIN_LIMIT_PER_ADDRESS: '3',
+          LOGIN_LIMIT_WINDOW_MINUTES: LOGIN_WINDOW_MINUTES,
+          JOIN_LIMIT_PER_ADDRESS: '2',
+          JOIN_LIMIT_WINDOW_MINUTES: WINDOW_MINUTES,
+        },
       });
     });
     afterAll(async () => t?.close());
@@ -61,7 +68,11 @@ describe.each(DATABASES)('abuse limits (%s)', (dialect) => {
     });
 
     it('join-link use answers 429 past the limit per address, and recovers', async () => {
-      const attempt = () => t.agent().post('/api/join').send({ token: randomBytes(32).toString('base64url') });
+      const attempt = () =>
+        t
+          .agent()
+          .post('/api/join')
+          .send({ token: randomBytes(32).toString('base64url') });
       for (let i = 0; i < 2; i++) {
         const res = await attempt();
         expect(res.status).toBeGreaterThanOrEqual(400);
@@ -77,7 +88,9 @@ describe.each(DATABASES)('abuse limits (%s)', (dialect) => {
   describe('video-token minting, per participant', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp(dialect, { env: { VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: '2', VIDEO_TOKEN_LIMIT_WINDOW_MINUTES: WINDOW_MINUTES } });
+      t = await startTestApp(dialect, {
+        env: { VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: '2', VIDEO_TOKEN_LIMIT_WINDOW_MINUTES: WINDOW_MINUTES },
+      });
     });
     afterAll(async () => t?.close());
 
