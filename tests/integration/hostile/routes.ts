@@ -1,0 +1,341 @@
+/**
+ * THE route table of the hostile-input suite (and of the CSRF checks in tests/integration/security):
+ * every HTTP route and socket event the server has, with who may call it and the shape of its input.
+ * Adding a route to the server means adding one entry here; the attack cases are generated from it.
+ */
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Who the suite calls the route as, so attacks reach validation rather than stopping at auth:
+ * `clinician` is a clinician on the world's visit, `patient` that visit's joined patient,
+ * `staff` any signed-in staff member, `anyone` no session at all.
+ */
+export type Actor = 'anyone' | 'staff' | 'admin' | 'scheduler' | 'clinician' | 'patient';
+
+/** Things in the test world a path parameter or a valid body can point at. */
+export type Ref = 'visit' | 'patient' | 'staff' | 'participant' | 'instrument' | 'checkin' | 'checkinItem' | 'alertCode';
+
+/** Refs whose ids are UUIDs (a malformed one must be a 404 before any query runs). */
+export const UUID_REFS: ReadonlySet<Ref> = new Set(['visit', 'patient', 'staff', 'participant', 'checkin']);
+
+export type FieldKind =
+  | 'text' // free text; SQL and script payloads may be accepted, and must then be stored literally
+  | 'secret' // a password: any text, never echoed
+  | 'email'
+  | 'uuid'
+  | 'uuid[]'
+  | 'int'
+  | 'datetime' // ISO 8601 with a zone
+  | 'date' // YYYY-MM-DD
+  | 'bool'
+  | 'enum'
+  | 'true' // the literal true
+  | 'token' // an opaque link token
+  | 'answer'; // a check-in answer: an option code, a list of codes, or text
+
+export interface Field {
+  kind: FieldKind;
+  required?: boolean;
+  /** null is a valid value (clears the field). */
+  nullable?: boolean;
+  /** '' is a valid value (means "not given"). */
+  emptyOk?: boolean;
+  /** Longest accepted string. */
+  max?: number;
+  /** Accepted values of an enum. */
+  values?: readonly string[];
+}
+
+/** What the suite knows about the world when it builds a valid request. */
+export interface WorldIds {
+  visit: string;
+  patient: string;
+  staff: string;
+  participant: string;
+  otherVisit: string;
+  clinician: string;
+  instrument: string;
+  checkin: string;
+  checkinItem: string;
+  alertCode: string;
+  token: string;
+  dateOfBirth: string;
+  adminEmail: string;
+}
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  actor: Actor;
+  /**
+   * Every staff role the route admits when that is more than the actor's own (e.g. clinicians may
+   * also read visits, only their own). Decides which "wrong role" and "someone else's" cases apply.
+   */
+  roles?: ('admin' | 'scheduler' | 'clinician')[];
+  /** A patient session may use this staff route too (so "a patient instead of staff" is no attack here). */
+  patientToo?: boolean;
+  /** Path parameters and what each names. */
+  params?: Record<string, Ref>;
+  /** JSON body fields; `'none'` for routes that take no body. GETs have neither. */
+  body?: { fields: Record<string, Field>; valid: (w: WorldIds) => Record<string, unknown>; emptyRejected?: boolean } | 'none';
+  /** Query parameters of a route that validates its query strictly (unknown ones are refused). */
+  query?: Record<string, Field>;
+  /** Tables a refused request may still write by design (e.g. counting failed date-of-birth checks). */
+  mayWrite?: string[];
+  /** Set while the route is known to fail a generated case: { case-name substring: why }. Keep empty. */
+  known?: Record<string, string>;
+}
+
+const STAFF_ROLES = ['admin', 'scheduler', 'clinician'] as const;
+const LANGS = ['en', 'es'] as const;
+const WAITING_PRESETS = ['running_late_5', 'running_late_10', 'running_late_15', 'starting_soon'] as const;
+
+const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+
+const participantAction = {
+  fields: { participantId: { kind: 'uuid', required: true } },
+  valid: (w: WorldIds) => ({ participantId: w.participant }),
+} satisfies RouteSpec['body'];
+
+const auditFilters: Record<string, Field> = {
+  from: { kind: 'date' },
+  to: { kind: 'date' },
+  actorId: { kind: 'uuid' },
+  patientId: { kind: 'uuid' },
+  action: { kind: 'enum', values: ['auth.sign_in', 'patient.read'] },
+};
+
+export const ROUTES: RouteSpec[] = [
+  // auth
+  {
+    method: 'POST',
+    path: '/api/auth/login',
+    actor: 'anyone',
+    body: {
+      fields: { email: { kind: 'text', required: true, emptyOk: true, max: 254 }, password: { kind: 'secret', required: true, max: 1024 } },
+      valid: (w) => ({ email: w.adminEmail, password: 'not the password' }),
+    },
+  },
+  { method: 'POST', path: '/api/auth/logout', actor: 'staff', body: 'none' },
+  { method: 'GET', path: '/api/auth/me', actor: 'staff' },
+
+  // staff accounts
+  { method: 'GET', path: '/api/staff', actor: 'admin' },
+  {
+    method: 'POST',
+    path: '/api/staff',
+    actor: 'admin',
+    body: {
+      fields: {
+        email: { kind: 'email', required: true, max: 254 },
+        name: { kind: 'text', required: true, max: 120 },
+        role: { kind: 'enum', required: true, values: STAFF_ROLES },
+      },
+      valid: () => ({ email: `hostile-${randomUUID()}@clinic.test`, name: 'Hostile Suite', role: 'clinician' }),
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/staff/:id',
+    actor: 'admin',
+    params: { id: 'staff' },
+    body: {
+      fields: { name: { kind: 'text', max: 120 }, role: { kind: 'enum', values: STAFF_ROLES }, active: { kind: 'bool' } },
+      valid: () => ({ name: 'Renamed By Suite' }),
+      emptyRejected: true,
+    },
+  },
+  { method: 'POST', path: '/api/staff/:id/reset-password', actor: 'admin', params: { id: 'staff' }, body: 'none' },
+
+  // patients
+  {
+    method: 'POST',
+    path: '/api/patients',
+    actor: 'scheduler',
+    body: {
+      fields: {
+        displayName: { kind: 'text', required: true, max: 120 },
+        preferredName: { kind: 'text', nullable: true, emptyOk: true, max: 120 },
+        pronouns: { kind: 'text', nullable: true, emptyOk: true, max: 40 },
+        preferredLanguage: { kind: 'enum', values: LANGS },
+        dateOfBirth: { kind: 'date', nullable: true, emptyOk: true },
+        externalId: { kind: 'text', nullable: true, emptyOk: true, max: 64 },
+      },
+      valid: () => ({ displayName: 'Suite Patient', preferredLanguage: 'en' }),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/patients',
+    actor: 'scheduler',
+    roles: ['scheduler', 'admin', 'clinician'],
+    query: { q: { kind: 'text', max: 120, emptyOk: true } },
+  },
+  { method: 'GET', path: '/api/patients/:id', actor: 'scheduler', roles: ['scheduler', 'admin', 'clinician'], params: { id: 'patient' } },
+  { method: 'GET', path: '/api/clinicians', actor: 'scheduler', roles: ['scheduler', 'admin', 'clinician'] },
+
+  // visits
+  {
+    method: 'POST',
+    path: '/api/visits',
+    actor: 'scheduler',
+    body: {
+      fields: {
+        patientId: { kind: 'uuid', required: true },
+        clinicianIds: { kind: 'uuid[]', required: true },
+        startsAt: { kind: 'datetime', required: true },
+        durationMinutes: { kind: 'int', required: true },
+        reason: { kind: 'text', nullable: true, emptyOk: true, max: 500 },
+      },
+      valid: (w) => ({ patientId: w.patient, clinicianIds: [w.clinician], startsAt: inAnHour(), durationMinutes: 30 }),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/visits',
+    actor: 'scheduler',
+    roles: ['scheduler', 'admin', 'clinician'],
+    query: { from: { kind: 'datetime' }, to: { kind: 'datetime' }, clinicianId: { kind: 'uuid' } },
+  },
+  { method: 'GET', path: '/api/visits/:id', actor: 'scheduler', roles: ['scheduler', 'admin', 'clinician'], params: { id: 'visit' } },
+  {
+    method: 'PATCH',
+    path: '/api/visits/:id',
+    actor: 'scheduler',
+    params: { id: 'visit' },
+    body: {
+      fields: {
+        startsAt: { kind: 'datetime' },
+        durationMinutes: { kind: 'int' },
+        clinicianIds: { kind: 'uuid[]' },
+        reason: { kind: 'text', nullable: true, emptyOk: true, max: 500 },
+      },
+      valid: () => ({ durationMinutes: 45 }),
+      emptyRejected: true,
+    },
+  },
+  { method: 'POST', path: '/api/visits/:id/cancel', actor: 'scheduler', params: { id: 'visit' }, body: 'none' },
+  { method: 'POST', path: '/api/visits/:id/patient-link', actor: 'scheduler', params: { id: 'visit' }, body: 'none' },
+  {
+    method: 'GET',
+    path: '/api/visits/:id/calendar.ics',
+    actor: 'scheduler',
+    roles: ['scheduler', 'admin', 'clinician'],
+    params: { id: 'visit' },
+  },
+  {
+    method: 'POST',
+    path: '/api/visits/:id/patient-invite.ics',
+    actor: 'scheduler',
+    params: { id: 'visit' },
+    body: { fields: { token: { kind: 'token', required: true, max: 200 } }, valid: (w) => ({ token: w.token }) },
+  },
+
+  // the patient's way in
+  {
+    method: 'POST',
+    path: '/api/join',
+    actor: 'anyone',
+    body: {
+      fields: { token: { kind: 'token', required: true, max: 200 }, dateOfBirth: { kind: 'date' } },
+      valid: (w) => ({ token: w.token, dateOfBirth: w.dateOfBirth }),
+    },
+    mayWrite: ['dob_failures'],
+  },
+  {
+    method: 'POST',
+    path: '/api/visits/:id/consent',
+    actor: 'patient',
+    params: { id: 'visit' },
+    body: {
+      fields: { version: { kind: 'text', required: true, max: 40 }, accepted: { kind: 'true', required: true } },
+      valid: () => ({ version: '2026-11-27', accepted: true }),
+    },
+  },
+  { method: 'POST', path: '/api/visits/:id/waiting-room', actor: 'patient', params: { id: 'visit' }, body: 'none' },
+  { method: 'POST', path: '/api/visits/:id/leave', actor: 'patient', params: { id: 'visit' }, body: 'none' },
+
+  // the clinician's waiting list and call
+  { method: 'POST', path: '/api/visits/:id/admit', actor: 'clinician', params: { id: 'visit' }, body: participantAction },
+  { method: 'POST', path: '/api/visits/:id/deny', actor: 'clinician', params: { id: 'visit' }, body: participantAction },
+  { method: 'POST', path: '/api/visits/:id/return-to-waiting', actor: 'clinician', params: { id: 'visit' }, body: participantAction },
+  {
+    method: 'POST',
+    path: '/api/visits/:id/participants/:participantId/remove',
+    actor: 'clinician',
+    params: { id: 'visit', participantId: 'participant' },
+    body: 'none',
+  },
+  { method: 'POST', path: '/api/visits/:id/end', actor: 'clinician', params: { id: 'visit' }, body: 'none' },
+  {
+    method: 'PUT',
+    path: '/api/visits/:id/waiting-message',
+    actor: 'clinician',
+    params: { id: 'visit' },
+    body: {
+      fields: { preset: { kind: 'enum', nullable: true, values: WAITING_PRESETS }, text: { kind: 'text', nullable: true, max: 140 } },
+      valid: () => ({ preset: 'running_late_5' }),
+    },
+  },
+  { method: 'POST', path: '/api/visits/:id/video-token', actor: 'clinician', params: { id: 'visit' }, body: 'none' },
+  { method: 'GET', path: '/api/video/config', actor: 'staff', patientToo: true },
+
+  // instruments
+  { method: 'GET', path: '/api/instruments', actor: 'staff', query: { lang: { kind: 'enum', values: LANGS } } },
+  {
+    method: 'GET',
+    path: '/api/instruments/:id',
+    actor: 'staff',
+    patientToo: true,
+    params: { id: 'instrument' },
+    query: { lang: { kind: 'enum', values: LANGS } },
+  },
+
+  // audit trail
+  { method: 'GET', path: '/api/audit', actor: 'admin', query: { ...auditFilters, limit: { kind: 'int' }, cursor: { kind: 'int' } } },
+  { method: 'GET', path: '/api/audit/verify', actor: 'admin', query: {} },
+  { method: 'GET', path: '/api/audit.csv', actor: 'admin', query: auditFilters },
+];
+
+/** Socket events a client may emit, with who emits them and a valid payload. */
+export interface SocketEventSpec {
+  event: string;
+  actor: 'clinician' | 'patient';
+  valid: (w: WorldIds) => unknown;
+}
+
+export const SOCKET_EVENTS: SocketEventSpec[] = [
+  { event: 'visit:watch', actor: 'clinician', valid: (w) => ({ visitId: w.visit }) },
+  { event: 'visit:unwatch', actor: 'clinician', valid: (w) => ({ visitId: w.visit }) },
+];
+
+/** The route's path with its parameters filled in (values are URL-encoded unless `raw`). */
+export function fillPath(route: RouteSpec, values: Record<string, string>, raw = false): string {
+  return route.path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const v = values[name];
+    if (v === undefined) throw new Error(`no value for :${name} in ${route.path}`);
+    return raw ? v : encodeURIComponent(v);
+  });
+}
+
+export const isStateChanging = (r: RouteSpec) => r.method !== 'GET';
+
+/** The staff roles a route admits (empty for patient and anonymous routes). */
+export function rolesOf(r: RouteSpec): ('admin' | 'scheduler' | 'clinician')[] {
+  if (r.roles) return r.roles;
+  switch (r.actor) {
+    case 'admin':
+      return ['admin'];
+    case 'scheduler':
+      return ['scheduler', 'admin'];
+    case 'clinician':
+    case 'staff':
+      return ['admin', 'scheduler', 'clinician'];
+    case 'patient':
+    case 'anyone':
+      return [];
+  }
+}
+
+/** POST /api/livekit/webhook: signed by LiveKit, not by a session, so it has its own cases. */
+export const WEBHOOK_PATH = '/api/livekit/webhook';
