@@ -20,6 +20,7 @@ import { healthRoutes } from './health/health.routes';
 import { createLivekitProbe, type LivekitProbe } from './health/livekit-probe';
 import { apiNotFound, errorHandler } from './middleware/error-handler';
 import { originCheck } from './middleware/origin-check';
+import { rejectNulCharacters } from './middleware/reject-nul';
 import type { StoreFactory } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): AppHandle {
   // Before the JSON parser: the webhook's signature covers the exact raw body.
   api.use('/livekit', webhookRoutes(visitDeps));
   api.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
+  api.use(rejectNulCharacters);
   api.use(loadSessions(sessions));
   api.use('/auth', authRoutes({ db, dialect: database.dialect, config, sessions, storeFor }));
   api.use('/staff', staffRoutes({ db, dialect: database.dialect, sessions }));

@@ -53,6 +53,9 @@ export function authRoutes(deps: {
 
   r.post('/logout', async (req, res) => {
     const staff = requireStaff(res);
+    if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Object.keys(req.body as object).length > 0)) {
+      throw new HttpError(400, 'validation_failed', 'This request takes no body', [{ field: '(body)', message: 'This request takes no body' }]);
+    }
     await sessions.revoke(staff.sessionId);
     await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'auth.sign_out' });
     sessions.clearCookie(res, STAFF_COOKIE);
