@@ -35,12 +35,15 @@ export function videoTokenRoutes(deps: VideoRouteDeps): Router {
   r.post('/:id/video-token', limiter, async (req, res) => {
     const visitId = parseId(req.params.id);
     if (req.body !== undefined && Object.keys(req.body as object).length > 0) throw new HttpError(400, 'validation_failed', 'This request takes no body');
+    const unavailable = () => new HttpError(503, 'video_unavailable', 'The video service cannot be reached right now', undefined, { 'Retry-After': '5' });
     let identity: string;
     let displayName: string;
     let role: 'patient' | 'clinician';
     if (res.locals.staff) {
       const staff = await requireVisitClinician(res, db, visitId);
       const visit = await openVisit(db, visitId);
+      // Checked before anything changes: an unreachable video service must not mark the visit started.
+      if (!(await deps.livekitReachable())) throw unavailable();
       const participant = await findOrCreateClinicianParticipant(db, visitId, staff.id);
       identity = participant.id;
       displayName = staff.name;
@@ -67,13 +70,11 @@ export function videoTokenRoutes(deps: VideoRouteDeps): Router {
       identity = participant.id;
       displayName = names.preferred_name ?? names.display_name;
       role = 'patient';
+      if (!(await deps.livekitReachable())) throw unavailable();
     } else {
       throw unauthenticated();
     }
 
-    if (!(await deps.livekitReachable())) {
-      throw new HttpError(503, 'video_unavailable', 'The video service cannot be reached right now', undefined, { 'Retry-After': '5' });
-    }
     const visit = await db.selectFrom('visits').select(['room_name', 'e2ee_key']).where('id', '=', visitId).executeTakeFirstOrThrow();
     const clinicians = await clinicianIdsOf(db, visitId);
     const token = await video.mintToken({ roomName: visit.room_name, identity, displayName, role, maxParticipants: clinicians.length + 1 });
