@@ -169,6 +169,14 @@ function badValues(f: Field, w?: WorldIds): [string, unknown][] {
         ['an empty string', ''],
         ['SQL injection', "admin' --"],
       ];
+    case 'slug':
+      return [
+        ['one of nothing', 'no-such-thing'],
+        ['path traversal', '../../etc/passwd'],
+        ['SQL injection', "x' OR '1'='1"],
+        ['200 characters', long(200)],
+        ['an empty string', ''],
+      ];
     case 'token':
       return [
         ['an empty string', ''],
@@ -179,7 +187,6 @@ function badValues(f: Field, w?: WorldIds): [string, unknown][] {
       ];
     case 'answer':
       return [
-        ['an unknown option code', 'not-an-option'],
         ['10k codes', Array.from({ length: 10_000 }, () => 'x')],
         ['a deeply nested list', JSON.parse(deepArray(200)) as unknown],
         ['60k characters', long(60_000)],
@@ -187,7 +194,7 @@ function badValues(f: Field, w?: WorldIds): [string, unknown][] {
   }
 }
 
-const isTextual = (f: Field) => f.kind === 'text';
+const isTextual = (f: Field) => f.kind === 'text' || f.kind === 'answer';
 
 /** Query-string values no valid request carries (query values are always strings). */
 function queryBadValues(f: Field): [string, string][] {
@@ -211,6 +218,14 @@ function queryBadValues(f: Field): [string, string][] {
         ['unpadded', '2024-1-1'],
         ['five-digit year', '99999-01-01'],
         ['SQL injection', "2024-01-01' OR '1'='1"],
+        ...empty,
+      ];
+    case 'slug':
+      return [
+        ['path traversal', '../../etc/passwd'],
+        ['upper case', 'PHQ-9'],
+        ['SQL injection', "x' OR '1'='1"],
+        ['spaces', 'phq 9'],
         ...empty,
       ];
     case 'enum':
@@ -424,7 +439,7 @@ export function casesFor(route: RouteSpec): Case[] {
       for (const [label, value] of wrongTypes(f)) json(`${field}: ${label}`, (w) => withField(spec.valid(w), field, value), [400], field);
       for (const [label, value] of badValues(f)) {
         const huge = typeof value === 'string' && value.length >= 60_000;
-        const status = huge ? [400, 413] : ['uuid', 'uuid[]', 'token', 'date', 'answer'].includes(f.kind) ? undefined : [400];
+        const status = huge ? [400, 413] : ['uuid', 'uuid[]', 'token', 'date', 'answer', 'slug'].includes(f.kind) ? undefined : [400];
         json(`${field}: ${label}`, (w) => withField(spec.valid(w), field, value), status, status?.length === 1 ? field : undefined);
       }
       // PostgreSQL cannot store NUL in text; it must be refused up front, never reach an insert.

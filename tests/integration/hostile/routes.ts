@@ -13,10 +13,10 @@ import { randomUUID } from 'node:crypto';
 export type Actor = 'anyone' | 'staff' | 'admin' | 'scheduler' | 'clinician' | 'patient';
 
 /** Things in the test world a path parameter or a valid body can point at. */
-export type Ref = 'visit' | 'patient' | 'staff' | 'participant' | 'instrument' | 'checkin' | 'checkinItem' | 'alertCode';
+export type Ref = 'visit' | 'patient' | 'staff' | 'participant' | 'instrument' | 'checkin' | 'openCheckin' | 'checkinItem' | 'alertCode';
 
 /** Refs whose ids are UUIDs (a malformed one must be a 404 before any query runs). */
-export const UUID_REFS: ReadonlySet<Ref> = new Set(['visit', 'patient', 'staff', 'participant', 'checkin']);
+export const UUID_REFS: ReadonlySet<Ref> = new Set(['visit', 'patient', 'staff', 'participant', 'checkin', 'openCheckin']);
 
 export type FieldKind =
   | 'text' // free text; SQL and script payloads may be accepted, and must then be stored literally
@@ -29,6 +29,7 @@ export type FieldKind =
   | 'date' // YYYY-MM-DD
   | 'bool'
   | 'enum'
+  | 'slug' // a lower-case identifier such as an instrument id
   | 'true' // the literal true
   | 'token' // an opaque link token
   | 'answer'; // a check-in answer: an option code, a list of codes, or text
@@ -55,7 +56,10 @@ export interface WorldIds {
   otherVisit: string;
   clinician: string;
   instrument: string;
+  /** A shared PHQ-9 with a standing safety alert. */
   checkin: string;
+  /** An unshared sexual-health check-in; `checkinItem` is its free-text note. */
+  openCheckin: string;
   checkinItem: string;
   alertCode: string;
   token: string;
@@ -277,7 +281,7 @@ export const ROUTES: RouteSpec[] = [
       valid: () => ({ preset: 'running_late_5' }),
     },
   },
-  { method: 'POST', path: '/api/visits/:id/video-token', actor: 'clinician', params: { id: 'visit' }, body: 'none' },
+  { method: 'POST', path: '/api/visits/:id/video-token', actor: 'clinician', patientToo: true, params: { id: 'visit' }, body: 'none' },
   { method: 'GET', path: '/api/video/config', actor: 'staff', patientToo: true },
 
   // instruments
@@ -289,6 +293,72 @@ export const ROUTES: RouteSpec[] = [
     patientToo: true,
     params: { id: 'instrument' },
     query: { lang: { kind: 'enum', values: LANGS } },
+  },
+
+  // check-ins
+  {
+    method: 'POST',
+    path: '/api/visits/:id/checkins',
+    actor: 'clinician',
+    params: { id: 'visit' },
+    body: {
+      fields: { instrumentId: { kind: 'slug' }, instrumentIds: { kind: 'uuid[]' } },
+      valid: () => ({ instrumentId: 'gad-7' }),
+      emptyRejected: true,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/visits/:id/checkins',
+    actor: 'clinician',
+    patientToo: true,
+    params: { id: 'visit' },
+    query: { lang: { kind: 'enum', values: LANGS } },
+  },
+  {
+    method: 'GET',
+    path: '/api/checkins/:id',
+    actor: 'clinician',
+    patientToo: true,
+    params: { id: 'checkin' },
+    query: { lang: { kind: 'enum', values: LANGS } },
+  },
+  {
+    method: 'PUT',
+    path: '/api/checkins/:id/answers/:linkId',
+    actor: 'patient',
+    params: { id: 'openCheckin', linkId: 'checkinItem' },
+    body: { fields: { value: { kind: 'answer', required: true } }, valid: () => ({ value: 'A private note' }) },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/checkins/:id/answers/:linkId',
+    actor: 'patient',
+    params: { id: 'openCheckin', linkId: 'checkinItem' },
+    body: 'none',
+  },
+  {
+    method: 'POST',
+    path: '/api/checkins/:id/submit',
+    actor: 'patient',
+    params: { id: 'openCheckin' },
+    body: 'none',
+    query: { lang: { kind: 'enum', values: LANGS } },
+  },
+  { method: 'GET', path: '/api/checkins/:id/fhir', actor: 'clinician', params: { id: 'checkin' } },
+  {
+    method: 'POST',
+    path: '/api/checkins/:id/alerts/:code/acknowledge',
+    actor: 'clinician',
+    params: { id: 'checkin', code: 'alertCode' },
+    body: 'none',
+  },
+  {
+    method: 'GET',
+    path: '/api/patients/:id/checkins',
+    actor: 'clinician',
+    params: { id: 'patient' },
+    query: { instrumentId: { kind: 'slug' } },
   },
 
   // audit trail

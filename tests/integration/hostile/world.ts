@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import { sql } from 'kysely';
 import type { Socket } from 'socket.io-client';
 import { cookieHeader, type TestApp } from '../../helpers/test-app';
+import { answerPhq9 } from '../../helpers/checkin-builder';
 import { buildVisit } from '../../helpers/visit-builder';
 import type { Actor, WorldIds } from './routes';
 
@@ -49,6 +50,16 @@ export async function buildWorld(t: TestApp): Promise<World> {
   const joined = await patient.post('/api/join').send({ token: v.token, dateOfBirth: DOB }).expect(200);
   await patient.post(`/api/visits/${v.visitId}/consent`).send({ version: '2026-11-27', accepted: true }).expect(200);
   await patient.post(`/api/visits/${v.visitId}/waiting-room`).expect(200);
+  // The patient is admitted; a PHQ-9 with item 9 positive is shared (a safety alert stands) and a
+  // sexual-health check-in is open, so both the clinician's and the patient's check-in routes have targets.
+  await v.clinicians[0]!.agent.post(`/api/visits/${v.visitId}/admit`).send({ participantId: joined.body.participant.id }).expect(200);
+  const phq = await v.clinicians[0]!.agent.post(`/api/visits/${v.visitId}/checkins`).send({ instrumentId: 'phq-9' }).expect(201);
+  const sharedCheckin = phq.body.checkin.id as string;
+  await answerPhq9(patient, sharedCheckin, [1, 1, 1, 1, 1, 1, 1, 1, 2]);
+  await patient.post(`/api/checkins/${sharedCheckin}/submit`).expect(200);
+  const sh = await v.clinicians[0]!.agent.post(`/api/visits/${v.visitId}/checkins`)
+    .send({ instrumentId: 'alcove-sexual-health' })
+    .expect(201);
   const otherPatient = t.agent();
   await otherPatient.post('/api/join').send({ token: other.token }).expect(200);
 
@@ -107,10 +118,10 @@ export async function buildWorld(t: TestApp): Promise<World> {
       otherVisit: other.visitId,
       clinician: v.clinicians[0]!.staff.id,
       instrument: 'phq-9',
-      // Filled in by the check-in section of the world once check-ins exist.
-      checkin: '00000000-0000-4000-8000-000000000000',
-      checkinItem: 'phq9-1',
-      alertCode: 'phq9-item9',
+      checkin: sharedCheckin,
+      openCheckin: sh.body.checkin.id as string,
+      checkinItem: 'note',
+      alertCode: 'safety.self-harm',
       token: v.token,
       dateOfBirth: DOB,
       adminEmail: admin.staff.email,
