@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'link_expired',
   'link_revoked',
   'visit_cancelled',
+  'visit_ended',
   'too_early',
   'dob_mismatch',
   'dob_required',

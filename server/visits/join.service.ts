@@ -16,6 +16,7 @@ import {
 } from './patient-links.store';
 import { hashToken, linkWindow } from './visits.service';
 import { clinicianNamesByVisit, findVisitById } from './visits.store';
+import { parseWaitingMessage } from '../waiting-room/waiting-room.service';
 
 /** Wrong dates of birth allowed per link per window before the link locks. */
 export const DOB_MAX_FAILURES = 5;
@@ -90,7 +91,8 @@ export async function joinVisit(
   if (link.revoked_at) throw new HttpError(410, 'link_revoked', 'This link was replaced by a newer one');
   const now = new Date();
   const window = linkWindow(config, visit);
-  if (visit.status === 'completed' || now >= window.expiresAt) throw new HttpError(410, 'link_expired', 'This link has expired');
+  if (visit.status === 'completed') throw new HttpError(410, 'visit_ended', 'This visit has ended');
+  if (now >= window.expiresAt) throw new HttpError(410, 'link_expired', 'This link has expired');
 
   const patient = await findPatientById(db, visit.patient_id);
   if (!patient) throw new HttpError(404, 'not_found', 'This link is not valid');
@@ -122,7 +124,7 @@ export async function joinVisit(
         pronouns: patient.pronouns,
       },
       participant: { id: participant.id, state: participant.state, consented: participant.consented_at !== null },
-      waitingMessage: visit.waiting_message,
+      waitingMessage: parseWaitingMessage(visit.waiting_message),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WaitingMessageSchema } from './waiting-room.schema';
 import { PatientLanguageSchema } from './patients.schema';
 import { VisitStatusSchema } from './visits.schema';
 
@@ -38,7 +39,7 @@ export const JoinResponseSchema = z.object({
     state: z.enum(['joining', 'waiting', 'admitted', 'denied', 'left', 'removed']),
     consented: z.boolean(),
   }),
-  waitingMessage: z.string().nullable(),
+  waitingMessage: WaitingMessageSchema.nullable(),
 });
 export type JoinResponse = z.infer<typeof JoinResponseSchema>;
 

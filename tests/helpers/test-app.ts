@@ -174,7 +174,9 @@ export function nextEvent<T = unknown>(socket: Socket, event: string, ms = 10_00
 /** Resolves true if the socket connects, false if the server refuses it. */
 export function connects(socket: Socket, ms = 10_000): Promise<boolean> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
+    // It may have connected while the caller awaited something else.
+    if (socket.connected) return resolve(true);
+    const timer = setTimeout(() => resolve(socket.connected), ms);
     socket.once('connect', () => {
       clearTimeout(timer);
       resolve(true);

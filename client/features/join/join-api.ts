@@ -10,20 +10,9 @@ export interface JoinResponse {
   waitingMessage: WaitingMessage | null;
 }
 
-/**
- * The waiting message as the join route sends it: the contract says an object, the server may
- * send it still serialised. Anything unreadable counts as no message (the socket re-sends it).
- */
+/** Anything unreadable counts as no message (the socket sends the current one on connect). */
 function readWaitingMessage(raw: unknown): WaitingMessage | null {
-  let value = raw;
-  if (typeof raw === 'string') {
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      return null;
-    }
-  }
-  const parsed = WaitingMessageSchema.safeParse(value);
+  const parsed = WaitingMessageSchema.safeParse(raw);
   return parsed.success ? parsed.data : null;
 }
 

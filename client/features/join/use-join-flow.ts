@@ -24,8 +24,6 @@ export type StageKind = JoinStage['kind'];
 
 const LANG_KEY = 'alcove.lang';
 const leftKey = (visitId: string) => `alcove.left.${visitId}`;
-// Per tab: once a visit has ended here, its link (now expired) keeps saying so instead of "expired".
-const endedKey = (token: string) => `alcove.ended.${token.slice(0, 16)}`;
 
 /** The stage a (re)loaded page resumes at, from the server's view of this participant. */
 function resumeStage(r: JoinResponse): JoinStage {
@@ -52,6 +50,8 @@ function stageForError(err: unknown): JoinStage {
       return { kind: 'dob', clinicName: typeof details.clinicName === 'string' ? details.clinicName : null, error: null };
     case 'too_early':
       return { kind: 'too_early', opensAt: typeof details.opensAt === 'string' ? details.opensAt : null };
+    case 'visit_ended':
+      return { kind: 'ended' };
     case 'link_expired':
       return { kind: 'closed', reason: 'expired' };
     case 'link_revoked':
@@ -115,9 +115,6 @@ export function useJoinFlow(token: string): JoinFlow {
   const visitId = join?.visit.id ?? null;
 
   useEffect(() => setLanguage(lang), [lang]);
-  useEffect(() => {
-    if (stage.kind === 'ended') sessionStorage.setItem(endedKey(token), '1');
-  }, [stage.kind, token]);
 
   const setLang = useCallback((l: Language) => {
     sessionStorage.setItem(LANG_KEY, l);
@@ -142,8 +139,7 @@ export function useJoinFlow(token: string): JoinFlow {
       .then((r) => !cancelled && applyJoin(r))
       .catch((err: unknown) => {
         if (cancelled) return;
-        const ended = err instanceof ApiError && err.code === 'link_expired' && sessionStorage.getItem(endedKey(token));
-        setStage(ended ? { kind: 'ended' } : stageForError(err));
+        setStage(stageForError(err));
       });
     return () => {
       cancelled = true;
@@ -208,7 +204,7 @@ export function useJoinFlow(token: string): JoinFlow {
     try {
       applyJoin(await postJoin(token));
     } catch (err) {
-      setStage(err instanceof ApiError && err.code === 'link_expired' ? { kind: 'ended' } : stageForError(err));
+      setStage(stageForError(err));
     }
   }, [token, applyJoin]);
 
@@ -219,7 +215,7 @@ export function useJoinFlow(token: string): JoinFlow {
       try {
         await action();
       } catch (err) {
-        if (err instanceof ApiError && ['visit_cancelled', 'link_expired', 'link_revoked'].includes(err.code)) setStage(stageForError(err));
+        if (err instanceof ApiError && ['visit_cancelled', 'visit_ended', 'link_expired', 'link_revoked'].includes(err.code)) setStage(stageForError(err));
         // The server refused because our picture is stale (denied, removed, visit over): ask it where we are.
         else if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'forbidden')) await resync();
         else setActionError(fallbackError);

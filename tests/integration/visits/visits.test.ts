@@ -167,7 +167,10 @@ describe.each(DATABASES)('visits (%s)', (dialect) => {
     expect((await cast.scheduler.agent.patch(`/api/visits/${v.id}`).send({ durationMinutes: 40 })).status).toBe(409);
     expect((await cast.scheduler.agent.post(`/api/visits/${v.id}/cancel`)).status).toBe(409);
     expect((await cast.scheduler.agent.post(`/api/visits/${v.id}/patient-link`)).status).toBe(409);
-    expect((await openLink(t, v.token)).res.body.error.code).toBe('link_expired');
+    // The patient's link now says the visit is over (not merely "expired"), so a reload shows "ended".
+    const opened = await openLink(t, v.token);
+    expect(opened.res.status).toBe(410);
+    expect(opened.res.body.error.code).toBe('visit_ended');
   });
 
   it('re-issues the link: the old one answers 410 link_revoked, the new one works, and the old session ends', async () => {
