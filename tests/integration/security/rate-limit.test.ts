@@ -3,7 +3,9 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
+import { admittedPatient, answer, sendCheckin } from '../../helpers/checkin-builder';
 import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { buildVisit } from '../../helpers/visit-builder';
 
 /** 1.5 s windows keep the recovery tests short; sign-in gets 6 s because each attempt runs scrypt. */
 const WINDOW_MINUTES = '0.025';
@@ -107,6 +109,26 @@ describe.each(DATABASES)('abuse limits (%s)', (dialect) => {
       const { res } = await untilRecovered(() => mint(a.agent), WINDOW_MS + 1000);
       expect(res.status).toBe(404);
     });
+  });
+});
+
+describe.each(DATABASES)('check-in answer limit (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { ANSWER_LIMIT_PER_PARTICIPANT: '3', ANSWER_LIMIT_WINDOW_MINUTES: WINDOW_MINUTES } });
+  });
+  afterAll(async () => t?.close());
+
+  it('counts answers per patient, answers 429 past the limit, and recovers after the window', async () => {
+    const v = await buildVisit(t);
+    const { agent } = await admittedPatient(t, v);
+    const checkinId = await sendCheckin(v, 'alcove-sexual-health');
+    const save = (text: string) => answer(agent, checkinId, 'note', text);
+    for (let i = 0; i < 3; i++) expect((await save(`draft ${i}`)).status).toBe(200);
+    const retryAfter = expectLimited(await save('one too many'));
+    await new Promise((r) => setTimeout(r, retryAfter * 1000));
+    const { res } = await untilRecovered(() => save('after the window'), WINDOW_MS + 1000);
+    expect(res.status).toBe(200);
   });
 });
 
