@@ -14,6 +14,7 @@ import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
 import { parseId } from '../id';
 import { attendanceSummary } from '../video/attendance.store';
+import { parseWaitingMessage } from '../waiting-room/waiting-room.service';
 import { patientInvite, staffCalendar } from './calendar.service';
 import {
   cancelVisit,
@@ -103,7 +104,13 @@ export function visitsRoutes(deps: { db: Kysely<DB>; config: Config }): Router {
     const staff = requireStaff(res, 'scheduler', 'admin', 'clinician');
     const detail = await getVisitFor(db, staff, parseId(req.params.id));
     // Attendance comes from LiveKit webhooks (server/video); shown on the single-visit view only.
-    res.json({ visit: { ...toVisitResponse(config, detail), attendance: await attendanceSummary(db, detail.visit.id) } });
+    res.json({
+      visit: {
+        ...toVisitResponse(config, detail),
+        attendance: await attendanceSummary(db, detail.visit.id),
+        waitingMessage: parseWaitingMessage(detail.visit.waiting_message),
+      },
+    });
   });
 
   r.patch('/:id', async (req, res) => {

@@ -13,7 +13,7 @@ export interface AttendanceEntry {
   totalMinutes: number;
 }
 
-export type VisitDetail = Visit & { attendance?: AttendanceEntry[] };
+export type VisitDetail = Visit & { attendance?: AttendanceEntry[]; waitingMessage?: WaitingMessage | null };
 
 export type ParticipantAction = 'admit' | 'deny' | 'return-to-waiting' | 'remove';
 
@@ -71,6 +71,7 @@ export function useVisitConsole(visitId: string): VisitConsoleState {
         if (cancelled) return;
         setVisit(r.visit);
         setStatus(r.visit.status);
+        setWaitingMessageState(r.visit.waitingMessage ?? null);
         if (r.visit.status === 'completed') setEnded(true);
         // The socket list (with waiting times) wins once it arrives; this is only the first paint.
         setParticipants((cur) => (cur.length ? cur : r.visit.participants.map(toLive)));
