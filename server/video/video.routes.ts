@@ -48,8 +48,8 @@ export function videoTokenRoutes(deps: VideoRouteDeps): Router {
       identity = participant.id;
       displayName = staff.name;
       role = 'clinician';
-      if (visit.status === 'scheduled') {
-        await setVisitStatus(db, visitId, { status: 'in_progress', started_at: new Date().toISOString() });
+      if (visit.status === 'scheduled' || visit.status === 'no_show') {
+        await setVisitStatus(db, visitId, { status: 'in_progress', started_at: visit.started_at ?? new Date().toISOString() });
         await deps.broadcast.status(visitId, 'in_progress');
       }
       await deps.broadcast.participantsChanged(visitId);

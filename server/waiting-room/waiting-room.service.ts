@@ -23,7 +23,9 @@ export interface WaitingRoomDeps {
   logger: Logger;
 }
 
-const OPEN_STATUSES = new Set<VisitRow['status']>(['scheduled', 'in_progress']);
+// A no-show visit stays open: a late patient may still arrive within the link's grace period,
+// and the clinician may still see them; admission then moves it to in_progress.
+const OPEN_STATUSES = new Set<VisitRow['status']>(['scheduled', 'in_progress', 'no_show']);
 
 /** The visit, or 409 when it is no longer open (ended, cancelled, no-show). */
 export async function openVisit(db: Kysely<DB>, visitId: string): Promise<VisitRow> {
@@ -104,8 +106,8 @@ export async function admit(deps: WaitingRoomDeps, visitId: string, participantI
   if (p.state !== 'waiting') throw new HttpError(409, 'conflict', `Only a waiting participant can be admitted (this one is ${p.state})`);
   const now = new Date().toISOString();
   await setState(deps, p, 'admitted', { admitted_at: now, admitted_by: staffId, waiting_since: null });
-  if (visit.status === 'scheduled') {
-    await setVisitStatus(deps.db, visitId, { status: 'in_progress', started_at: now });
+  if (visit.status === 'scheduled' || visit.status === 'no_show') {
+    await setVisitStatus(deps.db, visitId, { status: 'in_progress', started_at: visit.started_at ?? now });
     await deps.broadcast.status(visitId, 'in_progress');
   }
   return { id: p.id, state: 'admitted' as const };

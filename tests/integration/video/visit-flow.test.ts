@@ -268,6 +268,16 @@ describe.each(DATABASES)('waiting room and video tokens (%s)', (dialect) => {
     expect(heardOther).toEqual([]);
   });
 
+  it('a late patient can still be seen after the visit was marked no-show', async () => {
+    const v = await buildVisit(t, { startsInMinutes: -55 }); // 50 minutes long: ended 5 minutes ago
+    const day = await v.scheduler.get(`/api/visits/${v.visitId}`).expect(200);
+    expect(day.body.visit.status).toBe('no_show');
+    const { participantId } = await patientWaiting(t, v);
+    await v.clinicians[0]!.agent.post(`/api/visits/${v.visitId}/admit`).send({ participantId }).expect(200);
+    const after = await v.scheduler.get(`/api/visits/${v.visitId}`).expect(200);
+    expect(after.body.visit.status).toBe('in_progress');
+  });
+
   it('a patient who leaves and comes back waits again without a second consent', async () => {
     const v = await buildVisit(t);
     const { agent, participantId } = await patientWaiting(t, v);
