@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useParams } from 'react-router';
-import { JoinExperience } from '../features/join/join-experience';
+import { CheckinPanel, CheckinReminder } from '../features/checkin/checkin-panel';
+import { usePatientCheckins } from '../features/checkin/use-patient-checkins';
+import { JoinExperience, type CallSlotProps } from '../features/join/join-experience';
 import type { StageKind } from '../features/join/use-join-flow';
 import { DeviceCheck } from '../features/video-visit/device-check';
 import { LocalVideoPreview } from '../features/video-visit/local-video-preview';
@@ -10,6 +12,27 @@ import { VideoCall } from '../features/video-visit/video-call';
 import { useTranslation } from 'react-i18next';
 
 const MEDIA_STAGES: StageKind[] = ['devices', 'waiting', 'call'];
+
+/** The call with the check-in panel in its side slot, and the neutral reminder for a check-in put off. */
+function PatientCall({ slot, media }: { slot: CallSlotProps; media: ReturnType<typeof useLocalMedia> }) {
+  const checkins = usePatientCheckins(slot.visitId);
+  return (
+    <>
+      <VideoCall
+        visitId={slot.visitId}
+        role="patient"
+        media={media}
+        durationMinutes={slot.durationMinutes}
+        aside={checkins.active ? <CheckinPanel checkins={checkins} /> : undefined}
+        asideLayout="overlay"
+        onEnded={slot.onEnded}
+        onNotAdmitted={slot.onNotAdmitted}
+        onLeave={slot.onLeave}
+      />
+      <CheckinReminder checkins={checkins} />
+    </>
+  );
+}
 
 /**
  * The patient's visit page (`/join/:token`), outside the staff session. The join feature runs the
@@ -49,17 +72,7 @@ export function JoinPage() {
           <LocalVideoPreview track={media.videoTrack} label={t('device.previewLabel')} />
         ) : null
       }
-      renderCall={(p) => (
-        <VideoCall
-          visitId={p.visitId}
-          role="patient"
-          media={media}
-          durationMinutes={p.durationMinutes}
-          onEnded={p.onEnded}
-          onNotAdmitted={p.onNotAdmitted}
-          onLeave={p.onLeave}
-        />
-      )}
+      renderCall={(p) => <PatientCall slot={p} media={media} />}
     />
   );
 }

@@ -54,6 +54,12 @@ export const router = createBrowserRouter([
           { path: 'schedule', element: <SchedulePage PatientPicker={PatientPicker} /> },
           { path: 'today', element: <TodayPage /> },
           { path: 'admin/audit', element: <AuditPage /> },
+          // A patient's check-in history; recharts loads with it, only when opened.
+          {
+            path: 'patients/:id',
+            hydrateFallbackElement: <RouteLoading />,
+            lazy: () => import('../features/patient-history/patient-history-page').then((m) => ({ Component: m.PatientHistoryPage })),
+          },
           // Video pages load LiveKit in their own chunk, only when opened.
           {
             path: 'visits/:id',

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useParams } from 'react-router';
+import { CheckinConsole } from '../features/checkin-console/checkin-console';
 import { VideoCall } from '../features/video-visit/video-call';
 import { VisitConsole } from '../features/visit-console/visit-console';
 
@@ -19,6 +20,7 @@ export function VisitPage() {
   return (
     <VisitConsole
       visitId={id}
+      extraPanel={<CheckinConsole visitId={id} />}
       renderCall={(p) => (
         <VideoCall
           visitId={p.visitId}

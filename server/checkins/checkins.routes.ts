@@ -76,6 +76,13 @@ export function checkinsRoutes(deps: service.CheckinsDeps & { answerLimiter?: Re
     res.json(await service.saveAnswer(deps, auditFrom(req, res), row, patient, linkId, value));
   });
 
+  r.delete('/checkins/:id/answers/:linkId', answerLimiter, async (req, res) => {
+    const { row, patient } = await requireCheckinPatient(res, db, req.params.id);
+    const linkId = linkIdParam(req);
+    noBody(req.body);
+    res.json(await service.clearAnswer(deps, row, patient, linkId));
+  });
+
   r.post('/checkins/:id/submit', async (req, res) => {
     const { row, patient } = await requireCheckinPatient(res, db, req.params.id);
     const { lang } = CheckinLanguageQuerySchema.parse(req.query);

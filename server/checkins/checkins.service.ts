@@ -377,6 +377,32 @@ export async function saveAnswer(
   return { saved: true, ...(crisis ? { crisisResources: deps.crisisResources } : {}) };
 }
 
+/** Takes an answer back (e.g. every box of a multiple-choice item unticked). Clinicians get the new count. */
+export async function clearAnswer(
+  deps: CheckinsDeps,
+  row: CheckinRow,
+  patient: PatientPrincipal,
+  linkId: string,
+): Promise<{ saved: true }> {
+  if (row.status === 'shared') throw alreadyShared();
+  const def = requireDefinition(deps, row);
+  await requireAnswering(deps, row, patient);
+  if (!def.items.some((it) => it.linkId === linkId)) {
+    throw new HttpError(400, 'validation_failed', 'This check-in has no such question', [
+      { field: 'linkId', message: 'This check-in has no such question' },
+    ]);
+  }
+  const now = new Date().toISOString();
+  const answers = await deps.db.transaction().execute(async (trx) => {
+    if (!(await touchUnshared(trx, row.id, 'in_progress', now))) throw alreadyShared();
+    await deleteAnswer(trx, row.id, linkId);
+    return (await answersOf(trx, [row.id])).get(row.id) ?? {};
+  });
+  const progress = progressOf(def, answers);
+  await deps.broadcast.progress(row.visit_id, row.id, progress.answered, progress.total);
+  return { saved: true };
+}
+
 /**
  * The patient shares: the server scores the STORED answers (nothing the client says about scores is
  * read), keeps the result, raises any critical flag not raised yet, and the check-in becomes read-only.

@@ -352,6 +352,27 @@ describe.each(DATABASES)('check-ins (%s)', (dialect) => {
       expect((await patient.agent.get(`/api/checkins/${sh}`).expect(200)).body.checkin.answers).toEqual({});
     });
 
+    it('the patient can take an answer back (DELETE); clinicians get the new count; not after sharing', async () => {
+      const v = await buildVisit(t);
+      const other = await buildVisit(t);
+      const patient = await admittedPatient(t, v);
+      const otherPatient = await admittedPatient(t, other);
+      const watcher = await watching(t, v);
+      const id = await sendCheckin(v, 'alcove-sexual-health');
+      await answer(patient.agent, id, 'topics', ['identity', 'something-else']).expect(200);
+      const path = `/api/checkins/${id}/answers/topics`;
+      expect((await otherPatient.agent.delete(path)).status).toBe(404);
+      expect((await v.clinicians[0]!.agent.delete(path)).status).toBe(403);
+      expect((await t.agent().delete(path)).status).toBe(401);
+      expect((await patient.agent.delete(`/api/checkins/${id}/answers/nope`)).status).toBe(400);
+      const progress = nextEvent<Record<string, unknown>>(watcher, 'checkin:progress');
+      await patient.agent.delete(path).expect(200, { saved: true });
+      expect(await progress).toEqual({ checkinId: id, visitId: v.visitId, answered: 0, total: 4 });
+      expect((await patient.agent.get(`/api/checkins/${id}`).expect(200)).body.checkin.answers).toEqual({});
+      await patient.agent.post(`/api/checkins/${id}/submit`).expect(200);
+      expect((await patient.agent.delete(path)).status).toBe(409);
+    });
+
     it('only the visit’s patient answers and shares: other patients and strangers get 404, its clinicians 403, nobody 401', async () => {
       const v = await buildVisit(t);
       const other = await buildVisit(t);

@@ -1,0 +1,127 @@
+import type { KeyboardEvent } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, XAxis, YAxis } from 'recharts';
+import type { HistoryEntry } from '@shared/api/checkins.schema';
+import type { InstrumentDetail } from '@shared/api/instruments.schema';
+
+/** Band shading, light enough that the line and labels stay readable; the band name is written in the area too. */
+const BAND_FILL: Record<string, string> = {
+  none: '#cfe8d6',
+  minimal: '#cfe8d6',
+  mild: '#e2ecc9',
+  moderate: '#f8e6b5',
+  'moderately-severe': '#f6d2b8',
+  severe: '#f3c4c4',
+};
+
+export const shortDate = (iso: string) =>
+  new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', year: '2-digit' }).format(new Date(iso));
+const withTime = (iso: string) =>
+  new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
+
+/** A label per visit: its date, or date and time when two visits fall on the same day. */
+export function visitLabels(entries: HistoryEntry[]): Map<string, string> {
+  const days = new Map<string, number>();
+  for (const e of entries) days.set(shortDate(e.visitStartsAt), (days.get(shortDate(e.visitStartsAt)) ?? 0) + 1);
+  return new Map(
+    entries.map((e) => [e.id, (days.get(shortDate(e.visitStartsAt)) ?? 0) > 1 ? withTime(e.visitStartsAt) : shortDate(e.visitStartsAt)]),
+  );
+}
+
+interface Point {
+  key: string;
+  entry: HistoryEntry;
+  total: number | null;
+  label: string;
+}
+
+/**
+ * Score over time for one scored instrument, with its severity bands shaded behind the line. Each
+ * point is a button (click, Enter or Space) that shows that check-in's item table. The table beside
+ * the chart carries the same data for anyone who cannot use the chart.
+ */
+export function TrendChart({
+  entries,
+  definition,
+  selectedId,
+  onSelect,
+}: {
+  entries: HistoryEntry[];
+  definition: InstrumentDetail;
+  selectedId: string | null;
+  onSelect: (id: string) => void;
+}) {
+  const max = definition.scoring.total?.max ?? Math.max(...entries.map((e) => e.result?.total ?? 0), 1);
+  const min = definition.scoring.total?.min ?? 0;
+  const labels = visitLabels(entries);
+  const points: Point[] = entries.map((e, i) => ({
+    key: `${i + 1}`,
+    entry: e,
+    total: e.result?.total ?? null,
+    label: labels.get(e.id) ?? shortDate(e.visitStartsAt),
+  }));
+  const bands = [...definition.scoring.bands].sort((a, b) => a.min - b.min);
+  // Ticks on the band edges, so the scale reads in the instrument's own cut-offs.
+  const ticks = [...new Set([min, ...bands.map((b) => b.min), max])].filter((v) => v >= min && v <= max).sort((a, b) => a - b);
+
+  const describe = (p: Point) =>
+    `${p.label}: ${p.total === null ? 'no total, incomplete' : `total ${p.total}${p.entry.result?.band ? `, ${p.entry.result.band.label}` : ''}`}. Show the answers.`;
+
+  return (
+    <div className="trend-chart" data-testid="trend-chart">
+      <ResponsiveContainer width="100%" height={260}>
+        <LineChart data={points} margin={{ top: 12, right: 16, bottom: 4, left: 0 }} accessibilityLayer={false}>
+          {bands.map((b, i) => (
+            <ReferenceArea
+              key={b.label}
+              y1={b.min}
+              y2={bands[i + 1]?.min ?? max}
+              fill={BAND_FILL[b.severity] ?? '#eee'}
+              fillOpacity={0.85}
+              ifOverflow="hidden"
+              label={{ value: b.label, position: 'insideTopRight', fontSize: 11, fill: '#3a4446' }}
+            />
+          ))}
+          <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#b9b3a8" />
+          <XAxis dataKey="key" tickFormatter={(k: string) => points[Number(k) - 1]?.label ?? ''} tick={{ fill: '#3a4446', fontSize: 12 }} />
+          <YAxis domain={[min, max]} ticks={ticks} interval={0} allowDecimals={false} width={36} tick={{ fill: '#3a4446', fontSize: 12 }} />
+          <Line
+            type="linear"
+            dataKey="total"
+            stroke="#1f4e5a"
+            strokeWidth={2.5}
+            isAnimationActive={false}
+            connectNulls={false}
+            activeDot={false}
+            dot={(props) => {
+              const p = points[props.index];
+              if (!p || p.total === null || props.cx === undefined || props.cy === undefined) return <g key={`dot-${props.index}`} />;
+              const selected = p.entry.id === selectedId;
+              const activate = () => onSelect(p.entry.id);
+              return (
+                <g key={`dot-${props.index}`}>
+                  <circle
+                    cx={props.cx}
+                    cy={props.cy}
+                    r={selected ? 9 : 7}
+                    className={`trend-dot${selected ? ' is-selected' : ''}`}
+                    role="button"
+                    tabIndex={0}
+                    aria-label={describe(p)}
+                    aria-pressed={selected}
+                    onClick={activate}
+                    onKeyDown={(e: KeyboardEvent<SVGCircleElement>) => {
+                      if (e.key === 'Enter' || e.key === ' ') {
+                        e.preventDefault();
+                        activate();
+                      }
+                    }}
+                  />
+                </g>
+              );
+            }}
+          />
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
