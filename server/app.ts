@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const video = deps.video ?? new VideoService(config);
   const broadcast = new VisitBroadcast(db, io);
   registerWaitingRoomSocket(io, { db, broadcast });
-  const visitDeps = { db, config, video, broadcast, livekitReachable, logger, storeFor };
+  const visitDeps = { db, dialect: database.dialect, config, video, broadcast, livekitReachable, logger, storeFor };
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);

@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { VideoTokenResponse } from '@shared/api/waiting-room.schema';
 import type { Config } from '../config';
+import { auditFrom, recordAudit } from '../audit/audit.service';
+import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import type { LivekitProbe } from '../health/livekit-probe';
 import { HttpError, unauthenticated } from '../http-error';
@@ -18,6 +20,7 @@ import { handleWebhookEvent } from './webhook.service';
 
 export interface VideoRouteDeps {
   db: Kysely<DB>;
+  dialect: Dialect;
   config: Config;
   video: VideoService;
   broadcast: VisitBroadcast;
@@ -78,6 +81,8 @@ export function videoTokenRoutes(deps: VideoRouteDeps): Router {
     const visit = await db.selectFrom('visits').select(['room_name', 'e2ee_key']).where('id', '=', visitId).executeTakeFirstOrThrow();
     const clinicians = await clinicianIdsOf(db, visitId);
     const token = await video.mintToken({ roomName: visit.room_name, identity, displayName, role, maxParticipants: clinicians.length + 1 });
+    const patientId = (await db.selectFrom('visits').select('patient_id').where('id', '=', visitId).executeTakeFirstOrThrow()).patient_id;
+    await recordAudit(db, deps.dialect, { ...auditFrom(req, res), action: 'video.token_issued', targets: { visitId, participantId: identity, patientId } });
     const body: VideoTokenResponse = {
       serverUrl: video.serverUrl,
       roomName: visit.room_name,

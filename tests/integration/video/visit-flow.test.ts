@@ -268,6 +268,38 @@ describe.each(DATABASES)('waiting room and video tokens (%s)', (dialect) => {
     expect(heardOther).toEqual([]);
   });
 
+  it('every admission step, token and the end of the visit lands in the audit trail, with ids only', async () => {
+    const v = await buildVisit(t, { displayName: 'Casey Auditsubject', preferredName: 'Case' });
+    const c = v.clinicians[0]!;
+    const { agent: patient, participantId } = await patientWaiting(t, v);
+    await c.agent.post(`/api/visits/${v.visitId}/deny`).send({ participantId }).expect(200);
+    await c.agent.post(`/api/visits/${v.visitId}/return-to-waiting`).send({ participantId }).expect(200);
+    await c.agent.post(`/api/visits/${v.visitId}/admit`).send({ participantId }).expect(200);
+    await patient.post(`/api/visits/${v.visitId}/video-token`).expect(200);
+    await c.agent.post(`/api/visits/${v.visitId}/video-token`).expect(200);
+    await c.agent.post(`/api/visits/${v.visitId}/participants/${participantId}/remove`).expect(200);
+    await c.agent.post(`/api/visits/${v.visitId}/end`).expect(200);
+    const rows = await t.database.db.selectFrom('audit_log').selectAll().where('visit_id', '=', v.visitId).orderBy('seq').execute();
+    const actions = rows.map((r) => `${r.action}:${r.actor_kind}`);
+    for (const expected of [
+      'consent.recorded:patient',
+      'participant.denied:staff',
+      'participant.returned:staff',
+      'participant.admitted:staff',
+      'video.token_issued:patient',
+      'video.token_issued:staff',
+      'participant.removed:staff',
+      'visit.ended:staff',
+    ]) {
+      expect(actions).toContain(expected);
+    }
+    for (const r of rows) expect(r.patient_id).toBe(v.patientId);
+    expect(rows.find((r) => r.action === 'participant.admitted')?.actor_id).toBe(c.staff.id);
+    expect(rows.find((r) => r.action === 'consent.recorded')?.actor_id).toBe(participantId);
+    const text = JSON.stringify(rows);
+    for (const phi of ['Casey', 'Auditsubject', 'Case"']) expect(text).not.toContain(phi);
+  });
+
   it('a late patient can still be seen after the visit was marked no-show', async () => {
     const v = await buildVisit(t, { startsInMinutes: -55 }); // 50 minutes long: ended 5 minutes ago
     const day = await v.scheduler.get(`/api/visits/${v.visitId}`).expect(200);
