@@ -71,9 +71,11 @@ describe.each(DATABASES)('visits (%s)', (dialect) => {
     expect(everything).not.toContain(links[0]?.token_hash);
 
     const got = await cast.scheduler.agent.get(`/api/visits/${visit.id}`).expect(200);
-    // The single-visit view may carry more (attendance, from the video feature); the list fields match.
-    const { attendance: _attendance, ...single } = got.body.visit;
+    // The single-visit view also carries attendance and the waiting-room message; the list fields match.
+    const { attendance, waitingMessage, ...single } = got.body.visit;
     expect(single).toEqual(visit);
+    expect(attendance).toEqual([]);
+    expect(waitingMessage).toBeNull();
     expect(JSON.stringify(got.body)).not.toContain(row.room_name);
   });
 
