@@ -49,8 +49,16 @@ export function CheckinItemTable({
                 </td>
                 {scored && (
                   <td className="score-cell">
-                    <span className="score-label">Score </span>
-                    {it.score ?? (q?.excludeFromTotal ? 'not scored' : '–')}
+                    {it.score !== undefined ? (
+                      <>
+                        <span className="score-label">Score </span>
+                        {it.score}
+                      </>
+                    ) : q?.excludeFromTotal ? (
+                      'not scored'
+                    ) : (
+                      <span aria-label="no score">–</span>
+                    )}
                   </td>
                 )}
               </tr>

@@ -1,7 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_VERSION } from '@shared/api/waiting-room.schema';
-import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
+import path from 'node:path';
+import { DESKTOP, PHONE, SCREENSHOTS, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { ApiClient, addStaffWithCli, staffId } from '../helpers/visit-setup';
 
@@ -45,7 +46,10 @@ async function firstVisitOverApi(server: ServerProcess, scheduler: ApiClient, cl
   const token = visit.body.patientLink.url.split('/').pop() as string;
   const me = new ApiClient(server.url);
   await me.request('POST', '/api/join', { token });
-  const consent = await me.request<{ participant: { id: string } }>('POST', `/api/visits/${visitId}/consent`, { version: CONSENT_VERSION, accepted: true });
+  const consent = await me.request<{ participant: { id: string } }>('POST', `/api/visits/${visitId}/consent`, {
+    version: CONSENT_VERSION,
+    accepted: true,
+  });
   await me.request('POST', `/api/visits/${visitId}/waiting-room`);
   await clinician.request('POST', `/api/visits/${visitId}/admit`, { participantId: consent.body.participant.id });
   const sent = await clinician.request<{ checkins: { id: string; instrumentId: string }[] }>('POST', `/api/visits/${visitId}/checkins`, {
@@ -160,7 +164,13 @@ describe.skipIf(!hasChromium)('the private in-call check-in in two real browsers
     for (const word of ['PHQ', 'Sexual', 'sexual', 'depress', 'question']) expect(visible).not.toContain(word);
     expect(await patient.getByTestId('checkin-reminder').textContent()).toBe('You have something to fill in');
     await screenshot(patient, 'checkin-deferred-phone');
+    // In Spanish, the reminder and the safety question too.
+    await patient.getByRole('button', { name: 'Español' }).click();
+    await patient.getByTestId('checkin-reminder').filter({ hasText: 'Tiene algo por completar' }).waitFor();
     await patient.getByTestId('checkin-reminder').click();
+    await panel.getByRole('heading', { name: '¿Es seguro hablar en este momento?' }).waitFor();
+    await expectAccessible(patient, 'safety question in Spanish');
+    await patient.getByRole('button', { name: 'English' }).click();
     await panel.getByRole('button', { name: 'Yes, continue' }).click();
 
     // One question at a time, with the progress shown; each answer reaches the clinician as a count only.
@@ -202,7 +212,15 @@ describe.skipIf(!hasChromium)('the private in-call check-in in two real browsers
     await patient.keyboard.press('Enter');
     await panel.getByText('Question 5 of 10').waitFor();
 
-    // Questions 5–9 by keyboard alone: Tab to the group, arrows to choose, Enter for "Next".
+    // The connection drops while answering question 5: the answer stays on screen and is saved once it is back.
+    await patientCtx.setOffline(true);
+    await panel.getByRole('radio', { name: PHQ9_OPTIONS[VISIT2_SCORES[4]!] }).check();
+    await panel.getByTestId('checkin-save').filter({ hasText: 'no connection' }).waitFor();
+    await patientCtx.setOffline(false);
+    await panel.getByTestId('checkin-save').filter({ hasText: 'Saved' }).waitFor({ timeout: 30_000 });
+    await phqCard.getByText(/^5 of 10 answered/).waitFor();
+
+    // Questions 5–9 by keyboard alone: focus the choice, Space to choose, Enter for "Next".
     for (let i = 4; i < 9; i++) {
       await panel.getByText(`Question ${i + 1} of 10`).waitFor();
       const radio = panel.getByRole('radio', { name: PHQ9_OPTIONS[VISIT2_SCORES[i]!] });
@@ -287,6 +305,15 @@ describe.skipIf(!hasChromium)('the private in-call check-in in two real browsers
     await shCard.getByRole('cell', { name: 'Since the new tablets things feel different.' }).waitFor();
     await expectAccessible(doctor, 'results');
     await screenshot(doctor, 'checkin-results-desktop');
+    // The side panel at readable size, as the clinician sees it beside the video.
+    await phqCard.screenshot({ path: path.join(SCREENSHOTS, 'checkin-result-card-desktop.png') });
+    // A clinician on a phone: the results fit the width too.
+    await doctor.setViewportSize(PHONE);
+    await expect
+      .poll(() => doctor.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth))
+      .toBeLessThanOrEqual(0);
+    await screenshot(doctor, 'checkin-results-clinician-phone');
+    await doctor.setViewportSize(DESKTOP);
 
     // The history page: two visits of PHQ-9 on the chart and in its table, and the item-by-visit grid.
     const link = doctor.getByRole('link', { name: /Check-in history/ });
@@ -323,6 +350,10 @@ describe.skipIf(!hasChromium)('the private in-call check-in in two real browsers
       .toBeLessThanOrEqual(0);
     await expectAccessible(history, 'history page on a phone');
     await screenshot(history, 'checkin-history-phone');
+
+    // Nothing the patient answered or wrote reached the server's log.
+    for (const secret of ['Since the new tablets', 'LA6569-3', 'somewhat-dissatisfied', 'quite-a-bit'])
+      expect(server.output()).not.toContain(secret);
 
     await patientCtx.close();
     await clinicianCtx.close();
