@@ -294,6 +294,11 @@ describe.skipIf(!hasChromium)('the private in-call check-in in two real browsers
     await panel.getByTestId('checkin-save').filter({ hasText: 'Saved' }).waitFor();
     await expectAccessible(patient, 'free text');
     await screenshot(patient, 'checkin-text-phone');
+    // The same panel on a laptop sits beside the video.
+    await patient.setViewportSize(DESKTOP);
+    await expectAccessible(patient, 'panel on a laptop');
+    await screenshot(patient, 'checkin-text-desktop');
+    await patient.setViewportSize(PHONE);
     await panel.getByRole('button', { name: 'Review and share' }).click();
     await panel.getByRole('button', { name: 'Share with my clinician' }).click();
     await panel.getByTestId('checkin-done').waitFor();

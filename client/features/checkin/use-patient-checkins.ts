@@ -93,6 +93,7 @@ export function usePatientCheckins(visitId: string): PatientCheckins {
   const [itemErrors, setItemErrors] = useState<Record<string, string>>({});
   const [sharing, setSharing] = useState(false);
   const [shareError, setShareError] = useState<PatientCheckins['shareError']>(null);
+  const [definitionAttempt, setDefinitionAttempt] = useState(0);
 
   const pending = useRef(new Map<string, Pending>());
   const flushing = useRef(false);
@@ -145,20 +146,24 @@ export function usePatientCheckins(visitId: string): PatientCheckins {
   useEffect(() => {
     if (!instrumentIds) return;
     let cancelled = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     void (async () => {
       for (const id of instrumentIds.split(',')) {
         try {
           const def = await fetchInstrument(id, lang);
           if (!cancelled) setDefinitions((cur) => ({ ...cur, [id]: def }));
         } catch {
-          /* shown as loading; retried on the next reload */
+          // Shown as "loading" meanwhile; tried again shortly.
+          if (!cancelled) retry = setTimeout(() => setDefinitionAttempt((n) => n + 1), 3000);
+          return;
         }
       }
     })();
     return () => {
       cancelled = true;
+      if (retry) clearTimeout(retry);
     };
-  }, [instrumentIds, lang]);
+  }, [instrumentIds, lang, definitionAttempt]);
 
   const flush = useCallback(async () => {
     if (flushing.current) return;
