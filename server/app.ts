@@ -96,10 +96,10 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use(loadSessions(sessions));
   api.use('/auth', authRoutes({ db, dialect: database.dialect, config, sessions, storeFor }));
   api.use('/staff', staffRoutes({ db, dialect: database.dialect, sessions }));
-  api.use('/patients', patientsRoutes({ db }));
+  api.use('/patients', patientsRoutes({ db, dialect: database.dialect }));
   api.use('/clinicians', cliniciansRoutes({ db }));
-  api.use('/visits', visitsRoutes({ db, config }));
-  api.use('/join', joinRoutes({ db, config, sessions, storeFor }));
+  api.use('/visits', visitsRoutes({ db, dialect: database.dialect, config }));
+  api.use('/join', joinRoutes({ db, dialect: database.dialect, config, sessions, storeFor }));
   api.use('/visits', waitingRoomRoutes(visitDeps));
   api.use('/visits', videoTokenRoutes(visitDeps));
   api.use('/video', videoConfigRoutes(visitDeps));

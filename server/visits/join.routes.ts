@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import { JoinRequestSchema, type JoinResponse } from '@shared/api/join.schema';
 import type { SessionManager } from '../auth/session';
 import type { Config } from '../config';
+import { auditFrom, recordAudit } from '../audit/audit.service';
+import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { limiters } from '../middleware/limiters';
 import type { StoreFactory } from '../middleware/rate-limit';
@@ -25,7 +27,7 @@ export function toJoinResponse(r: JoinResponse): JoinResponse {
 }
 
 /** POST /api/join: a patient link becomes a patient session scoped to that one visit. No account needed. */
-export function joinRoutes(deps: { db: Kysely<DB>; config: Config; sessions: SessionManager; storeFor: StoreFactory }): Router {
+export function joinRoutes(deps: { db: Kysely<DB>; dialect: Dialect; config: Config; sessions: SessionManager; storeFor: StoreFactory }): Router {
   const { db, config, sessions } = deps;
   const r = Router();
   const perAddress = limiters.join(config, deps.storeFor);
@@ -33,12 +35,21 @@ export function joinRoutes(deps: { db: Kysely<DB>; config: Config; sessions: Ses
   r.post('/', perAddress, async (req, res) => {
     const body = JoinRequestSchema.parse(req.body);
     const current = res.locals.patient;
-    const outcome = await joinVisit(db, config, body, current);
+    const outcome = await joinVisit(db, config, body, current, async (targets) => {
+      await recordAudit(db, deps.dialect, { ...auditFrom(req, res), action: 'dob.failed', outcome: 'failure', targets });
+    });
     // A reload with a live session of the same participant keeps it; anything else gets a fresh one.
     if (current?.participantId !== outcome.participantId) {
       await sessions.startPatientSession(res, outcome.participantId, outcome.visitId, outcome.sessionEnd);
       res.locals.actorId = outcome.participantId;
     }
+    await recordAudit(db, deps.dialect, {
+      actor: { kind: 'patient', id: outcome.participantId },
+      requestId: req.id,
+      ip: req.ip,
+      action: 'link.used',
+      targets: { visitId: outcome.visitId, patientId: outcome.patientId, participantId: outcome.participantId, linkId: outcome.linkId },
+    });
     res.json(toJoinResponse(outcome.response));
   });
 

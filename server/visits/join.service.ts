@@ -26,6 +26,8 @@ export interface JoinOutcome {
   response: JoinResponse;
   participantId: string;
   visitId: string;
+  patientId: string;
+  linkId: string;
   /** The patient session lives no longer than the link itself. */
   sessionEnd: Date;
 }
@@ -41,6 +43,7 @@ async function checkDateOfBirth(
   patient: PatientRow,
   given: string | undefined,
   now: Date,
+  onFailure: () => Promise<void>,
 ): Promise<void> {
   const since = new Date(now.getTime() - DOB_WINDOW_MS).toISOString();
   const locked = (failures: { at: string }[]) => {
@@ -68,6 +71,7 @@ async function checkDateOfBirth(
     await deleteDobFailure(db, attemptId);
     return;
   }
+  await onFailure();
   throw new HttpError(403, 'dob_mismatch', 'That date of birth does not match our records', {
     attemptsLeft: Math.max(0, DOB_MAX_FAILURES - failures.length),
   });
@@ -82,6 +86,8 @@ export async function joinVisit(
   config: Config,
   input: JoinRequest,
   current: PatientPrincipal | undefined,
+  /** Called for each wrong date of birth, to audit it (ids only). */
+  onDobFailure: (targets: { visitId: string; patientId: string; linkId: string }) => Promise<void> = async () => undefined,
 ): Promise<JoinOutcome> {
   const link = await findLinkByHash(db, hashToken(input.token));
   if (!link) throw new HttpError(404, 'not_found', 'This link is not valid');
@@ -98,7 +104,11 @@ export async function joinVisit(
   if (!patient) throw new HttpError(404, 'not_found', 'This link is not valid');
   const resuming = current?.visitId === visit.id;
   // The gate comes before "too early", which would otherwise tell a stranger holding the link when the visit is.
-  if (patient.date_of_birth && !resuming) await checkDateOfBirth(db, config, link, patient, input.dateOfBirth, now);
+  if (patient.date_of_birth && !resuming) {
+    await checkDateOfBirth(db, config, link, patient, input.dateOfBirth, now, () =>
+      onDobFailure({ visitId: visit.id, patientId: patient.id, linkId: link.id }),
+    );
+  }
   if (now < window.opensAt) {
     throw new HttpError(403, 'too_early', 'This link is not open yet', { opensAt: window.opensAt.toISOString() });
   }
@@ -109,6 +119,8 @@ export async function joinVisit(
   return {
     participantId: participant.id,
     visitId: visit.id,
+    patientId: patient.id,
+    linkId: link.id,
     sessionEnd: window.expiresAt,
     response: {
       visit: {

@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import {
   CreateVisitRequestSchema,
@@ -10,6 +10,8 @@ import {
 } from '@shared/api/visits.schema';
 import { requireStaff } from '../auth/auth.middleware';
 import type { Config } from '../config';
+import { auditFrom, recordAudit, type AuditAction, type AuditTargets } from '../audit/audit.service';
+import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
 import { parseId } from '../id';
@@ -82,14 +84,19 @@ function requireNoBody(body: unknown) {
 }
 
 /** Visits: schedulers and admins manage all of them; a clinician reads the ones they are on. */
-export function visitsRoutes(deps: { db: Kysely<DB>; config: Config }): Router {
+export function visitsRoutes(deps: { db: Kysely<DB>; dialect: Dialect; config: Config }): Router {
   const { db, config } = deps;
   const r = Router();
+  const audit = (req: Request, res: Response, action: AuditAction, targets?: AuditTargets) =>
+    recordAudit(db, deps.dialect, { ...auditFrom(req, res), action, ...(targets ? { targets } : {}) });
 
   r.post('/', async (req, res) => {
     const staff = requireStaff(res, 'scheduler', 'admin');
     const body = CreateVisitRequestSchema.parse(req.body);
     const { detail, link } = await createVisit(db, config, body, staff);
+    const targets = { visitId: detail.visit.id, patientId: detail.visit.patient_id };
+    await audit(req, res, 'visit.created', targets);
+    await audit(req, res, 'link.issued', { ...targets, linkId: link.row.id });
     res.status(201).json({ visit: toVisitResponse(config, detail), patientLink: toPatientLinkResponse(link) });
   });
 
@@ -97,12 +104,15 @@ export function visitsRoutes(deps: { db: Kysely<DB>; config: Config }): Router {
     const staff = requireStaff(res, 'scheduler', 'admin', 'clinician');
     const query = ListVisitsQuerySchema.parse(req.query);
     const visits = await listVisitsFor(db, staff, query);
+    // A list is one read event; the single-visit view below records which visit and patient.
+    await audit(req, res, 'visit.read');
     res.json({ visits: visits.map((d) => toVisitResponse(config, d)) });
   });
 
   r.get('/:id', async (req, res) => {
     const staff = requireStaff(res, 'scheduler', 'admin', 'clinician');
     const detail = await getVisitFor(db, staff, parseId(req.params.id));
+    await audit(req, res, 'visit.read', { visitId: detail.visit.id, patientId: detail.visit.patient_id });
     // Attendance comes from LiveKit webhooks (server/video); shown on the single-visit view only.
     res.json({
       visit: {
@@ -118,6 +128,7 @@ export function visitsRoutes(deps: { db: Kysely<DB>; config: Config }): Router {
     const id = parseId(req.params.id);
     const body = UpdateVisitRequestSchema.parse(req.body);
     const detail = await changeVisit(db, staff, id, body);
+    await audit(req, res, 'visit.updated', { visitId: detail.visit.id, patientId: detail.visit.patient_id });
     res.json({ visit: toVisitResponse(config, detail) });
   });
 
@@ -126,6 +137,8 @@ export function visitsRoutes(deps: { db: Kysely<DB>; config: Config }): Router {
     const id = parseId(req.params.id);
     requireNoBody(req.body);
     const detail = await cancelVisit(db, staff, id);
+    await audit(req, res, 'visit.cancelled', { visitId: detail.visit.id, patientId: detail.visit.patient_id });
+    await audit(req, res, 'link.revoked', { visitId: detail.visit.id, patientId: detail.visit.patient_id });
     res.json({ visit: toVisitResponse(config, detail) });
   });
 
@@ -134,12 +147,15 @@ export function visitsRoutes(deps: { db: Kysely<DB>; config: Config }): Router {
     const id = parseId(req.params.id);
     requireNoBody(req.body);
     const link = await reissueLink(db, config, staff, id);
+    await audit(req, res, 'link.revoked', { visitId: id });
+    await audit(req, res, 'link.issued', { visitId: id, linkId: link.row.id });
     res.json({ patientLink: toPatientLinkResponse(link) });
   });
 
   r.get('/:id/calendar.ics', async (req, res) => {
     const staff = requireStaff(res, 'scheduler', 'admin', 'clinician');
     const visit = await getVisitRowFor(db, staff, parseId(req.params.id));
+    await audit(req, res, 'visit.read', { visitId: visit.id, patientId: visit.patient_id });
     sendCalendar(res, staffCalendar(config, visit), 'appointment.ics');
   });
 
@@ -148,7 +164,9 @@ export function visitsRoutes(deps: { db: Kysely<DB>; config: Config }): Router {
     const id = parseId(req.params.id);
     const { token } = PatientInviteRequestSchema.parse(req.body);
     const visit = await getVisitRowFor(db, staff, id);
-    sendCalendar(res, await patientInvite(db, config, visit, token), 'appointment.ics');
+    const ics = await patientInvite(db, config, visit, token);
+    await audit(req, res, 'visit.read', { visitId: visit.id, patientId: visit.patient_id });
+    sendCalendar(res, ics, 'appointment.ics');
   });
 
   return r;

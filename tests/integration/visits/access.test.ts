@@ -177,10 +177,10 @@ describe.each(DATABASES)('who may do what with patients and visits (%s)', (diale
 
   it('the matrix covers every route the scheduling routers define', () => {
     const mounted: [string, Router][] = [
-      ['/api/patients', patientsRoutes({ db: t.database.db })],
-      ['/api/visits', visitsRoutes({ db: t.database.db, config: t.config })],
+      ['/api/patients', patientsRoutes({ db: t.database.db, dialect: t.dialect })],
+      ['/api/visits', visitsRoutes({ db: t.database.db, dialect: t.dialect, config: t.config })],
       ['/api/clinicians', cliniciansRoutes({ db: t.database.db })],
-      ['/api/join', joinRoutes({ db: t.database.db, config: t.config, sessions: t.handle.sessions, storeFor: () => undefined })],
+      ['/api/join', joinRoutes({ db: t.database.db, dialect: t.dialect, config: t.config, sessions: t.handle.sessions, storeFor: () => undefined })],
     ];
     const defined = mounted.flatMap(([base, router]) =>
       (router.stack as { route?: { path: string; methods: Record<string, boolean> } }[])
