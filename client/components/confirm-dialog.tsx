@@ -3,7 +3,8 @@ import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 /**
  * A modal confirmation built on the native `<dialog>`: focus is trapped and Escape cancels, with no
- * extra library. Render it only while open.
+ * extra library. The safe choice has focus first, so a stray Enter never confirms. Render it only
+ * while open.
  */
 export function ConfirmDialog({
   title,
@@ -26,6 +27,7 @@ export function ConfirmDialog({
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  const bodyId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
@@ -36,19 +38,20 @@ export function ConfirmDialog({
       ref={ref}
       className="confirm-dialog"
       aria-labelledby={titleId}
+      aria-describedby={children ? bodyId : undefined}
       onCancel={(e) => {
         e.preventDefault();
         onCancel();
       }}
     >
       <h2 id={titleId}>{title}</h2>
-      {children}
+      {children && <div id={bodyId}>{children}</div>}
       <div className="confirm-actions">
         <button type="button" className="btn" onClick={onCancel} autoFocus>
           {cancelLabel}
         </button>
         <button type="button" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} onClick={onConfirm} disabled={busy}>
-          {confirmLabel}
+          {busy ? 'Working…' : confirmLabel}
         </button>
       </div>
     </dialog>

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { VISIT_STATUS_LABELS, type Clinician, type PatientLink, type Visit } from '@shared/api/visits.schema';
 import { usePageTitle } from '../../components/use-page-title';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ApiError } from '../../lib/api';
-import { ConfirmAction } from './confirm-action';
 import { LinkNotice } from './link-notice';
 import { addDays, formatDay, formatDayTime, formatShortDay, formatTime, localZoneName, startOfLocalDay, startOfLocalWeek, toDateInput } from './local-time';
 import { findOverlaps } from './overlaps';
@@ -237,31 +237,31 @@ export function SchedulePage({ PatientPicker }: { PatientPicker: PatientPickerSl
       </section>
 
       {pending?.kind === 'cancel' && (
-        <ConfirmAction
+        <ConfirmDialog
           title="Cancel this visit?"
           confirmLabel="Cancel visit"
-          backLabel="Keep visit"
+          cancelLabel="Keep visit"
           danger
           busy={busy}
           onConfirm={() => void handleConfirm()}
-          onBack={() => setPending(null)}
+          onCancel={() => setPending(null)}
         >
           <p>
             {patientLabel(pending.visit)}, {formatDayTime(pending.visit.startsAt)}. The patient’s link stops working at once. This cannot be undone.
           </p>
-        </ConfirmAction>
+        </ConfirmDialog>
       )}
       {pending?.kind === 'reissue' && (
-        <ConfirmAction
+        <ConfirmDialog
           title="Issue a new patient link?"
           confirmLabel="Issue new link"
-          backLabel="Keep current link"
+          cancelLabel="Keep current link"
           busy={busy}
           onConfirm={() => void handleConfirm()}
-          onBack={() => setPending(null)}
+          onCancel={() => setPending(null)}
         >
           <p>The current link stops working at once, and anyone who opened it has to use the new one. Send the new link to the patient.</p>
-        </ConfirmAction>
+        </ConfirmDialog>
       )}
     </div>
   );
