@@ -58,7 +58,15 @@ function print(f: Figures) {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alcove-bench-'));
 const databaseUrl = `sqlite:${path.join(dir, 'bench.db')}`;
-const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, LIVEKIT_URL: 'ws://127.0.0.1:9', LOGIN_LIMIT_PER_ADDRESS: '1000000', LOGIN_LIMIT_PER_ACCOUNT: '1000000' });
+const config = loadConfig({
+  NODE_ENV: 'test',
+  DATABASE_URL: databaseUrl,
+  LIVEKIT_URL: 'ws://127.0.0.1:9',
+  LOGIN_LIMIT_PER_ADDRESS: '1000000',
+  LOGIN_LIMIT_PER_ACCOUNT: '1000000',
+  ANSWER_LIMIT_PER_PARTICIPANT: '1000000',
+  VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: '1000000',
+});
 const database = openDatabase(databaseUrl);
 await migrateToLatest(database);
 const logger = createLogger('silent');
@@ -105,6 +113,47 @@ print(
     const r = await fetch(`${base}/api/auth/me`, { headers: { cookie } });
     if (r.status !== 200) throw new Error(`me ${r.status}`);
     await r.arrayBuffer();
+  }),
+);
+
+// 5. The patient's path: a visit with a check-in, then answers saved one by one (as typed) and
+//    video tokens for the admitted patient. Each answer is validated, stored and counted live.
+const json = { 'content-type': 'application/json' };
+async function call(method: string, url: string, cookieHeader: string, body?: unknown) {
+  const r = await fetch(`${base}${url}`, { method, headers: { ...json, cookie: cookieHeader }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.status >= 400) throw new Error(`${method} ${url} ${r.status} ${await r.text()}`);
+  return { body: (r.status === 204 ? undefined : await r.json()) as Record<string, unknown>, setCookie: r.headers.get('set-cookie') ?? '' };
+}
+const { staff: scheduler } = await createStaffAccount(database.db, { email: 'sched@clinic.test', name: 'Bench Scheduler', role: 'scheduler' }, 'bench-password-123');
+const login2 = await call('POST', '/api/auth/login', '', { email: scheduler.email, password: 'bench-password-123' });
+const schedCookie = login2.setCookie.split(';')[0] ?? '';
+const patient = await call('POST', '/api/patients', schedCookie, { displayName: 'Bench Patient', preferredLanguage: 'en' });
+const visit = await call('POST', '/api/visits', schedCookie, {
+  patientId: (patient.body.patient as { id: string }).id,
+  clinicianIds: [staff.id],
+  startsAt: new Date().toISOString(),
+  durationMinutes: 60,
+});
+const visitId = (visit.body.visit as { id: string }).id;
+const token = (visit.body.patientLink as { url: string }).url.split('/').pop() as string;
+const joined = await call('POST', '/api/join', '', { token });
+const patientCookie = joined.setCookie.split(';')[0] ?? '';
+const participantId = (joined.body.participant as { id: string }).id;
+await call('POST', `/api/visits/${visitId}/consent`, patientCookie, { version: '2026-11-27', accepted: true });
+await call('POST', `/api/visits/${visitId}/waiting-room`, patientCookie);
+await call('POST', `/api/visits/${visitId}/admit`, cookie, { participantId });
+const sent = await call('POST', `/api/visits/${visitId}/checkins`, cookie, { instrumentId: 'phq-9' });
+const checkinId = (sent.body.checkin as { id: string }).id;
+const items = ['44250-9', '44255-8', '44259-0', '44254-1', '44251-7', '44258-2', '44252-5', '44253-3'];
+const values = ['LA6568-5', 'LA6569-3', 'LA6570-1', 'LA6571-9'];
+print(
+  await measure('PUT /api/checkins/:id/answers/:linkId', 2_000, 8, async (i) => {
+    await call('PUT', `/api/checkins/${checkinId}/answers/${items[i % items.length]}`, patientCookie, { value: values[i % values.length] });
+  }),
+);
+print(
+  await measure('POST /api/visits/:id/video-token (patient)', 2_000, 8, async () => {
+    await call('POST', `/api/visits/${visitId}/video-token`, patientCookie);
   }),
 );
 
