@@ -109,6 +109,17 @@ describe.each(DATABASES)('staff sign-in (%s)', (dialect) => {
     expect(await connects(foreignOrigin)).toBe(false);
   });
 
+  it('request logs name the route template, never the raw path', async () => {
+    const { staff, agent } = await t.signedIn('admin');
+    await agent.get('/api/auth/me').expect(200);
+    await agent.patch(`/api/staff/${staff.id}`).send({ name: 'Renamed Admin' }).expect(200);
+    // The log line is written when the response finishes, which can be just after the client has it.
+    const routes = () => t.logs().filter((l) => l.msg === 'request').map((l) => l.route);
+    await expect.poll(routes).toContain('/api/staff/:id');
+    expect(routes()).toContain('/api/auth/me');
+    expect(JSON.stringify(routes())).not.toContain(staff.id);
+  });
+
   it('a deactivated account loses its session at once', async () => {
     const { agent: admin } = await t.signedIn('admin');
     const { staff, agent } = await t.signedIn('scheduler');
