@@ -12,6 +12,7 @@ import { requireStaff } from './auth.middleware';
 import { DUMMY_HASH_PROMISE, verifyPassword } from './password';
 import { STAFF_COOKIE, type SessionManager } from './session';
 import { findStaffByEmail, type StaffRow } from './staff.store';
+import { requireNoBody } from '../middleware/require-no-body';
 
 export const toStaffUser = (row: Pick<StaffRow, 'id' | 'email' | 'name' | 'role'>) => ({
   id: row.id,
@@ -53,9 +54,7 @@ export function authRoutes(deps: {
 
   r.post('/logout', async (req, res) => {
     const staff = requireStaff(res);
-    if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Object.keys(req.body as object).length > 0)) {
-      throw new HttpError(400, 'validation_failed', 'This request takes no body', [{ field: '(body)', message: 'This request takes no body' }]);
-    }
+    requireNoBody(req.body);
     await sessions.revoke(staff.sessionId);
     await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'auth.sign_out' });
     sessions.clearCookie(res, STAFF_COOKIE);

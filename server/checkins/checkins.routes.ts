@@ -9,14 +9,10 @@ import { parseId } from '../id';
 import { requireVisitClinician } from '../waiting-room/visit-access';
 import { requireCheckinClinician, requireCheckinPatient, requireCheckinViewer } from './checkin-access';
 import * as service from './checkins.service';
+import { requireNoBody } from '../middleware/require-no-body';
 
 const AlertCodeSchema = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/);
 
-const noBody = (body: unknown) => {
-  if (body !== undefined && (typeof body !== 'object' || body === null || Object.keys(body).length > 0)) {
-    throw new HttpError(400, 'validation_failed', 'This request takes no body');
-  }
-};
 
 /** A linkId from the path; an impossible one is bad input naming the field (the item list is public). */
 function linkIdParam(req: Request): string {
@@ -79,14 +75,14 @@ export function checkinsRoutes(deps: service.CheckinsDeps & { answerLimiter?: Re
   r.delete('/checkins/:id/answers/:linkId', answerLimiter, async (req, res) => {
     const { row, patient } = await requireCheckinPatient(res, db, req.params.id);
     const linkId = linkIdParam(req);
-    noBody(req.body);
+    requireNoBody(req.body);
     res.json(await service.clearAnswer(deps, row, patient, linkId));
   });
 
   r.post('/checkins/:id/submit', async (req, res) => {
     const { row, patient } = await requireCheckinPatient(res, db, req.params.id);
     const { lang } = CheckinLanguageQuerySchema.parse(req.query);
-    noBody(req.body);
+    requireNoBody(req.body);
     res.json(await service.submit(deps, auditFrom(req, res), row, patient, lang ?? 'en'));
   });
 
@@ -100,7 +96,7 @@ export function checkinsRoutes(deps: service.CheckinsDeps & { answerLimiter?: Re
     const { row, staff } = await requireCheckinClinician(res, db, req.params.id);
     const code = AlertCodeSchema.safeParse(req.params.code);
     if (!code.success) throw notFound('This check-in has no such alert');
-    noBody(req.body);
+    requireNoBody(req.body);
     res.json({ alert: await service.acknowledge(deps, auditFrom(req, res), row, staff, code.data) });
   });
 

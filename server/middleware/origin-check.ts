@@ -15,7 +15,7 @@ export function originCheck(allowedOrigins: string[]): RequestHandler {
     if (SAFE_METHODS.has(req.method)) return next();
     const origin = req.get('origin');
     if (origin !== undefined) {
-      if (allowed.has(origin) || origin === sameHostOrigin(req)) return next();
+      if (isAllowedOrigin(origin, allowed, req.get('host'), [req.protocol])) return next();
       return next(new HttpError(403, 'bad_origin', 'This request came from another site and was refused'));
     }
     if (req.get('sec-fetch-site') === 'cross-site') {
@@ -25,7 +25,7 @@ export function originCheck(allowedOrigins: string[]): RequestHandler {
   };
 }
 
-function sameHostOrigin(req: Parameters<RequestHandler>[0]): string | undefined {
-  const host = req.get('host');
-  return host ? `${req.protocol}://${host}` : undefined;
+/** An origin is ours when it is listed, or is this very host over one of the given schemes. */
+export function isAllowedOrigin(origin: string, allowed: ReadonlySet<string>, host: string | undefined, schemes: readonly string[]): boolean {
+  return allowed.has(origin) || (host !== undefined && schemes.some((scheme) => origin === `${scheme}://${host}`));
 }

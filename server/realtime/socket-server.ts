@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
+import { isAllowedOrigin } from '../middleware/origin-check';
 import type { ClientToServerEvents, ServerToClientEvents } from '@shared/realtime';
 import { PATIENT_COOKIE, STAFF_COOKIE, readCookieHeader, type PatientPrincipal, type SessionManager, type StaffPrincipal } from '../auth/session';
 
@@ -37,7 +38,7 @@ export function createRealtimeServer(
     allowRequest: (req, cb) => {
       const origin = req.headers.origin;
       const host = req.headers.host;
-      const ok = origin === undefined || allowed.has(origin) || (host !== undefined && (origin === `http://${host}` || origin === `https://${host}`));
+      const ok = origin === undefined || isAllowedOrigin(origin, allowed, host, ['http', 'https']);
       cb(ok ? null : 'bad_origin', ok);
     },
   });

@@ -11,6 +11,7 @@ import { HttpError, notFound } from '../http-error';
 import { parseId } from '../id';
 import { createStaffAccount, resetStaffPassword, updateStaffAccount } from './staff.service';
 import { listStaff } from '../auth/staff.store';
+import { requireNoBody } from '../middleware/require-no-body';
 
 export const toStaffMember = (row: StaffRow) => ({
   id: row.id,
@@ -55,9 +56,7 @@ export function staffRoutes(deps: { db: Kysely<DB>; dialect: Dialect; sessions: 
   r.post('/:id/reset-password', async (req, res) => {
     requireStaff(res, 'admin');
     const id = parseId(req.params.id);
-    if (req.body !== undefined && Object.keys(req.body as object).length > 0) {
-      throw new HttpError(400, 'validation_failed', 'This request takes no body');
-    }
+    requireNoBody(req.body);
     const result = await resetStaffPassword(db, sessions, id);
     if (!result) throw notFound();
     await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'staff.password_reset', targets: { staffId: id } });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
+import { participantDisplayName } from '../waiting-room/waiting-room.store';
 
 /** Records a handled webhook event id; false when it was seen before (a redelivery or replay). */
 export async function claimWebhookEvent(db: Kysely<DB>, id: string, event: string, createdAt: string): Promise<boolean> {
@@ -72,7 +73,7 @@ export async function attendanceSummary(db: Kysely<DB>, visitId: string, now = n
       byParticipant.set(r.participant_id, {
         participantId: r.participant_id,
         kind: r.kind,
-        displayName: r.kind === 'clinician' ? (r.staff_name ?? 'Clinician') : (r.preferred_name ?? r.display_name),
+        displayName: participantDisplayName(r),
         joinedAt: r.joined_at,
         leftAt: r.left_at,
         totalMinutes: 0,

@@ -17,6 +17,7 @@ import { openVisit } from '../waiting-room/waiting-room.service';
 import { clinicianIdsOf, findOrCreateClinicianParticipant, findParticipant, setVisitStatus } from '../waiting-room/waiting-room.store';
 import type { VideoService } from './livekit';
 import { handleWebhookEvent } from './webhook.service';
+import { requireNoBody } from '../middleware/require-no-body';
 
 export interface VideoRouteDeps {
   db: Kysely<DB>;
@@ -37,7 +38,7 @@ export function videoTokenRoutes(deps: VideoRouteDeps): Router {
 
   r.post('/:id/video-token', limiter, async (req, res) => {
     const visitId = parseId(req.params.id);
-    if (req.body !== undefined && Object.keys(req.body as object).length > 0) throw new HttpError(400, 'validation_failed', 'This request takes no body');
+    requireNoBody(req.body);
     const unavailable = () => new HttpError(503, 'video_unavailable', 'The video service cannot be reached right now', undefined, { 'Retry-After': '5' });
     let identity: string;
     let displayName: string;

@@ -13,7 +13,6 @@ import type { Config } from '../config';
 import { auditFrom, recordAudit, type AuditAction, type AuditTargets } from '../audit/audit.service';
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
-import { HttpError } from '../http-error';
 import { parseId } from '../id';
 import { attendanceSummary } from '../video/attendance.store';
 import { parseWaitingMessage } from '../waiting-room/waiting-room.service';
@@ -32,6 +31,7 @@ import {
   type VisitDetail,
 } from './visits.service';
 import { listActiveClinicians } from './visits.store';
+import { requireNoBody } from '../middleware/require-no-body';
 
 /** The staff view of a visit. Room name, E2EE key and link hashes never leave the server. */
 export function toVisitResponse(config: Config, d: VisitDetail): Visit {
@@ -77,11 +77,6 @@ function sendCalendar(res: Response, ics: string, filename: string) {
   res.send(ics);
 }
 
-function requireNoBody(body: unknown) {
-  if (body !== undefined && (typeof body !== 'object' || body === null || Object.keys(body).length > 0)) {
-    throw new HttpError(400, 'validation_failed', 'This request takes no body', [{ field: '(body)', message: 'This request takes no body' }]);
-  }
-}
 
 /** Visits: schedulers and admins manage all of them; a clinician reads the ones they are on. */
 export function visitsRoutes(deps: { db: Kysely<DB>; dialect: Dialect; config: Config }): Router {

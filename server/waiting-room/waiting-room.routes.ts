@@ -4,16 +4,11 @@ import { ConsentRequestSchema, ParticipantActionSchema, WaitingMessageRequestSch
 import { auditFrom, recordAudit, type AuditAction } from '../audit/audit.service';
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
-import { HttpError } from '../http-error';
 import { parseId } from '../id';
 import { requireVisitClinician, requireVisitPatient } from './visit-access';
 import * as service from './waiting-room.service';
+import { requireNoBody } from '../middleware/require-no-body';
 
-const noBody = (body: unknown) => {
-  if (body !== undefined && (typeof body !== 'object' || body === null || Object.keys(body).length > 0)) {
-    throw new HttpError(400, 'validation_failed', 'This request takes no body');
-  }
-};
 
 /**
  * The patient's path from consent to the call, and the clinician's waiting-list actions.
@@ -39,14 +34,14 @@ export function waitingRoomRoutes(deps: service.WaitingRoomDeps & { db: Kysely<D
   r.post('/:id/waiting-room', async (req, res) => {
     const visitId = parseId(req.params.id);
     const patient = requireVisitPatient(res, visitId);
-    noBody(req.body);
+    requireNoBody(req.body);
     res.json({ participant: await service.enterWaitingRoom(deps, visitId, patient.participantId) });
   });
 
   r.post('/:id/leave', async (req, res) => {
     const visitId = parseId(req.params.id);
     const patient = requireVisitPatient(res, visitId);
-    noBody(req.body);
+    requireNoBody(req.body);
     res.json({ participant: await service.leave(deps, visitId, patient.participantId) });
   });
 
@@ -81,7 +76,7 @@ export function waitingRoomRoutes(deps: service.WaitingRoomDeps & { db: Kysely<D
     const visitId = parseId(req.params.id);
     const participantId = parseId(req.params.participantId);
     await requireVisitClinician(res, db, visitId);
-    noBody(req.body);
+    requireNoBody(req.body);
     const participant = await service.remove(deps, visitId, participantId);
     await audit(req, res, 'participant.removed', visitId, participantId);
     res.json({ participant });
@@ -90,7 +85,7 @@ export function waitingRoomRoutes(deps: service.WaitingRoomDeps & { db: Kysely<D
   r.post('/:id/end', async (req, res) => {
     const visitId = parseId(req.params.id);
     await requireVisitClinician(res, db, visitId);
-    noBody(req.body);
+    requireNoBody(req.body);
     const visit = await service.endVisit(deps, visitId);
     await audit(req, res, 'visit.ended', visitId);
     res.json({ visit });

@@ -81,6 +81,11 @@ export async function findOrCreateClinicianParticipant(db: Kysely<DB>, visitId: 
   }
 }
 
+/** The name shown for a participant: a clinician's name, or the patient's preferred name. */
+export function participantDisplayName(r: { kind: string; staff_name: string | null; preferred_name: string | null; display_name: string }): string {
+  return r.kind === 'clinician' ? (r.staff_name ?? 'Clinician') : (r.preferred_name ?? r.display_name);
+}
+
 /** The live participant list staff see: display names resolved, ordered by arrival. */
 export async function listLiveParticipants(db: Kysely<DB>, visitId: string): Promise<LiveParticipant[]> {
   const rows = await db
@@ -107,7 +112,7 @@ export async function listLiveParticipants(db: Kysely<DB>, visitId: string): Pro
     kind: r.kind,
     state: r.state,
     waitingSince: r.state === 'waiting' ? r.waiting_since : null,
-    displayName: r.kind === 'clinician' ? (r.staff_name ?? 'Clinician') : (r.preferred_name ?? r.display_name),
+    displayName: participantDisplayName(r),
   }));
 }
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
-import { VISIT_STATUS_LABELS, type Clinician, type PatientLink, type Visit } from '@shared/api/visits.schema';
+import { type Clinician, type PatientLink, type Visit } from '@shared/api/visits.schema';
 import { usePageTitle } from '../../components/use-page-title';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ApiError } from '../../lib/api';
@@ -8,20 +8,13 @@ import { addDays, formatDay, formatDayTime, formatShortDay, formatTime, localZon
 import { findOverlaps } from './overlaps';
 import { cancelVisit, fetchClinicians, fetchVisits, reissueLink } from './schedule-api';
 import { VisitForm, type PatientPickerSlot } from './visit-form';
+import { VisitStatusBadge } from '../../components/visit-status-badge';
 
 type View = 'day' | 'week';
 type Pending = { kind: 'cancel' | 'reissue'; visit: Visit };
 
 const CHANGEABLE = new Set<Visit['status']>(['scheduled', 'in_progress', 'no_show']);
 const CANCELLABLE = new Set<Visit['status']>(['scheduled', 'in_progress']);
-
-const STATUS_BADGE: Record<Visit['status'], string> = {
-  scheduled: 'badge',
-  in_progress: 'badge badge-live',
-  completed: 'badge',
-  cancelled: 'badge badge-danger',
-  no_show: 'badge badge-warn',
-};
 
 const patientLabel = (v: Visit) => v.patient.preferredName || v.patient.displayName;
 
@@ -300,7 +293,7 @@ function VisitItem({
         </p>
         <p className="visit-team">With {v.clinicians.map((c) => c.name).join(', ')}</p>
         <p className="visit-badges">
-          <span className={STATUS_BADGE[v.status]}>{VISIT_STATUS_LABELS[v.status]}</span>
+          <VisitStatusBadge status={v.status} />
           {overlapsWith && <span className="badge badge-warn">Overlaps: {overlapsWith.join(', ')}</span>}
           {changeable && <span className="muted link-state">{link}</span>}
         </p>

@@ -1,19 +1,12 @@
 import { useEffect, useState } from 'react';
-import { VISIT_STATUS_LABELS, type Visit } from '@shared/api/visits.schema';
+import { type Visit } from '@shared/api/visits.schema';
 import { usePageTitle } from '../../components/use-page-title';
 import { api } from '../../lib/api';
 import { useLiveVisitFacts } from './use-live-visit-facts';
+import { VisitStatusBadge } from '../../components/visit-status-badge';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
-
-const STATUS_BADGE: Record<Visit['status'], string> = {
-  scheduled: 'badge',
-  in_progress: 'badge badge-live',
-  completed: 'badge',
-  cancelled: 'badge badge-danger',
-  no_show: 'badge badge-warn',
-};
 
 /** The visits starting today in the viewer's time zone. */
 async function fetchToday(): Promise<Visit[]> {
@@ -83,7 +76,7 @@ export function TodayPage() {
                   </p>
                   {others.length > 0 && <p className="visit-team">Care team: {others.join(', ')}</p>}
                   <p className="visit-badges" aria-live="polite">
-                    <span className={STATUS_BADGE[status]}>{VISIT_STATUS_LABELS[status]}</span>
+                    <VisitStatusBadge status={status} />
                     {waiting > 0 && status !== 'cancelled' && status !== 'completed' && (
                       <span className="badge badge-live waiting-badge">{waiting > 1 ? `${waiting} waiting` : 'Patient waiting'}</span>
                     )}
