@@ -43,47 +43,51 @@ export function videoTokenRoutes(deps: VideoRouteDeps): Router {
     let identity: string;
     let displayName: string;
     let role: 'patient' | 'clinician';
+    let visit: { room_name: string; e2ee_key: string; patient_id: string };
     if (res.locals.staff) {
       const staff = await requireVisitClinician(res, db, visitId);
-      const visit = await openVisit(db, visitId);
+      const open = await openVisit(db, visitId);
+      visit = open;
       // Checked before anything changes: an unreachable video service must not mark the visit started.
       if (!(await deps.livekitReachable())) throw unavailable();
       const participant = await findOrCreateClinicianParticipant(db, visitId, staff.id);
       identity = participant.id;
       displayName = staff.name;
       role = 'clinician';
-      if (visit.status === 'scheduled' || visit.status === 'no_show') {
-        await setVisitStatus(db, visitId, { status: 'in_progress', started_at: visit.started_at ?? new Date().toISOString() });
+      if (open.status === 'scheduled' || open.status === 'no_show') {
+        await setVisitStatus(db, visitId, { status: 'in_progress', started_at: open.started_at ?? new Date().toISOString() });
         await deps.broadcast.status(visitId, 'in_progress');
       }
       await deps.broadcast.participantsChanged(visitId);
     } else if (res.locals.patient) {
       const patient = requireVisitPatient(res, visitId);
-      const visit = await db.selectFrom('visits').select('status').where('id', '=', visitId).executeTakeFirst();
-      const participant = await findParticipant(db, patient.participantId);
-      // CAUTION: admission is checked here on every token; removal and "send back" take effect at once.
-      if (!visit || (visit.status !== 'scheduled' && visit.status !== 'in_progress') || participant?.state !== 'admitted') {
-        throw new HttpError(403, 'not_admitted', 'Your clinician has not let you in yet');
-      }
-      const names = await db
+      const row = await db
         .selectFrom('visits')
         .innerJoin('patients', 'patients.id', 'visits.patient_id')
-        .select(['patients.preferred_name', 'patients.display_name'])
+        .select(['visits.status', 'visits.room_name', 'visits.e2ee_key', 'visits.patient_id', 'patients.preferred_name', 'patients.display_name'])
         .where('visits.id', '=', visitId)
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      const participant = await findParticipant(db, patient.participantId);
+      // CAUTION: admission is checked here on every token; removal and "send back" take effect at once.
+      if (!row || (row.status !== 'scheduled' && row.status !== 'in_progress') || participant?.state !== 'admitted') {
+        throw new HttpError(403, 'not_admitted', 'Your clinician has not let you in yet');
+      }
+      visit = row;
       identity = participant.id;
-      displayName = names.preferred_name ?? names.display_name;
+      displayName = row.preferred_name ?? row.display_name;
       role = 'patient';
       if (!(await deps.livekitReachable())) throw unavailable();
     } else {
       throw unauthenticated();
     }
 
-    const visit = await db.selectFrom('visits').select(['room_name', 'e2ee_key']).where('id', '=', visitId).executeTakeFirstOrThrow();
     const clinicians = await clinicianIdsOf(db, visitId);
     const token = await video.mintToken({ roomName: visit.room_name, identity, displayName, role, maxParticipants: clinicians.length + 1 });
-    const patientId = (await db.selectFrom('visits').select('patient_id').where('id', '=', visitId).executeTakeFirstOrThrow()).patient_id;
-    await recordAudit(db, deps.dialect, { ...auditFrom(req, res), action: 'video.token_issued', targets: { visitId, participantId: identity, patientId } });
+    await recordAudit(db, deps.dialect, {
+      ...auditFrom(req, res),
+      action: 'video.token_issued',
+      targets: { visitId, participantId: identity, patientId: visit.patient_id },
+    });
     const body: VideoTokenResponse = {
       serverUrl: video.serverUrl,
       roomName: visit.room_name,
