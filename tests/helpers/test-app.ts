@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import { describe } from 'vitest';
 import type { StaffRole } from '@shared/api/auth.schema';
 import { createApp, type AppDeps, type AppHandle } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
@@ -18,6 +19,17 @@ import { createStaffAccount } from '../../server/staff/staff.service';
 
 /** SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
 export const DATABASES: Dialect[] = ['sqlite', ...(process.env.TEST_DATABASE_URL ? (['postgres'] as const) : [])];
+
+/**
+ * `describe.each(DATABASES)` that still declares the PostgreSQL suite when TEST_DATABASE_URL is
+ * unset, as skipped, so the run's summary counts those tests as skipped instead of leaving them out.
+ * `title` takes `%s` for the dialect, like `describe.each`.
+ */
+export function describeEachDatabase(title: string, body: (dialect: Dialect) => void): void {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    describe.skipIf(!DATABASES.includes(dialect))(title.replace('%s', dialect), () => body(dialect));
+  }
+}
 
 /** Every test server's log lines are appended here; scripts/test.mjs scans the whole run for secrets. */
 export const RUN_LOG = path.resolve('tests/.output/server.log');

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEntrySchema, AuditListResponseSchema } from '@shared/api/audit.schema';
 import { recordAudit } from '../../../server/audit/audit.service';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 
 const ENTRY_KEYS = Object.keys(AuditEntrySchema.shape).sort();
 
-describe.each(DATABASES)('audit API (%s)', (dialect) => {
+describeEachDatabase('audit API (%s)', (dialect) => {
   let t: TestApp;
   let admin: Awaited<ReturnType<TestApp['signedIn']>>;
   const patientA = randomUUID();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../server/audit/audit.service';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 
-describe.each(DATABASES)('audit entries written by sign-in and staff admin (%s)', (dialect) => {
+describeEachDatabase('audit entries written by sign-in and staff admin (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, recordAudit, verifyAuditChain } from '../../../server/audit/audit.service';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 
 const run = promisify(execFile);
 
@@ -67,7 +67,7 @@ function startWriter(env: NodeJS.ProcessEnv, durationMs: number) {
   return { ready, done, go: () => child.stdin.write('go\n') };
 }
 
-describe.each(DATABASES)('audit hash chain (%s)', (dialect) => {
+describeEachDatabase('audit hash chain (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);

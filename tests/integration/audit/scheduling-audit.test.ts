@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildVisit } from '../../helpers/visit-builder';
 
-describe.each(DATABASES)('scheduling and join links are audited (%s)', (dialect) => {
+describeEachDatabase('scheduling and join links are audited (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
 
-describe.each(DATABASES)('staff sign-in (%s)', (dialect) => {
+describeEachDatabase('staff sign-in (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);

@@ -15,7 +15,7 @@ import {
   answerPhq9,
   sendCheckin,
 } from '../../helpers/checkin-builder';
-import { DATABASES, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildVisit, joinAsPatient, patientWaiting, type BuiltVisit } from '../../helpers/visit-builder';
 
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
@@ -47,7 +47,7 @@ async function patientSocket(t: TestApp, agent: Parameters<TestApp['socket']>[0]
 const settle = () => new Promise((r) => setTimeout(r, 150));
 const ANSWER_CODES = /LA65\d\d-\d|asked-declined|very-much|quite-a-bit|not-sexually-active/;
 
-describe.each(DATABASES)('check-ins (%s)', (dialect) => {
+describeEachDatabase('check-ins (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);

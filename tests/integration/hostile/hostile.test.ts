@@ -4,7 +4,7 @@ import { AccessToken } from 'livekit-server-sdk';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorEnvelopeSchema } from '@shared/errors';
-import { connects, DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { connects, describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { casesFor, type As, type Case } from './attacks';
 import { ROUTES, SOCKET_EVENTS, WEBHOOK_PATH, fillPath, type WorldIds } from './routes';
 import { auditSince, buildWorld, emitWithAck, snapshot, tableNames, type World } from './world';
@@ -79,7 +79,7 @@ async function expectHealthy(t: TestApp) {
   await request(t.url).get('/healthz').expect(200);
 }
 
-describe.each(DATABASES)('hostile input (%s)', (dialect) => {
+describeEachDatabase('hostile input (%s)', (dialect) => {
   let t: TestApp;
   let w: World;
   let tables: string[];

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InstrumentListResponseSchema, InstrumentResponseSchema } from '@shared/api/instruments.schema';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 
 const FIXTURES = path.resolve('tests/fixtures/instruments');
 
-describe.each(DATABASES)('instrument routes (%s)', (dialect) => {
+describeEachDatabase('instrument routes (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect, { env: { INSTRUMENTS_DIR: FIXTURES } });

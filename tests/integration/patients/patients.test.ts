@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { SCHEDULING_ENV, buildCast, buildPatient, buildVisit, countRows, openLink, type Cast } from '../visits/scheduling-fixtures';
 
-describe.each(DATABASES)('patients (%s)', (dialect) => {
+describeEachDatabase('patients (%s)', (dialect) => {
   let t: TestApp;
   let cast: Cast;
   beforeAll(async () => {

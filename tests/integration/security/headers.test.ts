@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { ROUTES, WEBHOOK_PATH, fillPath, isStateChanging } from '../hostile/routes';
 
 /** The Set-Cookie line for `name`, or undefined. */
@@ -52,7 +52,7 @@ async function makeVisit(t: TestApp, schedulerCookie: string): Promise<string> {
   return url.slice(url.lastIndexOf('/') + 1);
 }
 
-describe.each(DATABASES)('session cookies and security headers (%s)', (dialect) => {
+describeEachDatabase('session cookies and security headers (%s)', (dialect) => {
   describe('behind https (PUBLIC_URL https://…)', () => {
     let t: TestApp;
     beforeAll(async () => {

@@ -4,7 +4,7 @@ import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
 import { admittedPatient, answer, sendCheckin } from '../../helpers/checkin-builder';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildVisit } from '../../helpers/visit-builder';
 
 /** 1.5 s windows keep the recovery tests short; sign-in gets 6 s because each attempt runs scrypt. */
@@ -34,7 +34,7 @@ async function untilRecovered(send: () => Promise<Response>, maxMs: number): Pro
   }
 }
 
-describe.each(DATABASES)('abuse limits (%s)', (dialect) => {
+describeEachDatabase('abuse limits (%s)', (dialect) => {
   describe('sign-in and join-link use, per address', () => {
     let t: TestApp;
     beforeAll(async () => {
@@ -112,7 +112,7 @@ describe.each(DATABASES)('abuse limits (%s)', (dialect) => {
   });
 });
 
-describe.each(DATABASES)('check-in answer limit (%s)', (dialect) => {
+describeEachDatabase('check-in answer limit (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect, { env: { ANSWER_LIMIT_PER_PARTICIPANT: '3', ANSWER_LIMIT_WINDOW_MINUTES: WINDOW_MINUTES } });

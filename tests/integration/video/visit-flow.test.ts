@@ -1,12 +1,12 @@
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
 import { startLivekitStandIn, type LivekitStandIn } from '../../helpers/livekit-stand-in';
 import { buildVisit, joinAsPatient, patientWaiting } from '../../helpers/visit-builder';
 
 const verifier = new TokenVerifier('devkey', 'secret');
 
-describe.each(DATABASES)('waiting room and video tokens (%s)', (dialect) => {
+describeEachDatabase('waiting room and video tokens (%s)', (dialect) => {
   let t: TestApp;
   let lk: LivekitStandIn;
   beforeAll(async () => {
@@ -322,7 +322,7 @@ describe.each(DATABASES)('waiting room and video tokens (%s)', (dialect) => {
   });
 });
 
-describe.each(DATABASES)('when LiveKit is unreachable (%s)', (dialect) => {
+describeEachDatabase('when LiveKit is unreachable (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect); // LIVEKIT_URL points at a closed port

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AccessToken } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { startLivekitStandIn, type LivekitStandIn } from '../../helpers/livekit-stand-in';
 import { buildVisit, patientWaiting } from '../../helpers/visit-builder';
 
@@ -22,7 +22,7 @@ function event(kind: string, roomName: string, participant?: { identity: string;
   });
 }
 
-describe.each(DATABASES)('LiveKit webhooks (%s)', (dialect) => {
+describeEachDatabase('LiveKit webhooks (%s)', (dialect) => {
   let t: TestApp;
   let lk: LivekitStandIn;
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patientsRoutes } from '../../../server/patients/patients.routes';
 import { joinRoutes } from '../../../server/visits/join.routes';
 import { cliniciansRoutes, visitsRoutes } from '../../../server/visits/visits.routes';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { SCHEDULING_ENV, buildCast, buildVisit, minutesFromNow, openLink, type BuiltVisit, type Cast } from './scheduling-fixtures';
 
 const WHO = ['admin', 'scheduler', 'clinicianOn', 'clinicianOff', 'patientOwn', 'patientOther', 'nobody'] as const;
@@ -39,7 +39,7 @@ const staffOnly = (admin: number, scheduler: number, on: number, off: number): R
  * cancel or re-issue cannot hide a later answer). Someone else's data is 404; a role that may never
  * do something is 403; no staff session at all is 401. A refused change must change nothing.
  */
-describe.each(DATABASES)('who may do what with patients and visits (%s)', (dialect) => {
+describeEachDatabase('who may do what with patients and visits (%s)', (dialect) => {
   let t: TestApp;
   let cast: Cast;
   let patientOther: TestAgent;

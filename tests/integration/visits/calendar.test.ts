@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { SCHEDULING_ENV, buildCast, buildVisit, icsUtc, onlyEvent, parseIcs, tokenOf, type Cast } from './scheduling-fixtures';
 
 const REASON = 'Erectile dysfunction and PHQ-9 follow-up';
 
-describe.each(DATABASES)('calendar files (%s)', (dialect) => {
+describeEachDatabase('calendar files (%s)', (dialect) => {
   let t: TestApp;
   let cast: Cast;
   beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JoinResponseSchema } from '@shared/api/join.schema';
-import { DATABASES, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
 import { SCHEDULING_ENV, buildCast, buildVisit, minutesFromNow, openLink, tokenOf, type Cast } from './scheduling-fixtures';
 
-describe.each(DATABASES)('patient join links (%s)', (dialect) => {
+describeEachDatabase('patient join links (%s)', (dialect) => {
   let t: TestApp;
   let cast: Cast;
   beforeAll(async () => {

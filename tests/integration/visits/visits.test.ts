@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markNoShows } from '../../../server/visits/visits.store';
-import { DATABASES, startTestApp, type TestApp } from '../../helpers/test-app';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { SCHEDULING_ENV, buildCast, buildPatient, buildVisit, countRows, minutesFromNow, openLink, sha256, type Cast } from './scheduling-fixtures';
 
-describe.each(DATABASES)('visits (%s)', (dialect) => {
+describeEachDatabase('visits (%s)', (dialect) => {
   let t: TestApp;
   let cast: Cast;
   beforeAll(async () => {
