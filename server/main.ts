@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { createLivekitProbe } from './health/livekit-probe';
-import { createLogger } from './logger';
+import { createLogger, createStdout } from './logger';
 import { createRedisStores } from './middleware/redis-rate-store';
 import { ensureFirstAdmin } from './staff/staff.service';
 
@@ -19,7 +19,9 @@ try {
   throw err;
 }
 
-const logger = createLogger(config.logLevel);
+// Logging never blocks: a stalled or vanished stdout reader costs log lines, never the process.
+const output = createStdout();
+const logger = createLogger(config.logLevel, output);
 const database = openDatabase(config.databaseUrl);
 try {
   const applied = await migrateToLatest(database);
@@ -32,7 +34,7 @@ try {
 const firstAdmin = await ensureFirstAdmin(database.db);
 if (firstAdmin) {
   // Printed once to the terminal, deliberately outside the structured log.
-  process.stdout.write(
+  output.writeRaw(
     [
       '',
       '  First start: an administrator account was created.',
@@ -79,7 +81,8 @@ async function shutdown(signal: string) {
   server.closeIdleConnections();
   await database.close().catch(() => undefined);
   await redisStores?.close();
-  logger.info('stopped');
+  logger.info({ droppedLogLines: output.dropped() }, 'stopped');
+  await output.flush(1000);
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
