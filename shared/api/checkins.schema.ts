@@ -187,6 +187,15 @@ export type AnswerResponse = z.infer<typeof AnswerResponseSchema>;
 export const SubmitResponseSchema = z.object({ result: PatientResultSchema, crisisResources: CrisisResourcesSchema.optional() });
 export type SubmitResponse = z.infer<typeof SubmitResponseSchema>;
 
+/** POST /api/visits/:id/checkins: `{checkin}` for `{instrumentId}`, `{checkins}` for `{instrumentIds}`. */
+export const SendCheckinResponseSchema = z.union([
+  z.object({ checkin: SentCheckinSchema }),
+  z.object({ checkins: z.array(SentCheckinSchema) }),
+]);
+export const ClinicianCheckinResponseSchema = z.object({ checkin: ClinicianCheckinSchema });
+export const PatientCheckinResponseSchema = z.object({ checkin: PatientCheckinSchema });
+export const AcknowledgeAlertResponseSchema = z.object({ alert: SafetyAlertSchema });
+
 export const ClinicianCheckinListSchema = z.object({ patientId: z.string(), checkins: z.array(ClinicianCheckinSchema) });
 export const PatientCheckinListSchema = z.object({ checkins: z.array(PatientCheckinSchema) });
 export const HistoryResponseSchema = z.object({ checkins: z.array(HistoryEntrySchema) });

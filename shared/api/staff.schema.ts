@@ -17,6 +17,7 @@ export const StaffMemberSchema = StaffUserSchema.extend({
 export type StaffMember = z.infer<typeof StaffMemberSchema>;
 
 export const StaffListResponseSchema = z.object({ staff: z.array(StaffMemberSchema) });
+export const StaffResponseSchema = z.object({ staff: StaffMemberSchema });
 
 /** Returned once when an account is created or its password reset; the password is never shown again. */
 export const StaffWithPasswordResponseSchema = z.object({

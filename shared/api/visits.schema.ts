@@ -1,8 +1,18 @@
 import { z } from 'zod';
+import { WaitingMessageSchema } from './waiting-room.schema';
 
 export const VISIT_STATUSES = ['scheduled', 'in_progress', 'completed', 'cancelled', 'no_show'] as const;
 export const VisitStatusSchema = z.enum(VISIT_STATUSES);
 export type VisitStatus = z.infer<typeof VisitStatusSchema>;
+
+/** Where a participant stands in a visit: the one list the API, the sockets and the database types use. */
+export const PARTICIPANT_STATES = ['joining', 'waiting', 'admitted', 'denied', 'left', 'removed'] as const;
+export const ParticipantStateSchema = z.enum(PARTICIPANT_STATES);
+export type ParticipantState = z.infer<typeof ParticipantStateSchema>;
+
+export const PARTICIPANT_KINDS = ['patient', 'clinician', 'guest'] as const;
+export const ParticipantKindSchema = z.enum(PARTICIPANT_KINDS);
+export type ParticipantKind = z.infer<typeof ParticipantKindSchema>;
 
 /** Words for each status, so a badge never relies on colour alone. */
 export const VISIT_STATUS_LABELS: Record<VisitStatus, string> = {
@@ -87,9 +97,9 @@ export const PatientInviteRequestSchema = z.strictObject({
 
 export const VisitParticipantSchema = z.object({
   id: z.string(),
-  kind: z.enum(['patient', 'clinician', 'guest']),
+  kind: ParticipantKindSchema,
   displayName: z.string(),
-  state: z.enum(['joining', 'waiting', 'admitted', 'denied', 'left', 'removed']),
+  state: ParticipantStateSchema,
 });
 
 export const VisitLinkStateSchema = z.object({
@@ -130,6 +140,34 @@ export const PatientLinkSchema = z.object({
 export type PatientLink = z.infer<typeof PatientLinkSchema>;
 
 export const VisitResponseSchema = z.object({ visit: VisitSchema });
+
+/** One participant's time in the call, as LiveKit's webhooks reported it; open sessions count up to now. */
+export const AttendanceSchema = z.object({
+  participantId: z.string(),
+  displayName: z.string(),
+  kind: ParticipantKindSchema,
+  joinedAt: z.string(),
+  leftAt: z.string().nullable(),
+  totalMinutes: z.number(),
+});
+export type Attendance = z.infer<typeof AttendanceSchema>;
+
+/** GET /api/visits/:id: the list's fields plus attendance and the current waiting-room message. */
+export const VisitDetailSchema = VisitSchema.extend({
+  attendance: z.array(AttendanceSchema),
+  waitingMessage: WaitingMessageSchema.nullable(),
+});
+export type VisitDetail = z.infer<typeof VisitDetailSchema>;
+export const VisitDetailResponseSchema = z.object({ visit: VisitDetailSchema });
+
+/** POST /api/visits/:id/consent: the patient's own participant, now consented. */
+export const ConsentResponseSchema = z.object({
+  participant: z.object({ id: z.string(), state: ParticipantStateSchema, consented: z.literal(true), consentedAt: z.string() }),
+});
+
+/** A participant after a waiting-room action: enter, leave, admit, deny, return to waiting, remove. */
+export const ParticipantResponseSchema = z.object({ participant: z.object({ id: z.string(), state: ParticipantStateSchema }) });
+
 export const VisitListResponseSchema = z.object({ visits: z.array(VisitSchema) });
 export const CreateVisitResponseSchema = z.object({ visit: VisitSchema, patientLink: PatientLinkSchema });
 export type CreateVisitResponse = z.infer<typeof CreateVisitResponseSchema>;

@@ -41,3 +41,15 @@ export const VideoTokenResponseSchema = z.object({
   e2eeRequired: z.boolean(),
 });
 export type VideoTokenResponse = z.infer<typeof VideoTokenResponseSchema>;
+
+/** POST /api/visits/:id/end. */
+export const EndVisitResponseSchema = z.object({ visit: z.object({ id: z.string(), status: z.literal('completed') }) });
+
+/** PUT /api/visits/:id/waiting-message: the message as now stored (null once cleared). */
+export const WaitingMessageResponseSchema = z.object({ message: WaitingMessageSchema.nullable() });
+
+/** GET /api/video/config: where the client may pre-warm its LiveKit connection. */
+export const VideoConfigResponseSchema = z.object({ serverUrl: z.string() });
+
+/** POST /api/livekit/webhook: what became of the event (a replay is a `duplicate`). */
+export const WebhookResponseSchema = z.object({ outcome: z.enum(['recorded', 'duplicate', 'stale', 'ignored']) });

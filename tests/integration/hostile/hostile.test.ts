@@ -4,8 +4,11 @@ import { AccessToken } from 'livekit-server-sdk';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorEnvelopeSchema } from '@shared/errors';
+import { startLivekitStandIn, type LivekitStandIn } from '../../helpers/livekit-stand-in';
+import { expectRouteContract, RESPONSE_CONTRACTS } from '../../helpers/route-contracts';
 import { connects, describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { casesFor, type As, type Case } from './attacks';
+import { CONTROLS, type ControlContext } from './controls';
 import { ROUTES, SOCKET_EVENTS, WEBHOOK_PATH, fillPath, type WorldIds } from './routes';
 import { auditSince, buildWorld, emitWithAck, snapshot, tableNames, type World } from './world';
 
@@ -83,12 +86,18 @@ describeEachDatabase('hostile input (%s)', (dialect) => {
   let t: TestApp;
   let w: World;
   let tables: string[];
+  let livekit: LivekitStandIn;
   beforeAll(async () => {
-    t = await startTestApp(dialect, { env: ENV });
+    // A LiveKit that answers, so the video-token and room routes can succeed in their positive controls.
+    livekit = await startLivekitStandIn();
+    t = await startTestApp(dialect, { env: { ...ENV, LIVEKIT_URL: livekit.url }, deps: { livekitReachable: async () => true } });
     w = await buildWorld(t);
     tables = await tableNames(t);
   }, 120_000);
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await livekit?.close();
+  });
 
   async function runHttpCase(c: Case) {
     const before = c.expect === 'reject' ? await snapshot(t, tables) : undefined;
@@ -248,7 +257,10 @@ describeEachDatabase('hostile input (%s)', (dialect) => {
         room: { sid: 'RM_replay', name: visit.room_name },
       });
       const auth = await sign(body);
-      await post(body, auth).expect(200);
+      // The positive control of the webhook: a signed event is recorded, within its contract.
+      const first = await post(body, auth);
+      expectRouteContract(first, `POST ${WEBHOOK_PATH}`);
+      expect(first.body.outcome).toBe('recorded');
       const before = await snapshot(t, tables);
       const again = await post(body, auth);
       expect(again.status).toBe(200);
@@ -350,5 +362,42 @@ describeEachDatabase('hostile input (%s)', (dialect) => {
       await expectHealthy(t);
       executed++;
     });
+
+    it.each(SOCKET_EVENTS.map((s) => [s.event, s] as const))('positive control: %s with a valid payload from its actor is accepted', async (_e, spec) => {
+      const socket = t.socket(undefined, { cookie: spec.actor === 'clinician' ? w.cookies.clinician : w.cookies.patient });
+      expect(await connects(socket)).toBe(true);
+      expect(await emitWithAck(socket, spec.event, spec.valid(w.ids))).toEqual({ ok: true });
+      socket.close();
+    });
+  });
+
+  // Last: the controls change the world (the participant is moved about, the visit ended).
+  describe('positive controls: the valid request, as the proper actor, succeeds', () => {
+    const made: Record<string, string> = {};
+    it.each(CONTROLS.map((c) => [`${c.route}${c.as ? ' (as the patient)' : ''}`, c] as const))('%s', async (_name, c) => {
+      const route = ROUTES.find((r) => `${r.method} ${r.path}` === c.route)!;
+      const ctx: ControlContext = { t, w, ids: w.ids, made };
+      const values: Record<string, string> = {};
+      for (const [name, ref] of Object.entries(route.params ?? {})) values[name] = w.ids[ref as keyof WorldIds];
+      const path = fillPath(route, { ...values, ...c.params?.(ctx) }) + (c.query ? `?${c.query}` : '');
+      let req = request(t.url)[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](path);
+      const cookie = c.cookie ? await c.cookie(ctx) : c.as === 'patient' ? w.cookies.patient : w.cookieFor(route.actor);
+      if (cookie) req = req.set('Cookie', cookie);
+      const body = c.body ? await c.body(ctx) : typeof route.body === 'object' ? route.body.valid(w.ids) : undefined;
+      const res = await (body ? req.send(body) : req);
+      expectRouteContract(res, c.route, c.as ?? 'staff');
+      c.keep?.(ctx, res.body as Record<string, unknown>);
+    });
+  });
+});
+
+describe('the hostile route table', () => {
+  const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
+  it('has a positive control for every route, and no control for a route it lacks', () => {
+    expect(keys.filter((k) => !CONTROLS.some((c) => c.route === k))).toEqual([]);
+    expect(CONTROLS.map((c) => c.route).filter((k) => !keys.includes(k))).toEqual([]);
+  });
+  it('has a response contract (a shared schema, or a file type) for every route', () => {
+    expect([...keys, `POST ${WEBHOOK_PATH}`].filter((k) => !RESPONSE_CONTRACTS[k])).toEqual([]);
   });
 });

@@ -1,0 +1,106 @@
+import type { TestApp } from '../../helpers/test-app';
+import { cookieHeader } from '../../helpers/test-app';
+import type { WorldIds } from './routes';
+import type { World } from './world';
+
+/**
+ * Positive controls: for every route of the table, the valid request, as the proper actor,
+ * succeeds. Without them a route that refused everything (a broken path, a wrong actor in the
+ * table) would pass every attack. They run in this order on one world after the attacks, so each
+ * control leaves the state the next one needs (the participant moves waiting → denied → waiting →
+ * admitted → left → removed; the visit is ended last).
+ */
+export interface Control {
+  /** `METHOD /path` of a route in ROUTES. */
+  route: string;
+  /** The patient's view where a route serves staff and patient. Defaults to the route's own actor. */
+  as?: 'patient';
+  /** A different cookie from the route's actor's (e.g. a fresh session to sign out). */
+  cookie?: (c: ControlContext) => Promise<string>;
+  /** Path parameters other than the world's own. */
+  params?: (c: ControlContext) => Record<string, string>;
+  /** A body other than the table's valid one. */
+  body?: (c: ControlContext) => Promise<Record<string, unknown>>;
+  query?: string;
+  /** Keeps something from the response for a later control. */
+  keep?: (c: ControlContext, body: Record<string, unknown>) => void;
+}
+
+export interface ControlContext {
+  t: TestApp;
+  w: World;
+  ids: WorldIds;
+  /** What earlier controls created. */
+  made: Record<string, string>;
+}
+
+const freshSession = async (c: ControlContext) => cookieHeader((await c.t.signedIn('admin')).agent, c.t.url);
+
+export const CONTROLS: Control[] = [
+  // reads first, while the world is as built
+  { route: 'GET /api/auth/me' },
+  { route: 'GET /api/staff' },
+  { route: 'GET /api/patients', query: 'q=Test' },
+  { route: 'GET /api/patients/:id' },
+  { route: 'GET /api/clinicians' },
+  { route: 'GET /api/visits' },
+  { route: 'GET /api/visits/:id' },
+  { route: 'GET /api/visits/:id/calendar.ics' },
+  { route: 'GET /api/video/config' },
+  { route: 'GET /api/video/config', as: 'patient' },
+  { route: 'GET /api/instruments' },
+  { route: 'GET /api/instruments/:id' },
+  { route: 'GET /api/instruments/:id', as: 'patient' },
+  { route: 'GET /api/visits/:id/checkins' },
+  { route: 'GET /api/visits/:id/checkins', as: 'patient' },
+  { route: 'GET /api/checkins/:id' },
+  { route: 'GET /api/checkins/:id', as: 'patient' },
+  { route: 'GET /api/checkins/:id/fhir' },
+  { route: 'GET /api/patients/:id/checkins' },
+  { route: 'GET /api/audit' },
+  { route: 'GET /api/audit/verify' },
+  { route: 'GET /api/audit.csv' },
+
+  // staff accounts and scheduling
+  {
+    route: 'POST /api/auth/login',
+    body: async (c) => {
+      const s = await c.t.createStaff('clinician');
+      return { email: s.email, password: s.password };
+    },
+  },
+  { route: 'POST /api/staff' },
+  { route: 'PATCH /api/staff/:id' },
+  { route: 'POST /api/staff/:id/reset-password' },
+  { route: 'POST /api/patients' },
+  { route: 'POST /api/visits', keep: (c, b) => (c.made.visit = (b.visit as { id: string }).id) },
+  { route: 'PATCH /api/visits/:id' },
+  { route: 'POST /api/visits/:id/patient-invite.ics' },
+
+  // the patient's way in, the call and the check-ins
+  { route: 'POST /api/join' },
+  { route: 'POST /api/visits/:id/consent' },
+  { route: 'POST /api/visits/:id/video-token' },
+  { route: 'POST /api/visits/:id/video-token', as: 'patient' },
+  { route: 'PUT /api/visits/:id/waiting-message' },
+  { route: 'POST /api/visits/:id/checkins' },
+  { route: 'PUT /api/checkins/:id/answers/:linkId' },
+  { route: 'DELETE /api/checkins/:id/answers/:linkId' },
+  { route: 'POST /api/checkins/:id/submit' },
+  { route: 'POST /api/checkins/:id/alerts/:code/acknowledge' },
+
+  // the participant through every state the clinicians can move it to
+  { route: 'POST /api/visits/:id/return-to-waiting' },
+  { route: 'POST /api/visits/:id/waiting-room' },
+  { route: 'POST /api/visits/:id/deny' },
+  { route: 'POST /api/visits/:id/return-to-waiting' },
+  { route: 'POST /api/visits/:id/admit' },
+  { route: 'POST /api/visits/:id/leave' },
+  { route: 'POST /api/visits/:id/participants/:participantId/remove' },
+
+  // endings
+  { route: 'POST /api/visits/:id/patient-link' },
+  { route: 'POST /api/visits/:id/cancel', params: (c) => ({ id: c.made.visit! }) },
+  { route: 'POST /api/visits/:id/end' },
+  { route: 'POST /api/auth/logout', cookie: freshSession },
+];
