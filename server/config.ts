@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PgTimeouts } from './db/database';
 import { CrisisResourcesSchema, DEFAULT_CRISIS_RESOURCES, type CrisisResources } from '@shared/api/checkins.schema';
 
 const DEV_LIVEKIT_KEY = 'devkey';
@@ -23,6 +24,11 @@ const EnvSchema = z
       .string()
       .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH or postgres://…')
       .default('sqlite:./data/alcove.db'),
+    DB_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+    DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+    DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
     SESSION_SECRET: z.string().optional(),
     SESSION_TTL_MINUTES: positiveInt.max(24 * 60).default(30),
     LIVEKIT_URL: z.url({ protocol: /^wss?$/ }).optional(),
@@ -41,6 +47,7 @@ const EnvSchema = z
     ANSWER_LIMIT_PER_PARTICIPANT: positiveInt.default(600),
     ANSWER_LIMIT_WINDOW_MINUTES: windowMinutes.default(10),
     RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('alcove:rl:'),
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(200),
     BODY_LIMIT_KB: positiveInt.max(1024).default(64),
     INSTRUMENTS_DIR: z.string().min(1).optional(),
     E2EE_ENABLED: bool.default(true),
@@ -93,6 +100,8 @@ export interface Config {
   /** Origin that patients and staff reach us on; join links are built from it. */
   publicUrl: string;
   databaseUrl: string;
+  /** How long start-up waits for an unreachable database, and PostgreSQL's time limits. */
+  database: { waitSeconds: number; timeouts: PgTimeouts };
   sessionSecret: string;
   sessionTtlMinutes: number;
   livekit: { url: string; apiKey: string; apiSecret: string; explicit: boolean };
@@ -113,6 +122,8 @@ export interface Config {
     answersWindowMinutes: number;
     /** Key prefix in Redis, so several deployments can share one Redis. */
     redisPrefix: string;
+    /** A Redis command slower than this counts as failed (the limit then fails open). */
+    redisCommandTimeoutMs: number;
   };
   bodyLimitBytes: number;
   /** Folder of clinic-supplied instrument files (FHIR Questionnaire + Alcove scoring), read at start-up. */
@@ -154,6 +165,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     publicUrl,
     databaseUrl: e.DATABASE_URL,
+    database: {
+      waitSeconds: e.DB_WAIT_SECONDS,
+      timeouts: {
+        connectMs: e.DB_CONNECT_TIMEOUT_MS,
+        statementMs: e.DB_STATEMENT_TIMEOUT_MS,
+        queryMs: e.DB_QUERY_TIMEOUT_MS,
+        idleInTransactionMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      },
+    },
     sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
     sessionTtlMinutes: e.SESSION_TTL_MINUTES,
     livekit: {
@@ -176,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       answersPerParticipant: e.ANSWER_LIMIT_PER_PARTICIPANT,
       answersWindowMinutes: e.ANSWER_LIMIT_WINDOW_MINUTES,
       redisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
+      redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     },
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     instrumentsDir: e.INSTRUMENTS_DIR,

@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createApp, DEFAULT_CLIENT_DIR } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
-import { openDatabase } from './db/database';
+import { DatabaseOpenError, describeDatabaseUrl, openDatabase, waitForDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { createLivekitProbe } from './health/livekit-probe';
 import { createLogger, createStdout } from './logger';
@@ -22,7 +23,33 @@ try {
 // Logging never blocks: a stalled or vanished stdout reader costs log lines, never the process.
 const output = createStdout();
 const logger = createLogger(config.logLevel, output);
-const database = openDatabase(config.databaseUrl);
+/** A start-up problem the operator must fix: one sentence on stderr, no stack trace, exit non-zero. */
+async function refuseToStart(message: string): Promise<never> {
+  fs.writeSync(2, `${message}\n`);
+  await output.flush(1000);
+  process.exit(1);
+}
+
+let database: Database;
+try {
+  database = openDatabase(config.databaseUrl, { timeouts: config.database.timeouts });
+  // PostgreSQL may still be starting (or failing over): wait for it rather than give up at once.
+  await waitForDatabase(database, {
+    seconds: config.database.waitSeconds,
+    url: config.databaseUrl,
+    onRetry: (attempt, reason, delayMs) =>
+      logger.warn({ attempt, reason, retryInMs: delayMs, database: describeDatabaseUrl(config.databaseUrl) }, 'waiting for the database'),
+  });
+} catch (err) {
+  if (err instanceof DatabaseOpenError) await refuseToStart(err.message);
+  throw err;
+}
+if (database.dialect === 'postgres' && !config.redisUrl) {
+  // PostgreSQL is how Alcove runs as several processes; without Redis each would count limits alone.
+  logger.warn(
+    'REDIS_URL is not set: rate limits are counted per process. If several Alcove processes share this database, each allows the full limit; set REDIS_URL to share them.',
+  );
+}
 try {
   const applied = await migrateToLatest(database);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
@@ -50,7 +77,9 @@ if (firstAdmin) {
 
 const livekitReachable = createLivekitProbe(config.livekit.url);
 // With REDIS_URL, rate-limit counters are shared by every server process; in memory otherwise.
-const redisStores = config.redisUrl ? createRedisStores(config.redisUrl, config.limits.redisPrefix, logger) : undefined;
+const redisStores = config.redisUrl
+  ? createRedisStores(config.redisUrl, { prefix: config.limits.redisPrefix, commandTimeoutMs: config.limits.redisCommandTimeoutMs }, logger)
+  : undefined;
 const { server, io } = createApp({
   config,
   database,

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'internal_error',
   'service_unavailable',
+  'database_unavailable',
   'video_unavailable',
   'already_shared',
 ] as const;

@@ -2,6 +2,18 @@ import { Router } from 'express';
 import type { Database } from '../db/database';
 import type { LivekitProbe } from './livekit-probe';
 
+/** /readyz answers within this, whatever the database or LiveKit is doing (a partition must not hang the balancer's probe). */
+const READY_CHECK_TIMEOUT_MS = 800;
+
+/** Resolves when `work` does, or rejects after `ms`. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function healthRoutes(deps: { database: Database; livekitReachable: LivekitProbe }): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
@@ -11,11 +23,15 @@ export function healthRoutes(deps: { database: Database; livekitReachable: Livek
   r.get('/readyz', async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const [db, livekit] = await Promise.all([
-      deps.database.ping().then(
+      within(deps.database.ping(), READY_CHECK_TIMEOUT_MS).then(
         () => 'ok' as const,
         () => 'down' as const,
       ),
-      deps.livekitReachable().then((ok) => (ok ? ('ok' as const) : ('unreachable' as const))),
+      // A slow probe keeps running and caches its answer for the next call; this one does not wait for it.
+      within(deps.livekitReachable(), READY_CHECK_TIMEOUT_MS).then(
+        (ok) => (ok ? ('ok' as const) : ('unreachable' as const)),
+        () => 'unreachable' as const,
+      ),
     ]);
     res.status(db === 'ok' ? 200 : 503).json({ db, livekit });
   });

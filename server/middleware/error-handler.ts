@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import type { ErrorEnvelope, FieldIssue } from '@shared/errors';
+import { isDatabaseUnavailable } from '../db/database';
 import { HttpError } from '../http-error';
 
 /** Turns a ZodError into field-level issues with dotted paths, for the `details` of a 400. */
@@ -43,6 +44,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         return send(415, { error: { code: 'unsupported_media_type', message: 'Unsupported body encoding' } });
       }
       return send(400, { error: { code: 'bad_request', message: 'The request could not be read' } });
+    }
+    if (isDatabaseUnavailable(err)) {
+      // A fault of the database, not of the request: retrying shortly is expected to work.
+      logger.warn({ reqId: req.id, err: { name: (err as Error).name, code: (err as { code?: unknown }).code, message: (err as Error).message } }, 'database unavailable');
+      res.setHeader('Retry-After', '2');
+      return send(503, { error: { code: 'database_unavailable', message: 'The service is briefly unavailable. Please try again.' } });
     }
     // CAUTION: only the error class and message go to the log; never the request body.
     logger.error({ reqId: req.id, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled error');
