@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { auditRoutes } from './audit/audit.routes';
+import { Auditor } from './audit/auditor';
 import { authRoutes } from './auth/auth.routes';
 import { loadInstrumentRegistry, type InstrumentRegistry } from './checkins/instrument-registry';
 import { instrumentRoutes } from './checkins/instruments.routes';
@@ -31,7 +32,7 @@ import { cliniciansRoutes, visitsRoutes } from './visits/visits.routes';
 import { patientsRoutes } from './patients/patients.routes';
 import { VideoService } from './video/livekit';
 import { videoConfigRoutes, videoTokenRoutes, webhookRoutes } from './video/video.routes';
-import { VisitBroadcast } from './waiting-room/visit-broadcast';
+import { VisitBroadcast } from './visits/visit-broadcast';
 import { waitingRoomRoutes } from './waiting-room/waiting-room.routes';
 import { registerWaitingRoomSocket } from './waiting-room/waiting-room.socket';
 
@@ -76,8 +77,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const io = createRealtimeServer(server, { sessions, allowedOrigins: config.allowedOrigins, logger });
   const video = deps.video ?? new VideoService(config);
   const broadcast = new VisitBroadcast(db, io);
+  // The one audit writer: it alone knows the dialect; features hand it their transaction.
+  const auditor = new Auditor(db, database.dialect);
   registerWaitingRoomSocket(io, { db, broadcast });
-  const visitDeps = { db, dialect: database.dialect, config, video, broadcast, livekitReachable, logger, storeFor };
+  const visitDeps = { db, auditor, config, video, broadcast, livekitReachable, logger, storeFor };
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -94,12 +97,12 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
   api.use(rejectNulCharacters);
   api.use(loadSessions(sessions));
-  api.use('/auth', authRoutes({ db, dialect: database.dialect, config, sessions, storeFor }));
-  api.use('/staff', staffRoutes({ db, dialect: database.dialect, sessions }));
-  api.use('/patients', patientsRoutes({ db, dialect: database.dialect }));
+  api.use('/auth', authRoutes({ db, auditor, config, sessions, storeFor }));
+  api.use('/staff', staffRoutes({ db, auditor }));
+  api.use('/patients', patientsRoutes({ db, auditor }));
   api.use('/clinicians', cliniciansRoutes({ db }));
-  api.use('/visits', visitsRoutes({ db, dialect: database.dialect, config }));
-  api.use('/join', joinRoutes({ db, dialect: database.dialect, config, sessions, storeFor }));
+  api.use('/visits', visitsRoutes({ db, auditor, config }));
+  api.use('/join', joinRoutes({ db, auditor, config, sessions, storeFor }));
   api.use('/visits', waitingRoomRoutes(visitDeps));
   api.use('/visits', videoTokenRoutes(visitDeps));
   api.use('/video', videoConfigRoutes(visitDeps));
@@ -107,14 +110,14 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use(
     checkinsRoutes({
       db,
-      dialect: database.dialect,
+      auditor,
       instruments,
       broadcast: new CheckinBroadcast(db, io),
       crisisResources: config.crisisResources,
       answerLimiter: limiters.answers(config, storeFor),
     }),
   );
-  api.use(auditRoutes({ db, dialect: database.dialect }));
+  api.use(auditRoutes({ db, auditor }));
   api.use(apiNotFound);
   app.use('/api', api);
 

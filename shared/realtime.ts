@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ParticipantKind, ParticipantState, VisitStatus } from './api/visits.schema';
 import type { WaitingMessage } from './api/waiting-room.schema';
 
 /*
@@ -10,19 +11,20 @@ import type { WaitingMessage } from './api/waiting-room.schema';
 export const SessionInfoSchema = z.object({ kind: z.enum(['staff', 'patient']), id: z.string() });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
-export const PARTICIPANT_STATES = ['joining', 'waiting', 'admitted', 'denied', 'left', 'removed'] as const;
-export type ParticipantStateName = (typeof PARTICIPANT_STATES)[number];
+/** The participant states of shared/api/visits.schema.ts, under the name socket code uses. */
+export type ParticipantStateName = ParticipantState;
 
 /** A participant as staff see it live in the waiting list and the call. */
 export interface LiveParticipant {
   id: string;
-  kind: 'patient' | 'clinician' | 'guest';
+  kind: ParticipantKind;
   displayName: string;
   state: ParticipantStateName;
   waitingSince: string | null;
 }
 
-export type VisitStatusName = 'scheduled' | 'in_progress' | 'completed' | 'cancelled' | 'no_show';
+/** The visit statuses of shared/api/visits.schema.ts, under the name socket code uses. */
+export type VisitStatusName = VisitStatus;
 
 /** Subscribing to one visit's live room (staff only; the server checks the visit is theirs). */
 export const VisitWatchSchema = z.strictObject({ visitId: z.uuid() });

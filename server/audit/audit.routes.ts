@@ -3,9 +3,9 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { AuditFilterSchema, AuditListQuerySchema } from '@shared/api/audit.schema';
 import { requireStaff } from '../auth/auth.middleware';
-import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
-import { AUDIT_CSV_HEADER, auditCsvLine, auditFrom, listAudit, recordAudit, toAuditEntryResponse, verifyAuditChain } from './audit.service';
+import { AUDIT_CSV_HEADER, auditCsvLine, listAudit, toAuditEntryResponse, verifyAuditChain } from './audit.service';
+import { auditFrom, type Auditor } from './auditor';
 
 const NoQuerySchema = z.strictObject({});
 const DEFAULT_PAGE = 100;
@@ -18,19 +18,15 @@ const CSV_MAX_ROWS = 100_000;
  * chain) and `/audit.csv` (the filtered trail as a spreadsheet). Each use is itself audited.
  * Mounted at the API root because `/audit.csv` is a sibling of `/audit`, not a child.
  */
-export function auditRoutes(deps: { db: Kysely<DB>; dialect: Dialect }): Router {
-  const { db, dialect } = deps;
+export function auditRoutes(deps: { db: Kysely<DB>; auditor: Auditor }): Router {
+  const { db, auditor } = deps;
   const r = Router();
 
   r.get('/audit', async (req, res) => {
     requireStaff(res, 'admin');
     const { limit, cursor, ...filter } = AuditListQuerySchema.parse(req.query);
     const page = await listAudit(db, filter, { limit: limit ?? DEFAULT_PAGE, ...(cursor !== undefined ? { cursor } : {}) });
-    await recordAudit(db, dialect, {
-      ...auditFrom(req, res),
-      action: 'audit.read',
-      targets: filter.patientId ? { patientId: filter.patientId } : {},
-    });
+    await auditor.record(db, auditFrom(req, res), { action: 'audit.read', targets: filter.patientId ? { patientId: filter.patientId } : {} });
     res.json({ entries: page.rows.map(toAuditEntryResponse), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
   });
 
@@ -38,18 +34,14 @@ export function auditRoutes(deps: { db: Kysely<DB>; dialect: Dialect }): Router 
     requireStaff(res, 'admin');
     NoQuerySchema.parse(req.query);
     const result = await verifyAuditChain(db);
-    await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'audit.verified', outcome: result.ok ? 'success' : 'failure' });
+    await auditor.record(db, auditFrom(req, res), { action: 'audit.verified', outcome: result.ok ? 'success' : 'failure' });
     res.json(result);
   });
 
   r.get('/audit.csv', async (req, res) => {
     requireStaff(res, 'admin');
     const filter = AuditFilterSchema.parse(req.query);
-    await recordAudit(db, dialect, {
-      ...auditFrom(req, res),
-      action: 'audit.exported',
-      targets: filter.patientId ? { patientId: filter.patientId } : {},
-    });
+    await auditor.record(db, auditFrom(req, res), { action: 'audit.exported', targets: filter.patientId ? { patientId: filter.patientId } : {} });
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="alcove-audit-${new Date().toISOString().slice(0, 10)}.csv"`);
     res.write(AUDIT_CSV_HEADER);

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { AuditAction, AuditActorKind, AuditEntry, AuditFilter, AuditVerifyResult } from '@shared/api/audit.schema';
 import type { Dialect } from '../db/database';
@@ -111,22 +110,6 @@ export async function recordAudit(db: Kysely<DB>, dialect: Dialect, entry: Audit
     await insertAuditRow(trx, row);
     return row;
   });
-}
-
-/**
- * Actor, request id and source address of an Express request, to spread into recordAudit:
- * `recordAudit(db, dialect, { ...auditFrom(req, res), action: 'patient.read', targets: { patientId } })`.
- * A staff session wins over a patient session when a browser carries both.
- */
-export function auditFrom(req: Request, res: Response): { actor: AuditActor; requestId?: string; ip?: string } {
-  const staff = res.locals.staff;
-  const patient = res.locals.patient;
-  const actor: AuditActor = staff
-    ? { kind: 'staff', id: staff.id }
-    : patient
-      ? { kind: 'patient', id: patient.participantId }
-      : { kind: 'anonymous' };
-  return { actor, requestId: req.id, ip: req.ip };
 }
 
 const VERIFY_BATCH = 1000;

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { LoginRequestSchema } from '@shared/api/auth.schema';
-import { auditFrom, recordAudit } from '../audit/audit.service';
+import { auditFrom, type Auditor } from '../audit/auditor';
 import type { Config } from '../config';
-import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
 import { limiters } from '../middleware/limiters';
@@ -23,12 +22,12 @@ export const toStaffUser = (row: Pick<StaffRow, 'id' | 'email' | 'name' | 'role'
 
 export function authRoutes(deps: {
   db: Kysely<DB>;
-  dialect: Dialect;
+  auditor: Auditor;
   config: Config;
   sessions: SessionManager;
   storeFor: StoreFactory;
 }): Router {
-  const { db, dialect, config, sessions } = deps;
+  const { db, auditor, config, sessions } = deps;
   const r = Router();
   r.post('/login', ...limiters.login(config, deps.storeFor), async (req, res) => {
     const body = LoginRequestSchema.parse(req.body);
@@ -37,18 +36,16 @@ export function authRoutes(deps: {
     const ok = await verifyPassword(body.password, staff?.password_hash ?? (await DUMMY_HASH_PROMISE));
     if (!staff || !ok || !staff.active) {
       // Never the email typed: only the account's id when one matched, to spot attacks on an account.
-      await recordAudit(db, dialect, {
-        ...auditFrom(req, res),
-        actor: { kind: 'anonymous' },
-        action: 'auth.sign_in_failed',
-        outcome: 'failure',
-        ...(staff ? { targets: { staffId: staff.id } } : {}),
-      });
+      await auditor.record(
+        db,
+        { ...auditFrom(req, res), actor: { kind: 'anonymous' } },
+        { action: 'auth.sign_in_failed', outcome: 'failure', ...(staff ? { targets: { staffId: staff.id } } : {}) },
+      );
       throw new HttpError(401, 'invalid_credentials', 'That email and password do not match an active account');
     }
     await sessions.startStaffSession(res, staff.id);
     res.locals.actorId = staff.id;
-    await recordAudit(db, dialect, { ...auditFrom(req, res), actor: { kind: 'staff', id: staff.id }, action: 'auth.sign_in' });
+    await auditor.record(db, { ...auditFrom(req, res), actor: { kind: 'staff', id: staff.id } }, { action: 'auth.sign_in' });
     res.json({ user: toStaffUser(staff) });
   });
 
@@ -56,7 +53,7 @@ export function authRoutes(deps: {
     const staff = requireStaff(res);
     requireNoBody(req.body);
     await sessions.revoke(staff.sessionId);
-    await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'auth.sign_out' });
+    await auditor.record(db, auditFrom(req, res), { action: 'auth.sign_out' });
     sessions.clearCookie(res, STAFF_COOKIE);
     res.status(204).end();
   });

@@ -166,17 +166,22 @@ export class SessionManager {
   }
 
   async revokeAllForStaff(staffId: string): Promise<void> {
-    await this.db
-      .updateTable('sessions')
-      .set({ revoked_at: new Date().toISOString() })
-      .where('staff_id', '=', staffId)
-      .where('revoked_at', 'is', null)
-      .execute();
+    await revokeStaffSessions(this.db, staffId);
   }
 
   clearCookie(res: Response, name: string) {
     res.clearCookie(name, this.cookieOptions());
   }
+}
+
+/** Ends every session of a staff account; pass a transaction to end them together with a change to the account. */
+export async function revokeStaffSessions(db: Kysely<DB>, staffId: string): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: new Date().toISOString() })
+    .where('staff_id', '=', staffId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 /** Reads one cookie from a raw Cookie header (the socket handshake has no Express request). */

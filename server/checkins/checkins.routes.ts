@@ -2,12 +2,12 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AnswerRequestSchema, CheckinLanguageQuerySchema, HistoryQuerySchema, SendCheckinRequestSchema } from '@shared/api/checkins.schema';
 import { LinkIdSchema } from '@shared/instruments/definition.schema';
-import { auditFrom } from '../audit/audit.service';
+import { auditFrom } from '../audit/auditor';
 import { requireStaff } from '../auth/auth.middleware';
 import { HttpError, notFound, unauthenticated } from '../http-error';
 import { parseId } from '../id';
-import { requireVisitClinician } from '../waiting-room/visit-access';
-import { requireCheckinClinician, requireCheckinPatient, requireCheckinViewer } from './checkin-access';
+import { requireVisitClinician } from '../visits/visit.policy';
+import { requireCheckinClinician, requireCheckinPatient, requireCheckinViewer } from './checkin.policy';
 import * as service from './checkins.service';
 import { requireNoBody } from '../middleware/require-no-body';
 

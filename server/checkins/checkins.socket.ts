@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { rooms, type RealtimeServer } from '../realtime/socket-server';
-import { clinicianIdsOf } from '../waiting-room/waiting-room.store';
+import { clinicianIdsOf } from '../visits/visits.store';
 
 /**
  * Pushes check-in facts after they are stored. Staff events go to the visit's console and to every

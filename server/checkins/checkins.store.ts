@@ -41,21 +41,11 @@ export async function wasInstrumentSent(db: Kysely<DB>, visitId: string, instrum
   return row !== undefined;
 }
 
-/** Shared check-ins of one patient across all visits, oldest first, with each visit's start. */
-export function listSharedCheckinsOfPatient(
-  db: Kysely<DB>,
-  patientId: string,
-  instrumentId?: string,
-): Promise<(CheckinRow & { visit_starts_at: string })[]> {
-  let q = db
-    .selectFrom('checkins')
-    .innerJoin('visits', 'visits.id', 'checkins.visit_id')
-    .selectAll('checkins')
-    .select('visits.starts_at as visit_starts_at')
-    .where('checkins.patient_id', '=', patientId)
-    .where('checkins.status', '=', 'shared');
-  if (instrumentId) q = q.where('checkins.instrument_id', '=', instrumentId);
-  return q.orderBy('checkins.shared_at').orderBy('checkins.id').execute();
+/** Shared check-ins of one patient across all visits, oldest first. */
+export function listSharedCheckinsOfPatient(db: Kysely<DB>, patientId: string, instrumentId?: string): Promise<CheckinRow[]> {
+  let q = db.selectFrom('checkins').selectAll().where('patient_id', '=', patientId).where('status', '=', 'shared');
+  if (instrumentId) q = q.where('instrument_id', '=', instrumentId);
+  return q.orderBy('shared_at').orderBy('id').execute();
 }
 
 function parseValue(text: string): AnswerValue | undefined {

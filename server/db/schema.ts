@@ -1,3 +1,7 @@
+import type { ParticipantKind, ParticipantState, VisitStatus } from '@shared/api/visits.schema';
+
+export type { ParticipantKind, ParticipantState, VisitStatus };
+
 /*
  * Table types for Kysely. Conventions that keep SQL portable between SQLite and PostgreSQL:
  * ids are text UUIDs, times are ISO-8601 UTC text (sortable as strings), booleans are integers 0/1,
@@ -43,8 +47,6 @@ export interface PatientTable {
   updated_at: string;
 }
 
-export type VisitStatus = 'scheduled' | 'in_progress' | 'completed' | 'cancelled' | 'no_show';
-
 export interface VisitTable {
   id: string;
   patient_id: string;
@@ -87,9 +89,6 @@ export interface DobFailureTable {
   link_id: string;
   at: string;
 }
-
-export type ParticipantKind = 'patient' | 'clinician' | 'guest';
-export type ParticipantState = 'joining' | 'waiting' | 'admitted' | 'denied' | 'left' | 'removed';
 
 export interface ParticipantTable {
   id: string;

@@ -22,11 +22,32 @@ export async function serialWrite<T>(db: Kysely<DB>, dialect: Dialect, lockKey: 
       await sql`select pg_advisory_xact_lock(cast(${lockKey} as bigint))`.execute(trx);
       return fn(trx);
     };
-    return db.isTransaction ? locked(db) : db.transaction().execute(locked);
+    return isInTransaction(db) ? locked(db) : db.transaction().execute(locked);
   }
-  if (db.isTransaction) return fn(db);
+  if (isInTransaction(db)) return fn(db);
+  return writeTransaction(db, dialect, fn);
+}
+
+/** Connections inside an SQLite `begin immediate` we opened; Kysely does not mark them as transactions. */
+const openSqliteWrites = new WeakSet<Kysely<DB>>();
+
+/** True inside a Kysely transaction or a writeTransaction: statements then commit or roll back together. */
+export function isInTransaction(db: Kysely<DB>): boolean {
+  return db.isTransaction || openSqliteWrites.has(db);
+}
+
+/**
+ * Runs `fn` in one transaction that is a writer from its first statement: `begin immediate` on
+ * SQLite (so a read inside cannot go stale before the write, even across processes), an ordinary
+ * transaction on PostgreSQL (whose row locks and advisory locks already do that job). Everything
+ * in `fn` must use the `trx` it is given; see the CAUTION above.
+ */
+export async function writeTransaction<T>(db: Kysely<DB>, dialect: Dialect, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  if (isInTransaction(db)) throw new Error('writeTransaction cannot be nested');
+  if (dialect === 'postgres') return db.transaction().execute(fn);
   return db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
+    openSqliteWrites.add(conn);
     try {
       const result = await fn(conn);
       await sql`commit`.execute(conn);
@@ -34,6 +55,8 @@ export async function serialWrite<T>(db: Kysely<DB>, dialect: Dialect, lockKey: 
     } catch (err) {
       await sql`rollback`.execute(conn).catch(() => undefined);
       throw err;
+    } finally {
+      openSqliteWrites.delete(conn);
     }
   });
 }

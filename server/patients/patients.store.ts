@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB, PatientTable } from '../db/schema';
+import { patientIdsOfClinician } from '../visits/visits.store';
 
 export type PatientRow = PatientTable;
 
@@ -63,30 +64,7 @@ export async function searchPatients(
     );
   }
   if (opts.clinicianId) {
-    const clinicianId = opts.clinicianId;
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('visits')
-          .innerJoin('visit_clinicians', 'visit_clinicians.visit_id', 'visits.id')
-          .select('visits.id')
-          .whereRef('visits.patient_id', '=', 'patients.id')
-          .where('visit_clinicians.staff_id', '=', clinicianId),
-      ),
-    );
+    query = query.where('patients.id', 'in', patientIdsOfClinician(db, opts.clinicianId));
   }
   return query.orderBy('patients.created_at', 'desc').orderBy('patients.id').limit(opts.limit).execute();
-}
-
-/** True when the clinician is on at least one visit of this patient. */
-export async function isPatientOfClinician(db: Kysely<DB>, patientId: string, clinicianId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('visits')
-    .innerJoin('visit_clinicians', 'visit_clinicians.visit_id', 'visits.id')
-    .select('visits.id')
-    .where('visits.patient_id', '=', patientId)
-    .where('visit_clinicians.staff_id', '=', clinicianId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }

@@ -1,15 +1,11 @@
 import { Router } from 'express';
-import type { Kysely } from 'kysely';
 import { CreateStaffRequestSchema, UpdateStaffRequestSchema } from '@shared/api/staff.schema';
-import { auditFrom, recordAudit } from '../audit/audit.service';
+import { auditFrom } from '../audit/auditor';
 import { requireStaff } from '../auth/auth.middleware';
-import type { SessionManager } from '../auth/session';
 import type { StaffRow } from '../auth/staff.store';
-import type { Dialect } from '../db/database';
-import type { DB } from '../db/schema';
 import { HttpError, notFound } from '../http-error';
 import { parseId } from '../id';
-import { createStaffAccount, resetStaffPassword, updateStaffAccount } from './staff.service';
+import { addStaffMember, resetStaffPassword, updateStaffAccount, type StaffDeps } from './staff.service';
 import { listStaff } from '../auth/staff.store';
 import { requireNoBody } from '../middleware/require-no-body';
 
@@ -23,8 +19,8 @@ export const toStaffMember = (row: StaffRow) => ({
 });
 
 /** Staff accounts: admin only. Passwords are shown once, in the response that creates or resets them. */
-export function staffRoutes(deps: { db: Kysely<DB>; dialect: Dialect; sessions: SessionManager }): Router {
-  const { db, dialect, sessions } = deps;
+export function staffRoutes(deps: StaffDeps): Router {
+  const { db } = deps;
   const r = Router();
 
   r.get('/', async (_req, res) => {
@@ -35,8 +31,7 @@ export function staffRoutes(deps: { db: Kysely<DB>; dialect: Dialect; sessions: 
   r.post('/', async (req, res) => {
     requireStaff(res, 'admin');
     const body = CreateStaffRequestSchema.parse(req.body);
-    const { staff, password } = await createStaffAccount(db, body);
-    await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'staff.created', targets: { staffId: staff.id } });
+    const { staff, password } = await addStaffMember(deps, auditFrom(req, res), body);
     res.status(201).json({ staff: toStaffMember(staff), password });
   });
 
@@ -47,9 +42,8 @@ export function staffRoutes(deps: { db: Kysely<DB>; dialect: Dialect; sessions: 
     if (id === admin.id && (body.active === false || (body.role && body.role !== 'admin'))) {
       throw new HttpError(409, 'conflict', 'You cannot deactivate or demote your own account');
     }
-    const staff = await updateStaffAccount(db, sessions, id, body);
+    const staff = await updateStaffAccount(deps, auditFrom(req, res), id, body);
     if (!staff) throw notFound();
-    await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'staff.updated', targets: { staffId: staff.id } });
     res.json({ staff: toStaffMember(staff) });
   });
 
@@ -57,9 +51,8 @@ export function staffRoutes(deps: { db: Kysely<DB>; dialect: Dialect; sessions: 
     requireStaff(res, 'admin');
     const id = parseId(req.params.id);
     requireNoBody(req.body);
-    const result = await resetStaffPassword(db, sessions, id);
+    const result = await resetStaffPassword(deps, auditFrom(req, res), id);
     if (!result) throw notFound();
-    await recordAudit(db, dialect, { ...auditFrom(req, res), action: 'staff.password_reset', targets: { staffId: id } });
     res.json({ staff: toStaffMember(result.staff), password: result.password });
   });
 

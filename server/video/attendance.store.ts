@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema';
-import { participantDisplayName } from '../waiting-room/waiting-room.store';
+import type { DB, ParticipantKind } from '../db/schema';
+import { listLiveParticipants } from '../visits/participants.store';
 
 /** Records a handled webhook event id; false when it was seen before (a redelivery or replay). */
 export async function claimWebhookEvent(db: Kysely<DB>, id: string, event: string, createdAt: string): Promise<boolean> {
@@ -38,7 +38,7 @@ export async function closeAllAttendance(db: Kysely<DB>, visitId: string, at: st
 export interface AttendanceSummary {
   participantId: string;
   displayName: string;
-  kind: string;
+  kind: ParticipantKind;
   joinedAt: string;
   leftAt: string | null;
   totalMinutes: number;
@@ -48,32 +48,24 @@ export interface AttendanceSummary {
 export async function attendanceSummary(db: Kysely<DB>, visitId: string, now = new Date()): Promise<AttendanceSummary[]> {
   const rows = await db
     .selectFrom('attendance')
-    .innerJoin('participants', 'participants.id', 'attendance.participant_id')
-    .innerJoin('visits', 'visits.id', 'attendance.visit_id')
-    .innerJoin('patients', 'patients.id', 'visits.patient_id')
-    .leftJoin('staff', 'staff.id', 'participants.staff_id')
-    .select([
-      'attendance.participant_id',
-      'attendance.joined_at',
-      'attendance.left_at',
-      'participants.kind',
-      'staff.name as staff_name',
-      'patients.display_name',
-      'patients.preferred_name',
-    ])
-    .where('attendance.visit_id', '=', visitId)
-    .orderBy('attendance.joined_at')
+    .select(['participant_id', 'joined_at', 'left_at'])
+    .where('visit_id', '=', visitId)
+    .orderBy('joined_at')
     .execute();
+  // Names and kinds come from the one participant list, so a name is resolved in one place.
+  const people = new Map((await listLiveParticipants(db, visitId)).map((p) => [p.id, p]));
   const byParticipant = new Map<string, AttendanceSummary & { ms: number }>();
   for (const r of rows) {
     const end = r.left_at ? Date.parse(r.left_at) : now.getTime();
     const ms = Math.max(0, end - Date.parse(r.joined_at));
     const cur = byParticipant.get(r.participant_id);
+    const person = people.get(r.participant_id);
+    if (!person) continue;
     if (!cur) {
       byParticipant.set(r.participant_id, {
         participantId: r.participant_id,
-        kind: r.kind,
-        displayName: participantDisplayName(r),
+        kind: person.kind,
+        displayName: person.displayName,
         joinedAt: r.joined_at,
         leftAt: r.left_at,
         totalMinutes: 0,

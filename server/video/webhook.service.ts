@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { WebhookEvent } from 'livekit-server-sdk';
 import type { DB } from '../db/schema';
+import { findParticipant } from '../visits/participants.store';
+import { findVisitByRoomName } from '../visits/visits.store';
 import { claimWebhookEvent, closeAllAttendance, closeAttendance, openAttendance } from './attendance.store';
 
 /** Events older than this are stale (LiveKit itself drops queued events after 30 s). */
@@ -20,7 +22,7 @@ export async function handleWebhookEvent(db: Kysely<DB>, logger: Logger, ev: Web
   if (now.getTime() / 1000 - createdSec > WEBHOOK_MAX_AGE_SECONDS || createdSec - now.getTime() / 1000 > 60) return 'stale';
   const roomName = ev.room?.name;
   if (!roomName) return 'ignored';
-  const visit = await db.selectFrom('visits').select(['id', 'status']).where('room_name', '=', roomName).executeTakeFirst();
+  const visit = await findVisitByRoomName(db, roomName);
   if (!visit) return 'ignored';
   const at = new Date(createdSec * 1000).toISOString();
 
@@ -45,13 +47,8 @@ async function applyEvent(
       const identity = ev.participant?.identity;
       const sid = ev.participant?.sid;
       if (!identity || !sid) return 'ignored';
-      const participant = await db
-        .selectFrom('participants')
-        .select('id')
-        .where('id', '=', identity)
-        .where('visit_id', '=', visit.id)
-        .executeTakeFirst();
-      if (!participant) return 'ignored';
+      const participant = await findParticipant(db, identity);
+      if (participant?.visit_id !== visit.id) return 'ignored';
       if (ev.event === 'participant_joined') {
         const joinedMs = Number(ev.participant?.joinedAtMs ?? 0n) || createdSec * 1000;
         await openAttendance(db, visit.id, participant.id, sid, new Date(joinedMs).toISOString());

@@ -4,8 +4,11 @@ import { CALENDAR_TITLE } from '@shared/api/visits.schema';
 import type { Config } from '../config';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
+import type { AuditContext } from '../audit/auditor';
+import type { StaffPrincipal } from '../auth/session';
 import { findLinkByHash } from './patient-links.store';
-import { hashToken, joinUrl } from './visits.service';
+import { requireReadableVisit } from './visit.policy';
+import { hashToken, joinUrl, readVisitRowFor, type VisitsDeps } from './visits.service';
 import type { VisitRow } from './visits.store';
 
 /*
@@ -67,4 +70,17 @@ export async function patientInvite(db: Kysely<DB>, config: Config, visit: Visit
       .filter(Boolean)
       .join('\n'),
   });
+}
+
+/** The staff calendar file of a visit this staff member may see; the read is audited. */
+export async function staffCalendarFor(deps: VisitsDeps, ctx: AuditContext, staff: StaffPrincipal, visitId: string): Promise<string> {
+  return staffCalendar(deps.config, await readVisitRowFor(deps, ctx, staff, visitId));
+}
+
+/** The patient's invite for a visit this staff member may see; audited once the file could be built. */
+export async function patientInviteFor(deps: VisitsDeps, ctx: AuditContext, staff: StaffPrincipal, visitId: string, token: string): Promise<string> {
+  const visit = await requireReadableVisit(deps.db, staff, visitId);
+  const ics = await patientInvite(deps.db, deps.config, visit, token);
+  await deps.auditor.record(deps.db, ctx, { action: 'visit.read', targets: { visitId: visit.id, patientId: visit.patient_id } });
+  return ics;
 }

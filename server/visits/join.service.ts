@@ -5,18 +5,11 @@ import type { Config } from '../config';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
 import { findPatientById, type PatientRow } from '../patients/patients.store';
-import {
-  deleteDobFailure,
-  dobFailuresSince,
-  findLinkByHash,
-  findOrCreatePatientParticipant,
-  insertDobFailure,
-  touchLink,
-  type PatientLinkRow,
-} from './patient-links.store';
+import { findOrCreatePatientParticipant } from './participants.store';
+import { deleteDobFailure, dobFailuresSince, findLinkByHash, insertDobFailure, touchLink, type PatientLinkRow } from './patient-links.store';
 import { hashToken, linkWindow } from './visits.service';
-import { clinicianNamesByVisit, findVisitById } from './visits.store';
-import { parseWaitingMessage } from '../waiting-room/waiting-room.service';
+import { toJoinResponse } from './visits.presenter';
+import { clinicianNamesByVisit, findVisit } from './visits.store';
 
 /** Wrong dates of birth allowed per link per window before the link locks. */
 export const DOB_MAX_FAILURES = 5;
@@ -91,7 +84,7 @@ export async function joinVisit(
 ): Promise<JoinOutcome> {
   const link = await findLinkByHash(db, hashToken(input.token));
   if (!link) throw new HttpError(404, 'not_found', 'This link is not valid');
-  const visit = await findVisitById(db, link.visit_id);
+  const visit = await findVisit(db, link.visit_id);
   if (!visit) throw new HttpError(404, 'not_found', 'This link is not valid');
   if (visit.status === 'cancelled') throw new HttpError(410, 'visit_cancelled', 'This appointment was cancelled');
   if (link.revoked_at) throw new HttpError(410, 'link_revoked', 'This link was replaced by a newer one');
@@ -122,21 +115,6 @@ export async function joinVisit(
     patientId: patient.id,
     linkId: link.id,
     sessionEnd: window.expiresAt,
-    response: {
-      visit: {
-        id: visit.id,
-        startsAt: visit.starts_at,
-        durationMinutes: visit.duration_minutes,
-        status: visit.status,
-        clinicians: team.map((c) => ({ name: c.name })),
-      },
-      patient: {
-        preferredName: patient.preferred_name || patient.display_name,
-        preferredLanguage: patient.preferred_language,
-        pronouns: patient.pronouns,
-      },
-      participant: { id: participant.id, state: participant.state, consented: participant.consented_at !== null },
-      waitingMessage: parseWaitingMessage(visit.waiting_message),
-    },
+    response: toJoinResponse({ visit, patient, participant, team }),
   };
 }

@@ -3,7 +3,8 @@ import type { WaitingMessage } from '@shared/api/waiting-room.schema';
 import type { ParticipantStateName, VisitStatusName } from '@shared/realtime';
 import type { DB } from '../db/schema';
 import { rooms, type RealtimeServer } from '../realtime/socket-server';
-import { clinicianIdsOf, listLiveParticipants } from './waiting-room.store';
+import { listLiveParticipants } from './participants.store';
+import { clinicianIdsOf } from './visits.store';
 
 /**
  * Pushes facts about a visit to the sockets that may see them, always after the change is

@@ -3,7 +3,12 @@ import type { Kysely } from 'kysely';
 import type { PatientPrincipal, StaffPrincipal } from '../auth/session';
 import type { DB } from '../db/schema';
 import { HttpError, notFound, unauthenticated } from '../http-error';
-import { isClinicianOn } from './waiting-room.store';
+import { findVisit, isClinicianOnVisit, type VisitRow } from './visits.store';
+
+/*
+ * Who may do what to a visit, for routes and sockets alike. Someone else's visit answers 404: its
+ * existence is itself information about a patient.
+ */
 
 /** The patient session of exactly this visit; another visit's session gets 404, no session 401. */
 export function requireVisitPatient(res: Response, visitId: string): PatientPrincipal {
@@ -23,6 +28,23 @@ export async function requireVisitClinician(res: Response, db: Kysely<DB>, visit
     if (res.locals.patient) throw new HttpError(403, 'forbidden', 'Only the visit’s clinicians can do this');
     throw unauthenticated();
   }
-  if (!(await isClinicianOn(db, visitId, staff.id))) throw notFound();
+  if (!(await isClinicianOnVisit(db, visitId, staff.id))) throw notFound();
   return staff;
+}
+
+/** Whether a staff member may watch a visit's live room: only its own clinicians. */
+export function canWatchVisit(db: Kysely<DB>, staff: Pick<StaffPrincipal, 'id'>, visitId: string): Promise<boolean> {
+  return isClinicianOnVisit(db, visitId, staff.id);
+}
+
+/** Schedulers and admins read every visit; a clinician only the visits they are on. */
+export async function canReadVisit(db: Kysely<DB>, staff: StaffPrincipal, visitId: string): Promise<boolean> {
+  return staff.role !== 'clinician' || isClinicianOnVisit(db, visitId, staff.id);
+}
+
+/** The visit if this staff member may see it; 404 otherwise (a clinician not on it learns nothing). */
+export async function requireReadableVisit(db: Kysely<DB>, staff: StaffPrincipal, visitId: string): Promise<VisitRow> {
+  const visit = await findVisit(db, visitId);
+  if (!visit || !(await canReadVisit(db, staff, visitId))) throw notFound();
+  return visit;
 }

@@ -1,28 +1,33 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CreateVisitRequest, ListVisitsQuery, UpdateVisitRequest } from '@shared/api/visits.schema';
+import type { AuditContext, Auditor } from '../audit/auditor';
 import type { StaffPrincipal } from '../auth/session';
 import type { Config } from '../config';
 import type { DB, PatientLinkTable, PatientTable } from '../db/schema';
 import { HttpError, notFound } from '../http-error';
 import { findPatientById } from '../patients/patients.store';
+import { attendanceSummary, type AttendanceSummary } from '../video/attendance.store';
+import { participantsByVisit, type ParticipantWithName } from './participants.store';
 import { replaceLink, type PatientLinkRow } from './patient-links.store';
+import { cancelVisit as cancelVisitNow, isSettled, markNoShows } from './visit-lifecycle';
+import { requireReadableVisit } from './visit.policy';
 import {
   activeClinicianIds,
-  cancelVisitRow,
   clinicianNamesByVisit,
-  findVisitById,
   insertVisit,
-  isClinicianOnVisit,
   latestLinkByVisit,
   listVisitsStarting,
-  markNoShows,
-  participantsByVisit,
-  revokePatientSessions,
+  revokeVisitPatientSessions,
   updateVisit,
-  type ParticipantWithName,
   type VisitRow,
 } from './visits.store';
+
+export interface VisitsDeps {
+  db: Kysely<DB>;
+  config: Config;
+  auditor: Auditor;
+}
 
 /** A visit with everything its staff view needs, gathered in a few batched queries. */
 export interface VisitDetail {
@@ -56,9 +61,6 @@ export function linkWindow(config: Config, v: Pick<VisitRow, 'starts_at' | 'dura
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 export const joinUrl = (config: Config, token: string): string => `${config.publicUrl}/join/${token}`;
-
-/** Visit statuses that can still be changed; the others are settled. */
-const SETTLED = new Set(['completed', 'cancelled']);
 
 function fieldError(field: string, message: string): HttpError {
   return new HttpError(400, 'validation_failed', 'Some fields are not valid', [{ field, message }]);
@@ -103,6 +105,7 @@ export async function loadDetails(db: Kysely<DB>, visits: VisitRow[]): Promise<V
   });
 }
 
+/** Stores a new link for the visit (revoking the old one). Run inside the caller's transaction. */
 async function issueLink(db: Kysely<DB>, config: Config, visit: VisitRow): Promise<IssuedLink> {
   // 32 random bytes: 256 bits, far past guessing; only the hash is stored.
   const token = randomBytes(32).toString('base64url');
@@ -111,35 +114,42 @@ async function issueLink(db: Kysely<DB>, config: Config, visit: VisitRow): Promi
   return { token, url: joinUrl(config, token), opensAt: w.opensAt.toISOString(), expiresAt: w.expiresAt.toISOString(), row };
 }
 
-/** Creates a visit and its first patient link. */
+/** Creates a visit and its first patient link, with both audit entries, in one transaction. */
 export async function createVisit(
-  db: Kysely<DB>,
-  config: Config,
+  deps: VisitsDeps,
+  ctx: AuditContext,
   input: CreateVisitRequest,
   staff: StaffPrincipal,
 ): Promise<{ detail: VisitDetail; link: IssuedLink }> {
-  const patient = await findPatientById(db, input.patientId.toLowerCase());
-  if (!patient) throw fieldError('patientId', 'No such patient');
-  const clinicianIds = await assertClinicians(db, input.clinicianIds);
-  const visit = await insertVisit(db, {
-    patientId: patient.id,
-    clinicianIds,
-    startsAt: new Date(input.startsAt).toISOString(),
-    durationMinutes: input.durationMinutes,
-    reason: input.reason ?? null,
-    // Random, so nothing about the patient or the visit can be read from the name LiveKit sees.
-    roomName: `v_${randomBytes(18).toString('base64url')}`,
-    e2eeKey: randomBytes(32).toString('base64url'),
-    createdBy: staff.id,
+  const { db, config, auditor } = deps;
+  const { visit, link } = await auditor.transaction(async (trx) => {
+    const patient = await findPatientById(trx, input.patientId.toLowerCase());
+    if (!patient) throw fieldError('patientId', 'No such patient');
+    const clinicianIds = await assertClinicians(trx, input.clinicianIds);
+    const visit = await insertVisit(trx, {
+      patientId: patient.id,
+      clinicianIds,
+      startsAt: new Date(input.startsAt).toISOString(),
+      durationMinutes: input.durationMinutes,
+      reason: input.reason ?? null,
+      // Random, so nothing about the patient or the visit can be read from the name LiveKit sees.
+      roomName: `v_${randomBytes(18).toString('base64url')}`,
+      e2eeKey: randomBytes(32).toString('base64url'),
+      createdBy: staff.id,
+    });
+    const link = await issueLink(trx, config, visit);
+    const targets = { visitId: visit.id, patientId: visit.patient_id };
+    await auditor.record(trx, ctx, { action: 'visit.created', targets }, { action: 'link.issued', targets: { ...targets, linkId: link.row.id } });
+    return { visit, link };
   });
-  const link = await issueLink(db, config, visit);
   const [detail] = await loadDetails(db, [visit]);
   if (!detail) throw new Error('visit vanished');
   return { detail, link };
 }
 
-/** Visits in a time range: all of them for schedulers and admins, only their own for clinicians. */
-export async function listVisitsFor(db: Kysely<DB>, staff: StaffPrincipal, query: ListVisitsQuery): Promise<VisitDetail[]> {
+/** Visits in a time range: all of them for schedulers and admins, only their own for clinicians. The list is one audited read. */
+export async function listVisitsFor(deps: VisitsDeps, ctx: AuditContext, staff: StaffPrincipal, query: ListVisitsQuery): Promise<VisitDetail[]> {
+  const { db } = deps;
   const now = new Date();
   await markNoShows(db, now);
   const from = query.from ? new Date(query.from) : startOfUtcDay(now);
@@ -158,70 +168,104 @@ export async function listVisitsFor(db: Kysely<DB>, staff: StaffPrincipal, query
     );
     visits = visits.filter((v) => teams.get(v.id)?.some((c) => c.id === other));
   }
-  return loadDetails(db, visits);
+  const details = await loadDetails(db, visits);
+  // A list is one read event; the single-visit view records which visit and patient.
+  await deps.auditor.record(db, ctx, { action: 'visit.read' });
+  return details;
 }
 
 function startOfUtcDay(d: Date): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 }
 
-/** The visit if this staff member may see it; 404 otherwise (a clinician not on it learns nothing). */
-export async function getVisitRowFor(db: Kysely<DB>, staff: StaffPrincipal, id: string): Promise<VisitRow> {
-  const visit = await findVisitById(db, id);
-  if (!visit) throw notFound();
-  if (staff.role === 'clinician' && !(await isClinicianOnVisit(db, id, staff.id))) throw notFound();
-  return visit;
-}
-
-/** One visit with its details, after settling no-shows. */
-export async function getVisitFor(db: Kysely<DB>, staff: StaffPrincipal, id: string): Promise<VisitDetail> {
+/** One visit with its details, after settling no-shows; 404 when this staff member may not see it. */
+async function loadVisitFor(db: Kysely<DB>, staff: StaffPrincipal, id: string): Promise<VisitDetail> {
   await markNoShows(db, new Date());
-  const visit = await getVisitRowFor(db, staff, id);
+  const visit = await requireReadableVisit(db, staff, id);
   const [detail] = await loadDetails(db, [visit]);
   if (!detail) throw notFound();
   return detail;
 }
 
+/** One visit with its attendance, for the single-visit view; the read is audited. */
+export async function getVisitFor(
+  deps: VisitsDeps,
+  ctx: AuditContext,
+  staff: StaffPrincipal,
+  id: string,
+): Promise<{ detail: VisitDetail; attendance: AttendanceSummary[] }> {
+  const detail = await loadVisitFor(deps.db, staff, id);
+  await deps.auditor.record(deps.db, ctx, { action: 'visit.read', targets: { visitId: detail.visit.id, patientId: detail.visit.patient_id } });
+  // Attendance comes from LiveKit webhooks (server/video); shown on the single-visit view only.
+  return { detail, attendance: await attendanceSummary(deps.db, detail.visit.id) };
+}
+
+/** The visit row if this staff member may see it, with an audited read (calendar files). */
+export async function readVisitRowFor(deps: VisitsDeps, ctx: AuditContext, staff: StaffPrincipal, id: string): Promise<VisitRow> {
+  const visit = await requireReadableVisit(deps.db, staff, id);
+  await deps.auditor.record(deps.db, ctx, { action: 'visit.read', targets: { visitId: visit.id, patientId: visit.patient_id } });
+  return visit;
+}
+
 /** Reschedules, changes the care team or edits the reason. Settled visits answer 409. */
-export async function changeVisit(db: Kysely<DB>, staff: StaffPrincipal, id: string, input: UpdateVisitRequest): Promise<VisitDetail> {
+export async function changeVisit(
+  deps: VisitsDeps,
+  ctx: AuditContext,
+  staff: StaffPrincipal,
+  id: string,
+  input: UpdateVisitRequest,
+): Promise<VisitDetail> {
+  const { db, auditor } = deps;
   await markNoShows(db, new Date());
-  const visit = await getVisitRowFor(db, staff, id);
-  if (SETTLED.has(visit.status)) throw new HttpError(409, 'conflict', `A ${visit.status} visit cannot be changed`);
-  const clinicianIds = input.clinicianIds ? await assertClinicians(db, input.clinicianIds) : undefined;
+  const visit = await requireReadableVisit(db, staff, id);
+  if (isSettled(visit.status)) throw new HttpError(409, 'conflict', `A ${visit.status} visit cannot be changed`);
   const retimed = input.startsAt !== undefined || input.durationMinutes !== undefined;
-  await updateVisit(
-    db,
-    id,
-    {
-      ...(input.startsAt !== undefined ? { starts_at: new Date(input.startsAt).toISOString() } : {}),
-      ...(input.durationMinutes !== undefined ? { duration_minutes: input.durationMinutes } : {}),
-      ...(input.reason !== undefined ? { reason: input.reason } : {}),
-      // A missed visit moved to a new time is expected again; the sweep re-marks it if the new time has passed too.
-      ...(retimed && visit.status === 'no_show' ? { status: 'scheduled' as const } : {}),
-    },
-    clinicianIds,
-  );
-  return getVisitFor(db, staff, id);
+  await auditor.transaction(async (trx) => {
+    const clinicianIds = input.clinicianIds ? await assertClinicians(trx, input.clinicianIds) : undefined;
+    await updateVisit(
+      trx,
+      id,
+      {
+        ...(input.startsAt !== undefined ? { starts_at: new Date(input.startsAt).toISOString() } : {}),
+        ...(input.durationMinutes !== undefined ? { duration_minutes: input.durationMinutes } : {}),
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        // A missed visit moved to a new time is expected again; the sweep re-marks it if the new time has passed too.
+        ...(retimed && visit.status === 'no_show' ? { status: 'scheduled' as const } : {}),
+      },
+      clinicianIds,
+    );
+    await auditor.record(trx, ctx, { action: 'visit.updated', targets: { visitId: visit.id, patientId: visit.patient_id } });
+  });
+  return loadVisitFor(db, staff, id);
 }
 
 /** Cancels a scheduled or in-progress visit: every link answers 410 visit_cancelled from now on. */
-export async function cancelVisit(db: Kysely<DB>, staff: StaffPrincipal, id: string): Promise<VisitDetail> {
+export async function cancelVisit(deps: VisitsDeps, ctx: AuditContext, staff: StaffPrincipal, id: string): Promise<VisitDetail> {
+  const { db, auditor } = deps;
   await markNoShows(db, new Date());
-  const visit = await getVisitRowFor(db, staff, id);
-  if (!(await cancelVisitRow(db, visit.id))) {
-    throw new HttpError(409, 'conflict', `A visit that is ${visit.status.replace('_', ' ')} cannot be cancelled`);
-  }
-  return getVisitFor(db, staff, id);
+  const visit = await requireReadableVisit(db, staff, id);
+  await auditor.transaction(async (trx) => {
+    if (!(await cancelVisitNow(trx, visit.id, new Date().toISOString()))) {
+      throw new HttpError(409, 'conflict', `A visit that is ${visit.status.replace('_', ' ')} cannot be cancelled`);
+    }
+    const targets = { visitId: visit.id, patientId: visit.patient_id };
+    await auditor.record(trx, ctx, { action: 'visit.cancelled', targets }, { action: 'link.revoked', targets });
+  });
+  return loadVisitFor(db, staff, id);
 }
 
 /**
  * Issues a new patient link; the old one answers 410 link_revoked, and any patient session opened
  * with it ends (a link re-issued because it went to the wrong person must lock that person out).
  */
-export async function reissueLink(db: Kysely<DB>, config: Config, staff: StaffPrincipal, id: string): Promise<IssuedLink> {
-  const visit = await getVisitRowFor(db, staff, id);
-  if (SETTLED.has(visit.status)) throw new HttpError(409, 'conflict', `A ${visit.status} visit cannot get a new link`);
-  const link = await issueLink(db, config, visit);
-  await revokePatientSessions(db, visit.id);
-  return link;
+export async function reissueLink(deps: VisitsDeps, ctx: AuditContext, staff: StaffPrincipal, id: string): Promise<IssuedLink> {
+  const { db, config, auditor } = deps;
+  const visit = await requireReadableVisit(db, staff, id);
+  if (isSettled(visit.status)) throw new HttpError(409, 'conflict', `A ${visit.status} visit cannot get a new link`);
+  return auditor.transaction(async (trx) => {
+    const link = await issueLink(trx, config, visit);
+    await revokeVisitPatientSessions(trx, visit.id);
+    await auditor.record(trx, ctx, { action: 'link.revoked', targets: { visitId: id } }, { action: 'link.issued', targets: { visitId: id, linkId: link.row.id } });
+    return link;
+  });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { DB, ParticipantTable, PatientLinkTable, VisitStatus, VisitTable } from '../db/schema';
+import type { DB, PatientLinkTable, VisitStatus, VisitTable } from '../db/schema';
 
 export type VisitRow = VisitTable;
 type Db = Kysely<DB>;
@@ -8,7 +8,8 @@ type Db = Kysely<DB>;
 /** Largest `in (…)` list sent in one query; well under both dialects' parameter limits. */
 const CHUNK = 500;
 
-function chunks<T>(items: T[]): T[][] {
+/** Splits a long id list so no single `in (…)` grows past CHUNK. */
+export function chunks<T>(items: T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
   return out;
@@ -25,7 +26,7 @@ export interface NewVisit {
   createdBy: string;
 }
 
-/** Inserts a visit with its care team in one transaction. */
+/** Inserts a visit with its care team. Run inside the caller's transaction. */
 export async function insertVisit(db: Db, v: NewVisit): Promise<VisitRow> {
   const now = new Date().toISOString();
   const row: VisitRow = {
@@ -45,18 +46,113 @@ export async function insertVisit(db: Db, v: NewVisit): Promise<VisitRow> {
     created_at: now,
     updated_at: now,
   };
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('visits').values(row).execute();
-    await trx
-      .insertInto('visit_clinicians')
-      .values(v.clinicianIds.map((staffId) => ({ visit_id: row.id, staff_id: staffId })))
-      .execute();
-  });
+  await db.insertInto('visits').values(row).execute();
+  await db
+    .insertInto('visit_clinicians')
+    .values(v.clinicianIds.map((staffId) => ({ visit_id: row.id, staff_id: staffId })))
+    .execute();
   return row;
 }
 
-export function findVisitById(db: Db, id: string): Promise<VisitRow | undefined> {
+/** One visit row by id. */
+export function findVisit(db: Db, id: string): Promise<VisitRow | undefined> {
   return db.selectFrom('visits').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A visit with the names its patient goes by (the video tile shows the preferred one). */
+export function findVisitWithPatientNames(
+  db: Db,
+  id: string,
+): Promise<(VisitRow & { preferred_name: string | null; display_name: string }) | undefined> {
+  return db
+    .selectFrom('visits')
+    .innerJoin('patients', 'patients.id', 'visits.patient_id')
+    .selectAll('visits')
+    .select(['patients.preferred_name', 'patients.display_name'])
+    .where('visits.id', '=', id)
+    .executeTakeFirst();
+}
+
+/** The visit behind a LiveKit room name (webhooks name rooms, not visits). */
+export function findVisitByRoomName(db: Db, roomName: string): Promise<Pick<VisitRow, 'id' | 'status'> | undefined> {
+  return db.selectFrom('visits').select(['id', 'status']).where('room_name', '=', roomName).executeTakeFirst();
+}
+
+/**
+ * Locks one visit row for the rest of the transaction and returns it (with `statuses`, only when
+ * its status is one of them). A no-op update: a row lock on PostgreSQL, the write lock on SQLite.
+ * Every change to a visit's people takes it first, so changes to one visit queue up in one order.
+ */
+export async function lockVisit(db: Db, id: string, statuses?: readonly VisitStatus[]): Promise<VisitRow | undefined> {
+  let q = db
+    .updateTable('visits')
+    .set((eb) => ({ status: eb.ref('status') }))
+    .where('id', '=', id);
+  if (statuses) q = q.where('status', 'in', [...statuses]);
+  return q.returningAll().executeTakeFirst();
+}
+
+/**
+ * Moves a visit to `to` only if its status is one of `from`, in one statement. `startedAt` is kept
+ * when the visit already started. Returns the changed row, or undefined when the status was not
+ * (or no longer) one of `from`.
+ */
+export function transitionVisit(
+  db: Db,
+  id: string,
+  from: readonly VisitStatus[],
+  to: VisitStatus,
+  at: { now: string; startedAt?: string; endedAt?: string; cancelledAt?: string },
+): Promise<VisitRow | undefined> {
+  return db
+    .updateTable('visits')
+    .set((eb) => ({
+      status: to,
+      updated_at: at.now,
+      ...(at.startedAt ? { started_at: eb.fn.coalesce('started_at', eb.val(at.startedAt)) } : {}),
+      ...(at.endedAt ? { ended_at: at.endedAt } : {}),
+      ...(at.cancelledAt ? { cancelled_at: at.cancelledAt } : {}),
+    }))
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Stores the waiting-room message (JSON text, or null to clear it); the only writer of that column. */
+export async function saveWaitingMessage(db: Db, id: string, message: string | null): Promise<void> {
+  await db.updateTable('visits').set({ waiting_message: message, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+}
+
+/** The start time of each visit, by id. */
+export async function visitStartsById(db: Db, ids: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of chunks([...new Set(ids)])) {
+    const rows = await db.selectFrom('visits').select(['id', 'starts_at']).where('id', 'in', part).execute();
+    for (const r of rows) out.set(r.id, r.starts_at);
+  }
+  return out;
+}
+
+/** The staff ids on a visit's care team. */
+export async function clinicianIdsOf(db: Db, visitId: string): Promise<string[]> {
+  const rows = await db.selectFrom('visit_clinicians').select('staff_id').where('visit_id', '=', visitId).execute();
+  return rows.map((r) => r.staff_id);
+}
+
+/** A subquery of the patient ids that have at least one visit with this clinician, for `where id in (…)`. */
+export function patientIdsOfClinician(db: Db, clinicianId: string) {
+  return db
+    .selectFrom('visits')
+    .innerJoin('visit_clinicians', 'visit_clinicians.visit_id', 'visits.id')
+    .select('visits.patient_id')
+    .where('visit_clinicians.staff_id', '=', clinicianId);
+}
+
+/** True when the clinician is on at least one visit of this patient. */
+export async function isPatientOfClinician(db: Db, patientId: string, clinicianId: string): Promise<boolean> {
+  const row = await patientIdsOfClinician(db, clinicianId).where('visits.patient_id', '=', patientId).limit(1).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Visits starting in [from, to), optionally only those a given clinician is on, in start order. */
@@ -77,6 +173,7 @@ export function listVisitsStarting(db: Db, opts: { from: string; to: string; cli
   return q.orderBy('visits.starts_at').orderBy('visits.id').execute();
 }
 
+/** True when the staff member is on this visit's care team. */
 export async function isClinicianOnVisit(db: Db, visitId: string, staffId: string): Promise<boolean> {
   const row = await db
     .selectFrom('visit_clinicians')
@@ -108,36 +205,6 @@ export async function clinicianNamesByVisit(db: Db, visitIds: string[]): Promise
   return out;
 }
 
-export type ParticipantWithName = Pick<ParticipantTable, 'id' | 'visit_id' | 'kind' | 'state' | 'created_at'> & { staff_name: string | null };
-
-/** Participants of many visits (with the staff name for clinicians), by visit id. */
-export async function participantsByVisit(db: Db, visitIds: string[]): Promise<Map<string, ParticipantWithName[]>> {
-  const out = new Map<string, ParticipantWithName[]>();
-  for (const ids of chunks(visitIds)) {
-    const rows = await db
-      .selectFrom('participants')
-      .leftJoin('staff', 'staff.id', 'participants.staff_id')
-      .select([
-        'participants.id',
-        'participants.visit_id',
-        'participants.kind',
-        'participants.state',
-        'participants.created_at',
-        'staff.name as staff_name',
-      ])
-      .where('participants.visit_id', 'in', ids)
-      .orderBy('participants.created_at')
-      .orderBy('participants.id')
-      .execute();
-    for (const r of rows) {
-      const list = out.get(r.visit_id) ?? [];
-      list.push(r);
-      out.set(r.visit_id, list);
-    }
-  }
-  return out;
-}
-
 /** The newest link of each visit (active or not), by visit id. */
 export async function latestLinkByVisit(db: Db, visitIds: string[]): Promise<Map<string, PatientLinkTable>> {
   const out = new Map<string, PatientLinkTable>();
@@ -158,51 +225,34 @@ export async function latestLinkByVisit(db: Db, visitIds: string[]): Promise<Map
   return out;
 }
 
-/** Changes time, length, reason and/or care team in one transaction. */
+/** Changes time, length, reason and/or care team. Run inside the caller's transaction. */
 export async function updateVisit(
   db: Db,
   id: string,
   patch: { starts_at?: string; duration_minutes?: number; reason?: string | null; status?: VisitStatus },
   clinicianIds?: string[],
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('visits')
-      .set({ ...patch, updated_at: new Date().toISOString() })
-      .where('id', '=', id)
+  await db
+    .updateTable('visits')
+    .set({ ...patch, updated_at: new Date().toISOString() })
+    .where('id', '=', id)
+    .execute();
+  if (clinicianIds) {
+    await db.deleteFrom('visit_clinicians').where('visit_id', '=', id).execute();
+    await db
+      .insertInto('visit_clinicians')
+      .values(clinicianIds.map((staffId) => ({ visit_id: id, staff_id: staffId })))
       .execute();
-    if (clinicianIds) {
-      await trx.deleteFrom('visit_clinicians').where('visit_id', '=', id).execute();
-      await trx
-        .insertInto('visit_clinicians')
-        .values(clinicianIds.map((staffId) => ({ visit_id: id, staff_id: staffId })))
-        .execute();
-    }
-  });
+  }
 }
 
-/**
- * Cancels a visit if it is still scheduled or in progress: revokes every link and ends every
- * patient session of the visit. Returns false when the status had already moved on.
- */
-export async function cancelVisitRow(db: Db, id: string): Promise<boolean> {
-  const now = new Date().toISOString();
-  return db.transaction().execute(async (trx) => {
-    const r = await trx
-      .updateTable('visits')
-      .set({ status: 'cancelled', cancelled_at: now, updated_at: now })
-      .where('id', '=', id)
-      .where('status', 'in', ['scheduled', 'in_progress'])
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) return false;
-    await trx.updateTable('patient_links').set({ revoked_at: now }).where('visit_id', '=', id).where('revoked_at', 'is', null).execute();
-    await revokePatientSessions(trx, id, now);
-    return true;
-  });
+/** Revokes every live link of a visit. */
+export async function revokeVisitLinks(db: Db, visitId: string, now: string): Promise<void> {
+  await db.updateTable('patient_links').set({ revoked_at: now }).where('visit_id', '=', visitId).where('revoked_at', 'is', null).execute();
 }
 
-/** Ends the patient sessions opened through a visit's links (a revoked link must not live on in a cookie). */
-export async function revokePatientSessions(db: Db, visitId: string, now = new Date().toISOString()): Promise<void> {
+/** Ends every patient session opened through a visit's links (a revoked link must not live on in a cookie). */
+export async function revokeVisitPatientSessions(db: Db, visitId: string, now = new Date().toISOString()): Promise<void> {
   await db
     .updateTable('sessions')
     .set({ revoked_at: now })
@@ -235,53 +285,4 @@ export async function activeClinicianIds(db: Db, ids: string[]): Promise<Set<str
     .where('active', '=', 1)
     .execute();
   return new Set(rows.map((r) => r.id));
-}
-
-/** Participant states that show someone from the patient side got as far as the waiting room. */
-const REACHED_WAITING = ['waiting', 'admitted', 'denied', 'removed'] as const;
-
-/**
- * Marks as `no_show` every scheduled or in-progress visit that has ended by `now` without anyone
- * from the patient side reaching the waiting room. Cheap enough to run before every read: only
- * visits that have started and are not yet settled are candidates. Returns the ids it marked.
- */
-export async function markNoShows(db: Db, now: Date): Promise<string[]> {
-  const candidates = await db
-    .selectFrom('visits')
-    .select(['id', 'starts_at', 'duration_minutes'])
-    .where('status', 'in', ['scheduled', 'in_progress'])
-    .where('starts_at', '<', now.toISOString())
-    .execute();
-  const ended = candidates.filter((v) => Date.parse(v.starts_at) + v.duration_minutes * 60_000 <= now.getTime()).map((v) => v.id);
-  const marked: string[] = [];
-  for (const ids of chunks(ended)) {
-    // The check and the change are one statement, so a patient arriving this instant is never marked.
-    const rows = await db
-      .updateTable('visits')
-      .set({ status: 'no_show', updated_at: now.toISOString() })
-      .where('visits.id', 'in', ids)
-      .where('visits.status', 'in', ['scheduled', 'in_progress'])
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('participants')
-              .select('participants.id')
-              .whereRef('participants.visit_id', '=', 'visits.id')
-              .where('participants.kind', 'in', ['patient', 'guest'])
-              .where((p) =>
-                p.or([
-                  p('participants.state', 'in', [...REACHED_WAITING]),
-                  p('participants.waiting_since', 'is not', null),
-                  p('participants.admitted_at', 'is not', null),
-                ]),
-              ),
-          ),
-        ),
-      )
-      .returning('visits.id')
-      .execute();
-    marked.push(...rows.map((r) => r.id));
-  }
-  return marked;
 }

@@ -1,75 +1,60 @@
-import { Router, type Request, type Response } from 'express';
-import type { Kysely } from 'kysely';
+import { Router } from 'express';
 import { ConsentRequestSchema, ParticipantActionSchema, WaitingMessageRequestSchema } from '@shared/api/waiting-room.schema';
-import { auditFrom, recordAudit, type AuditAction } from '../audit/audit.service';
-import type { Dialect } from '../db/database';
-import type { DB } from '../db/schema';
+import { auditFrom } from '../audit/auditor';
 import { parseId } from '../id';
-import { requireVisitClinician, requireVisitPatient } from './visit-access';
-import * as service from './waiting-room.service';
 import { requireNoBody } from '../middleware/require-no-body';
-
+import { requireVisitClinician, requireVisitPatient } from '../visits/visit.policy';
+import { toParticipantStateResponse } from '../visits/visits.presenter';
+import * as service from './waiting-room.service';
 
 /**
  * The patient's path from consent to the call, and the clinician's waiting-list actions.
  * Mounted under /api/visits.
  */
-export function waitingRoomRoutes(deps: service.WaitingRoomDeps & { db: Kysely<DB>; dialect: Dialect }): Router {
+export function waitingRoomRoutes(deps: service.WaitingRoomDeps): Router {
   const { db } = deps;
   const r = Router();
-  const audit = async (req: Request, res: Response, action: AuditAction, visitId: string, participantId?: string) => {
-    const visit = await db.selectFrom('visits').select('patient_id').where('id', '=', visitId).executeTakeFirst();
-    await recordAudit(db, deps.dialect, { ...auditFrom(req, res), action, targets: { visitId, participantId, patientId: visit?.patient_id } });
-  };
 
   r.post('/:id/consent', async (req, res) => {
     const visitId = parseId(req.params.id);
     const patient = requireVisitPatient(res, visitId);
     const body = ConsentRequestSchema.parse(req.body);
-    const participant = await service.consent(deps, visitId, patient.participantId, body.version);
-    await audit(req, res, 'consent.recorded', visitId, patient.participantId);
-    res.json({ participant });
+    res.json({ participant: await service.consent(deps, auditFrom(req, res), visitId, patient.participantId, body.version) });
   });
 
   r.post('/:id/waiting-room', async (req, res) => {
     const visitId = parseId(req.params.id);
     const patient = requireVisitPatient(res, visitId);
     requireNoBody(req.body);
-    res.json({ participant: await service.enterWaitingRoom(deps, visitId, patient.participantId) });
+    res.json({ participant: toParticipantStateResponse(await service.enterWaitingRoom(deps, auditFrom(req, res), visitId, patient.participantId)) });
   });
 
   r.post('/:id/leave', async (req, res) => {
     const visitId = parseId(req.params.id);
     const patient = requireVisitPatient(res, visitId);
     requireNoBody(req.body);
-    res.json({ participant: await service.leave(deps, visitId, patient.participantId) });
+    res.json({ participant: toParticipantStateResponse(await service.leave(deps, auditFrom(req, res), visitId, patient.participantId)) });
   });
 
   r.post('/:id/admit', async (req, res) => {
     const visitId = parseId(req.params.id);
     const staff = await requireVisitClinician(res, db, visitId);
     const { participantId } = ParticipantActionSchema.parse(req.body);
-    const participant = await service.admit(deps, visitId, participantId, staff.id);
-    await audit(req, res, 'participant.admitted', visitId, participantId);
-    res.json({ participant });
+    res.json({ participant: toParticipantStateResponse(await service.admit(deps, auditFrom(req, res), visitId, participantId, staff.id)) });
   });
 
   r.post('/:id/deny', async (req, res) => {
     const visitId = parseId(req.params.id);
     await requireVisitClinician(res, db, visitId);
     const { participantId } = ParticipantActionSchema.parse(req.body);
-    const participant = await service.deny(deps, visitId, participantId);
-    await audit(req, res, 'participant.denied', visitId, participantId);
-    res.json({ participant });
+    res.json({ participant: toParticipantStateResponse(await service.deny(deps, auditFrom(req, res), visitId, participantId)) });
   });
 
   r.post('/:id/return-to-waiting', async (req, res) => {
     const visitId = parseId(req.params.id);
     await requireVisitClinician(res, db, visitId);
     const { participantId } = ParticipantActionSchema.parse(req.body);
-    const participant = await service.returnToWaiting(deps, visitId, participantId);
-    await audit(req, res, 'participant.returned', visitId, participantId);
-    res.json({ participant });
+    res.json({ participant: toParticipantStateResponse(await service.returnToWaiting(deps, auditFrom(req, res), visitId, participantId)) });
   });
 
   r.post('/:id/participants/:participantId/remove', async (req, res) => {
@@ -77,18 +62,14 @@ export function waitingRoomRoutes(deps: service.WaitingRoomDeps & { db: Kysely<D
     const participantId = parseId(req.params.participantId);
     await requireVisitClinician(res, db, visitId);
     requireNoBody(req.body);
-    const participant = await service.remove(deps, visitId, participantId);
-    await audit(req, res, 'participant.removed', visitId, participantId);
-    res.json({ participant });
+    res.json({ participant: toParticipantStateResponse(await service.remove(deps, auditFrom(req, res), visitId, participantId)) });
   });
 
   r.post('/:id/end', async (req, res) => {
     const visitId = parseId(req.params.id);
     await requireVisitClinician(res, db, visitId);
     requireNoBody(req.body);
-    const visit = await service.endVisit(deps, visitId);
-    await audit(req, res, 'visit.ended', visitId);
-    res.json({ visit });
+    res.json({ visit: await service.endVisit(deps, auditFrom(req, res), visitId) });
   });
 
   r.put('/:id/waiting-message', async (req, res) => {

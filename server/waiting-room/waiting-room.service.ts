@@ -1,62 +1,106 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { WaitingMessageSchema, type WaitingMessage, type WaitingMessageRequest } from '@shared/api/waiting-room.schema';
+import type { AuditAction } from '@shared/api/audit.schema';
+import type { WaitingMessage, WaitingMessageRequest } from '@shared/api/waiting-room.schema';
+import type { AuditContext, Auditor } from '../audit/auditor';
 import type { DB, ParticipantState } from '../db/schema';
 import { HttpError, notFound } from '../http-error';
 import { isAlreadyGone, type VideoService } from '../video/livekit';
-import type { VisitBroadcast } from './visit-broadcast';
 import {
   findParticipant,
-  findVisit,
   recordConsent,
-  revokePatientSessions,
-  setVisitStatus,
-  updateParticipant,
+  revokeParticipantSessions,
+  transitionParticipant,
+  type ParticipantPatch,
   type ParticipantRow,
-  type VisitRow,
-} from './waiting-room.store';
+} from '../visits/participants.store';
+import type { VisitBroadcast } from '../visits/visit-broadcast';
+import { endVisit as completeVisit, requireOpenVisit, requireVisit, startVisit } from '../visits/visit-lifecycle';
+import { saveWaitingMessage, type VisitRow } from '../visits/visits.store';
 
 export interface WaitingRoomDeps {
   db: Kysely<DB>;
+  auditor: Auditor;
   broadcast: VisitBroadcast;
   video: VideoService;
   logger: Logger;
 }
 
-// A no-show visit stays open: a late patient may still arrive within the link's grace period,
-// and the clinician may still see them; admission then moves it to in_progress.
-const OPEN_STATUSES = new Set<VisitRow['status']>(['scheduled', 'in_progress', 'no_show']);
-
-/** The visit, or 409 when it is no longer open (ended, cancelled, no-show). */
-export async function openVisit(db: Kysely<DB>, visitId: string): Promise<VisitRow> {
-  const visit = await findVisit(db, visitId);
-  if (!visit) throw notFound();
-  if (!OPEN_STATUSES.has(visit.status)) throw new HttpError(409, 'conflict', 'This visit is no longer open');
-  return visit;
+/** A participant's state after an action, as the routes answer it. */
+export interface ParticipantOutcome {
+  id: string;
+  state: ParticipantState;
 }
 
-/** A participant of this visit who can be acted on from the waiting list (patients and guests). */
-async function visitGuest(db: Kysely<DB>, visitId: string, participantId: string): Promise<ParticipantRow> {
-  const p = await findParticipant(db, participantId);
-  if (!p || p.visit_id !== visitId) throw notFound('No such participant in this visit');
-  if (p.kind === 'clinician') throw new HttpError(409, 'conflict', 'Clinicians of the visit cannot be moved');
-  return p;
+/** One participant change: where it may start from, where it goes, and how it is recorded. */
+interface Move {
+  to: ParticipantState;
+  from: readonly ParticipantState[];
+  /** States answered as they are, changing nothing (default: only `to`). */
+  settled?: readonly ParticipantState[];
+  /** A refusal that comes before any state check (e.g. consent first). */
+  check?: (p: ParticipantRow) => void;
+  patch: (now: string) => ParticipantPatch;
+  /** Undefined for the patient's own steps that are not audited (entering the waiting room, leaving). */
+  action?: AuditAction;
+  /** Only while the visit is open (leaving and removal also work after it ended). */
+  needsOpenVisit: boolean;
+  /** Clinicians of the visit cannot be moved by these actions; 404 unless this participant is the caller. */
+  guestsOnly: boolean;
+  /** The 409 (or 403) for a participant in a state this move cannot start from. */
+  refuse: (state: ParticipantState) => HttpError;
 }
 
-export function parseWaitingMessage(stored: string | null): WaitingMessage | null {
-  if (!stored) return null;
-  try {
-    const parsed = WaitingMessageSchema.safeParse(JSON.parse(stored));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+const conflict = (message: string) => new HttpError(409, 'conflict', message);
+
+/** What happened in the transaction, so the caller can broadcast and call LiveKit after commit. */
+interface Moved {
+  participant: ParticipantRow;
+  visit: VisitRow;
+  /** The state before; undefined when nothing changed (the participant was already settled). */
+  before?: ParticipantState;
+  started: boolean;
 }
 
-async function setState(deps: WaitingRoomDeps, p: ParticipantRow, state: ParticipantState, extra: Partial<ParticipantRow> = {}) {
-  await updateParticipant(deps.db, p.id, { state, ...extra });
-  deps.broadcast.participantState(p.id, state);
-  await deps.broadcast.participantsChanged(p.visit_id);
+/**
+ * Runs one participant move as a single transaction: the visit row is locked first (so every
+ * change to one visit queues in one order on both databases), the state is checked, moved with a
+ * guarded update, and the audit entry written last. A participant already in a settled state (by
+ * default the target) is answered as is (`before` undefined) and nothing is recorded.
+ */
+async function move(
+  deps: WaitingRoomDeps,
+  ctx: AuditContext,
+  visitId: string,
+  participantId: string,
+  m: Move,
+  extra: (trx: Kysely<DB>, visit: VisitRow, now: string) => Promise<boolean> = async () => false,
+): Promise<Moved> {
+  return deps.auditor.transaction(async (trx) => {
+    const visit = m.needsOpenVisit ? await requireOpenVisit(trx, visitId) : await requireVisit(trx, visitId);
+    const p = await findParticipant(trx, participantId);
+    if (!p || p.visit_id !== visitId) throw notFound(m.guestsOnly ? 'No such participant in this visit' : 'Not found');
+    if (m.guestsOnly && p.kind === 'clinician') throw conflict('Clinicians of the visit cannot be moved');
+    m.check?.(p);
+    if ((m.settled ?? [m.to]).includes(p.state)) return { participant: p, visit, started: false };
+    if (!m.from.includes(p.state)) throw m.refuse(p.state);
+    const now = new Date().toISOString();
+    // The visit lock already orders competing changes; the guard makes a lost race impossible to miss.
+    if (!(await transitionParticipant(trx, p.id, p.state, m.to, m.patch(now)))) throw conflict('Someone else changed this participant just now');
+    const started = await extra(trx, visit, now);
+    if (m.action) {
+      await deps.auditor.record(trx, ctx, { action: m.action, targets: { visitId, participantId: p.id, patientId: visit.patient_id } });
+    }
+    return { participant: { ...p, state: m.to }, visit, before: p.state, started };
+  });
+}
+
+/** After commit: tell the participant and the visit's staff; the visit's status too when it started. */
+async function announce(deps: WaitingRoomDeps, moved: Moved): Promise<void> {
+  if (moved.before === undefined) return;
+  deps.broadcast.participantState(moved.participant.id, moved.participant.state);
+  await deps.broadcast.participantsChanged(moved.visit.id);
+  if (moved.started) await deps.broadcast.status(moved.visit.id, 'in_progress');
 }
 
 /** Best effort: LiveKit may be down or the participant already gone; our database is the authority. */
@@ -68,116 +112,171 @@ async function removeFromRoom(deps: WaitingRoomDeps, visit: VisitRow, participan
   }
 }
 
-export async function consent(deps: WaitingRoomDeps, visitId: string, participantId: string, version: string) {
-  await openVisit(deps.db, visitId);
-  const p = await findParticipant(deps.db, participantId);
-  if (!p || p.visit_id !== visitId) throw notFound();
-  const consentedAt = p.consented_at ?? (await recordConsent(deps.db, visitId, participantId, version));
-  return { id: p.id, state: p.state, consented: true, consentedAt };
+const outcome = (m: Moved): ParticipantOutcome => ({ id: m.participant.id, state: m.participant.state });
+
+/** Records the patient's consent once (a repeat keeps the first time) with its audit entry. */
+export async function consent(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string, version: string) {
+  return deps.auditor.transaction(async (trx) => {
+    const visit = await requireOpenVisit(trx, visitId);
+    const p = await findParticipant(trx, participantId);
+    if (!p || p.visit_id !== visitId) throw notFound();
+    if (p.consented_at) return { id: p.id, state: p.state, consented: true, consentedAt: p.consented_at };
+    const now = new Date().toISOString();
+    await recordConsent(trx, visitId, participantId, version, now);
+    await deps.auditor.record(trx, ctx, { action: 'consent.recorded', targets: { visitId, participantId, patientId: visit.patient_id } });
+    return { id: p.id, state: p.state, consented: true, consentedAt: now };
+  });
 }
 
-export async function enterWaitingRoom(deps: WaitingRoomDeps, visitId: string, participantId: string) {
-  await openVisit(deps.db, visitId);
-  const p = await findParticipant(deps.db, participantId);
-  if (!p || p.visit_id !== visitId) throw notFound();
-  if (!p.consented_at) throw new HttpError(403, 'consent_required', 'Please read and accept the consent first');
-  if (p.state === 'removed') throw new HttpError(403, 'forbidden', 'You were removed from this visit');
-  if (p.state === 'denied') throw new HttpError(409, 'conflict', 'The clinician could not admit you to this visit');
-  if (p.state === 'waiting' || p.state === 'admitted') return { id: p.id, state: p.state };
-  await setState(deps, p, 'waiting', { waiting_since: new Date().toISOString() });
-  return { id: p.id, state: 'waiting' as const };
+/** The consented patient enters the waiting room; already waiting or admitted is answered as is. */
+export async function enterWaitingRoom(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string): Promise<ParticipantOutcome> {
+  const m = await move(deps, ctx, visitId, participantId, {
+    to: 'waiting',
+    from: ['joining', 'left'],
+    // Admitted stays admitted: a second tab entering the waiting room must not send the patient back.
+    settled: ['waiting', 'admitted'],
+    check: (p) => {
+      if (!p.consented_at) throw new HttpError(403, 'consent_required', 'Please read and accept the consent first');
+    },
+    patch: (now) => ({ waiting_since: now }),
+    needsOpenVisit: true,
+    guestsOnly: false,
+    refuse: (state) =>
+      state === 'removed' ? new HttpError(403, 'forbidden', 'You were removed from this visit') : conflict('The clinician could not admit you to this visit'),
+  });
+  await announce(deps, m);
+  return outcome(m);
 }
 
-export async function leave(deps: WaitingRoomDeps, visitId: string, participantId: string) {
-  const visit = await findVisit(deps.db, visitId);
-  const p = await findParticipant(deps.db, participantId);
-  if (!visit || !p || p.visit_id !== visitId) throw notFound();
-  if (p.state === 'waiting' || p.state === 'admitted' || p.state === 'joining') {
-    await setState(deps, p, 'left', { waiting_since: null });
-    if (p.state === 'admitted') await removeFromRoom(deps, visit, p.id);
-  }
-  return { id: p.id, state: p.state === 'removed' || p.state === 'denied' ? p.state : ('left' as const) };
+/** The patient leaves (closing the tab, "leave visit"); removed and denied stay as they are. */
+export async function leave(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string): Promise<ParticipantOutcome> {
+  const m = await move(deps, ctx, visitId, participantId, {
+    to: 'left',
+    from: ['joining', 'waiting', 'admitted'],
+    settled: ['left', 'removed', 'denied'],
+    patch: () => ({ waiting_since: null }),
+    needsOpenVisit: false,
+    guestsOnly: false,
+    refuse: (state) => conflict(`Cannot leave from here (${state})`),
+  });
+  await announce(deps, m);
+  if (m.before === 'admitted') await removeFromRoom(deps, m.visit, m.participant.id);
+  return outcome(m);
 }
 
-export async function admit(deps: WaitingRoomDeps, visitId: string, participantId: string, staffId: string) {
-  const visit = await openVisit(deps.db, visitId);
-  const p = await visitGuest(deps.db, visitId, participantId);
-  if (p.state === 'admitted') return { id: p.id, state: p.state };
-  if (p.state !== 'waiting') throw new HttpError(409, 'conflict', `Only a waiting participant can be admitted (this one is ${p.state})`);
-  const now = new Date().toISOString();
-  await setState(deps, p, 'admitted', { admitted_at: now, admitted_by: staffId, waiting_since: null });
-  if (visit.status === 'scheduled' || visit.status === 'no_show') {
-    await setVisitStatus(deps.db, visitId, { status: 'in_progress', started_at: visit.started_at ?? now });
-    await deps.broadcast.status(visitId, 'in_progress');
-  }
-  return { id: p.id, state: 'admitted' as const };
+/** A clinician admits a waiting participant; the first admission starts the visit. */
+export async function admit(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string, staffId: string) {
+  const m = await move(
+    deps,
+    ctx,
+    visitId,
+    participantId,
+    {
+      to: 'admitted',
+      from: ['waiting'],
+      patch: (now) => ({ admitted_at: now, admitted_by: staffId, waiting_since: null }),
+      action: 'participant.admitted',
+      needsOpenVisit: true,
+      guestsOnly: true,
+      refuse: (state) => conflict(`Only a waiting participant can be admitted (this one is ${state})`),
+    },
+    (trx, _visit, now) => startVisit(trx, visitId, now),
+  );
+  await announce(deps, m);
+  return outcome(m);
 }
 
-export async function deny(deps: WaitingRoomDeps, visitId: string, participantId: string) {
-  await openVisit(deps.db, visitId);
-  const p = await visitGuest(deps.db, visitId, participantId);
-  if (p.state === 'denied') return { id: p.id, state: p.state };
-  if (p.state !== 'waiting') throw new HttpError(409, 'conflict', `Only a waiting participant can be denied (this one is ${p.state})`);
-  await setState(deps, p, 'denied', { waiting_since: null });
-  return { id: p.id, state: 'denied' as const };
+/** A clinician turns a waiting participant away. */
+export async function deny(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string) {
+  const m = await move(deps, ctx, visitId, participantId, {
+    to: 'denied',
+    from: ['waiting'],
+    patch: () => ({ waiting_since: null }),
+    action: 'participant.denied',
+    needsOpenVisit: true,
+    guestsOnly: true,
+    refuse: (state) => conflict(`Only a waiting participant can be denied (this one is ${state})`),
+  });
+  await announce(deps, m);
+  return outcome(m);
 }
 
-export async function returnToWaiting(deps: WaitingRoomDeps, visitId: string, participantId: string) {
-  const visit = await openVisit(deps.db, visitId);
-  const p = await visitGuest(deps.db, visitId, participantId);
-  if (p.state === 'waiting') return { id: p.id, state: p.state };
-  if (p.state !== 'admitted' && p.state !== 'denied') {
-    throw new HttpError(409, 'conflict', `Only an admitted or denied participant can be sent back (this one is ${p.state})`);
-  }
-  await setState(deps, p, 'waiting', { waiting_since: new Date().toISOString() });
-  if (p.state === 'admitted') await removeFromRoom(deps, visit, p.id);
-  return { id: p.id, state: 'waiting' as const };
+/** A clinician sends an admitted or denied participant back to the waiting room. */
+export async function returnToWaiting(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string) {
+  const m = await move(deps, ctx, visitId, participantId, {
+    to: 'waiting',
+    from: ['admitted', 'denied'],
+    patch: (now) => ({ waiting_since: now }),
+    action: 'participant.returned',
+    needsOpenVisit: true,
+    guestsOnly: true,
+    refuse: (state) => conflict(`Only an admitted or denied participant can be sent back (this one is ${state})`),
+  });
+  await announce(deps, m);
+  if (m.before === 'admitted') await removeFromRoom(deps, m.visit, m.participant.id);
+  return outcome(m);
 }
 
 /** Removal is final for this participant: no new token is ever issued to it, and its sessions end. */
-export async function remove(deps: WaitingRoomDeps, visitId: string, participantId: string) {
-  const visit = await findVisit(deps.db, visitId);
-  if (!visit) throw notFound();
-  const p = await visitGuest(deps.db, visitId, participantId);
-  if (p.state !== 'removed') {
-    await setState(deps, p, 'removed', { waiting_since: null });
-    await revokePatientSessions(deps.db, p.id);
-    deps.broadcast.disconnectParticipant(p.id);
-    await removeFromRoom(deps, visit, p.id);
+export async function remove(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string) {
+  const m = await move(
+    deps,
+    ctx,
+    visitId,
+    participantId,
+    {
+      to: 'removed',
+      from: ['joining', 'waiting', 'admitted', 'denied', 'left'],
+      patch: () => ({ waiting_since: null }),
+      action: 'participant.removed',
+      needsOpenVisit: false,
+      guestsOnly: true,
+      refuse: (state) => conflict(`Cannot remove from here (${state})`),
+    },
+    async (trx) => {
+      await revokeParticipantSessions(trx, participantId);
+      return false;
+    },
+  );
+  if (m.before !== undefined) {
+    await announce(deps, m);
+    deps.broadcast.disconnectParticipant(m.participant.id);
+    await removeFromRoom(deps, m.visit, m.participant.id);
   }
-  return { id: p.id, state: 'removed' as const };
+  return outcome(m);
 }
 
 /** Ends the visit for everyone: completed in our database first, then the LiveKit room is closed. */
-export async function endVisit(deps: WaitingRoomDeps, visitId: string) {
-  const visit = await findVisit(deps.db, visitId);
-  if (!visit) throw notFound();
-  if (visit.status === 'completed') return { id: visit.id, status: visit.status };
-  if (!OPEN_STATUSES.has(visit.status)) throw new HttpError(409, 'conflict', 'This visit is not open');
-  const now = new Date().toISOString();
-  await setVisitStatus(deps.db, visitId, { status: 'completed', ended_at: now, started_at: visit.started_at ?? now });
-  await deps.db
-    .updateTable('participants')
-    .set({ state: 'left', waiting_since: null, updated_at: now })
-    .where('visit_id', '=', visitId)
-    .where('state', 'in', ['joining', 'waiting', 'admitted'])
-    .execute();
-  deps.broadcast.ended(visitId);
-  await deps.broadcast.status(visitId, 'completed');
-  await deps.broadcast.participantsChanged(visitId);
-  try {
-    await deps.video.deleteRoom(visit.room_name);
-  } catch (err) {
-    if (!isAlreadyGone(err)) deps.logger.warn({ visitId, err: { message: (err as Error).message } }, 'could not close the video room');
+export async function endVisit(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string) {
+  const { visit, ended } = await deps.auditor.transaction(async (trx) => {
+    const result = await completeVisit(trx, visitId, new Date().toISOString());
+    if (result.ended) await deps.auditor.record(trx, ctx, { action: 'visit.ended', targets: { visitId, patientId: result.visit.patient_id } });
+    return result;
+  });
+  if (ended) {
+    deps.broadcast.ended(visitId);
+    await deps.broadcast.status(visitId, 'completed');
+    await deps.broadcast.participantsChanged(visitId);
+    try {
+      await deps.video.deleteRoom(visit.room_name);
+    } catch (err) {
+      if (!isAlreadyGone(err)) deps.logger.warn({ visitId, err: { message: (err as Error).message } }, 'could not close the video room');
+    }
   }
   return { id: visit.id, status: 'completed' as const };
 }
 
-export async function setWaitingMessage(deps: WaitingRoomDeps, visitId: string, req: WaitingMessageRequest) {
-  await openVisit(deps.db, visitId);
-  if (req.preset && req.text) throw new HttpError(400, 'validation_failed', 'Send a preset or a text, not both', [{ field: 'text', message: 'Send a preset or a text, not both' }]);
-  const message: WaitingMessage | null = req.preset ? { preset: req.preset } : req.text ? { text: req.text } : null;
-  await setVisitStatus(deps.db, visitId, { waiting_message: message ? JSON.stringify(message) : null });
+/** Sets or clears the one-way "running late" message and pushes it to the waiting patient. */
+export async function setWaitingMessage(deps: WaitingRoomDeps, visitId: string, req: WaitingMessageRequest): Promise<WaitingMessage | null> {
+  const message = await deps.auditor.transaction(async (trx) => {
+    await requireOpenVisit(trx, visitId);
+    if (req.preset && req.text) {
+      throw new HttpError(400, 'validation_failed', 'Send a preset or a text, not both', [{ field: 'text', message: 'Send a preset or a text, not both' }]);
+    }
+    const next: WaitingMessage | null = req.preset ? { preset: req.preset } : req.text ? { text: req.text } : null;
+    await saveWaitingMessage(trx, visitId, next ? JSON.stringify(next) : null);
+    return next;
+  });
   deps.broadcast.waitingMessage(visitId, message);
   return message;
 }

@@ -2,9 +2,11 @@ import type { Kysely } from 'kysely';
 import { VisitWatchSchema } from '@shared/realtime';
 import type { DB } from '../db/schema';
 import { rooms, type RealtimeServer, type RealtimeSocket } from '../realtime/socket-server';
-import type { VisitBroadcast } from './visit-broadcast';
-import { parseWaitingMessage } from './waiting-room.service';
-import { findVisit, isClinicianOn, listLiveParticipants } from './waiting-room.store';
+import { listLiveParticipants } from '../visits/participants.store';
+import type { VisitBroadcast } from '../visits/visit-broadcast';
+import { canWatchVisit } from '../visits/visit.policy';
+import { parseWaitingMessage } from '../visits/visits.presenter';
+import { findVisit } from '../visits/visits.store';
 
 /**
  * Live visit state over socket.io. A patient socket is placed in its own visit's rooms at
@@ -34,7 +36,7 @@ export function registerWaitingRoomSocket(io: RealtimeServer, deps: { db: Kysely
       if (!parsed.success) return reply({ ok: false, code: 'validation_failed' });
       const { visitId } = parsed.data;
       void (async () => {
-        if (!(await isClinicianOn(db, visitId, principal.id))) return reply({ ok: false, code: 'not_found' });
+        if (!(await canWatchVisit(db, principal, visitId))) return reply({ ok: false, code: 'not_found' });
         await socket.join(rooms.visitStaff(visitId));
         watching.add(visitId);
         socket.emit('visit:participants', { visitId, participants: await listLiveParticipants(db, visitId) });

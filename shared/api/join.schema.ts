@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WaitingMessageSchema } from './waiting-room.schema';
 import { PatientLanguageSchema } from './patients.schema';
-import { VisitStatusSchema } from './visits.schema';
+import { ParticipantStateSchema, VisitStatusSchema } from './visits.schema';
 
 /**
  * POST /api/join. The token comes from the link's path; the date of birth only when the join page
@@ -36,7 +36,7 @@ export const JoinResponseSchema = z.object({
   }),
   participant: z.object({
     id: z.string(),
-    state: z.enum(['joining', 'waiting', 'admitted', 'denied', 'left', 'removed']),
+    state: ParticipantStateSchema,
     consented: z.boolean(),
   }),
   waitingMessage: WaitingMessageSchema.nullable(),

@@ -1,5 +1,6 @@
 import {
   DECLINED,
+  type BAND_SEVERITIES,
   type AnswerValue,
   type Answers,
   type Comparator,
@@ -10,6 +11,9 @@ import {
   type Language,
   localize,
 } from './definition.schema';
+
+/** A band's severity, from the one list in definition.schema.ts. */
+export type BandSeverity = (typeof BAND_SEVERITIES)[number];
 
 /** A flag raised by a result, in one language. Clinician flags must never be shown to the patient. */
 export interface ResultFlag {
@@ -35,7 +39,7 @@ export interface CheckinResult {
   total?: number;
   /** When the total is missing: the sum of the scores that were given, to be labelled "partial". */
   partialTotal?: number;
-  band?: { label: string; severity: string; min: number; max: number };
+  band?: { label: string; severity: BandSeverity; min: number; max: number };
   /** Every enabled required item has a real (not declined) answer. */
   complete: boolean;
   /** Only for instruments with a positive-screen rule, and only when the answers settle it. */

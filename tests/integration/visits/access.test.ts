@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Auditor } from '../../../server/audit/auditor';
 import { patientsRoutes } from '../../../server/patients/patients.routes';
 import { joinRoutes } from '../../../server/visits/join.routes';
 import { cliniciansRoutes, visitsRoutes } from '../../../server/visits/visits.routes';
@@ -176,11 +177,12 @@ describeEachDatabase('who may do what with patients and visits (%s)', (dialect) 
   }
 
   it('the matrix covers every route the scheduling routers define', () => {
+    const auditor = new Auditor(t.database.db, t.dialect);
     const mounted: [string, Router][] = [
-      ['/api/patients', patientsRoutes({ db: t.database.db, dialect: t.dialect })],
-      ['/api/visits', visitsRoutes({ db: t.database.db, dialect: t.dialect, config: t.config })],
+      ['/api/patients', patientsRoutes({ db: t.database.db, auditor })],
+      ['/api/visits', visitsRoutes({ db: t.database.db, auditor, config: t.config })],
       ['/api/clinicians', cliniciansRoutes({ db: t.database.db })],
-      ['/api/join', joinRoutes({ db: t.database.db, dialect: t.dialect, config: t.config, sessions: t.handle.sessions, storeFor: () => undefined })],
+      ['/api/join', joinRoutes({ db: t.database.db, auditor, config: t.config, sessions: t.handle.sessions, storeFor: () => undefined })],
     ];
     const defined = mounted.flatMap(([base, router]) =>
       (router.stack as { route?: { path: string; methods: Record<string, boolean> } }[])

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markNoShows } from '../../../server/visits/visits.store';
+import { markNoShows } from '../../../server/visits/visit-lifecycle';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { SCHEDULING_ENV, buildCast, buildPatient, buildVisit, countRows, minutesFromNow, openLink, sha256, type Cast } from './scheduling-fixtures';
 

@@ -1,0 +1,136 @@
+import {
+  ClinicianResultSchema,
+  ResultItemSchema,
+  type ClinicianCheckin,
+  type ClinicianResult,
+  type CrisisResources,
+  type PatientCheckin,
+  type PatientResult,
+  type ResultItem,
+  type SafetyAlert,
+} from '@shared/api/checkins.schema';
+import { localize, type AnswerValue, type Answers, type InstrumentDefinition, type Language } from '@shared/instruments/definition.schema';
+import { assessSafety } from '@shared/instruments/safety';
+import { scoreCheckin, type CheckinResult } from '@shared/instruments/scoring';
+import type { CheckinRow, SafetyAlertRow } from './checkins.store';
+
+/*
+ * Every shape a check-in leaves the server in. Clinicians see counts until the patient shares;
+ * the patient sees their own answers and only the flags meant for them.
+ */
+
+/** What the server stores at sharing: the clinician's view of the result plus the item table. */
+export type StoredResult = ClinicianResult & { items: ResultItem[] };
+
+const StoredResultSchema = ClinicianResultSchema.extend({ items: ResultItemSchema.array() });
+
+/** The result as stored at sharing (scored in English; the clinician's language). */
+export function toStoredResult(r: CheckinResult): StoredResult {
+  return {
+    ...(r.total !== undefined ? { total: r.total } : {}),
+    ...(r.partialTotal !== undefined ? { partialTotal: r.partialTotal } : {}),
+    ...(r.band ? { band: { label: r.band.label, severity: r.band.severity, min: r.band.min, max: r.band.max } } : {}),
+    complete: r.complete,
+    ...(r.positiveScreen !== undefined ? { positiveScreen: r.positiveScreen } : {}),
+    answeredCount: r.answeredCount,
+    itemCount: r.itemCount,
+    declinedCount: r.declinedCount,
+    flags: r.flags.map((f) => ({ code: f.code, severity: f.severity, audience: f.audience, message: f.message })),
+    items: r.items.map((i) => ({
+      linkId: i.linkId,
+      value: i.value,
+      ...(i.score !== undefined ? { score: i.score } : {}),
+      declined: i.declined,
+    })),
+  };
+}
+
+function parseStoredResult(text: string | null): StoredResult | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed = StoredResultSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function splitStored({ items, ...result }: StoredResult): { result: ClinicianResult; items: ResultItem[] } {
+  return { result, items };
+}
+
+/** The patient's own view of a result: their total and band, and only the flags meant for them. */
+export function toPatientResult(r: CheckinResult): PatientResult {
+  return {
+    ...(r.total !== undefined ? { total: r.total } : {}),
+    ...(r.band ? { band: { label: r.band.label, severity: r.band.severity, min: r.band.min, max: r.band.max } } : {}),
+    complete: r.complete,
+    flags: r.flags.filter((f) => f.audience === 'patient').map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
+  };
+}
+
+/** An alert as clinicians see it, worded by the instrument's flag. */
+export function toAlertView(def: InstrumentDefinition | undefined, a: SafetyAlertRow): SafetyAlert {
+  const flag = def?.scoring.flags.find((f) => f.code === a.code);
+  return {
+    code: a.code,
+    severity: flag?.severity ?? 'critical',
+    message: flag ? localize(flag.message, 'en') : 'Safety alert: review this check-in with the patient.',
+    raisedAt: a.raised_at,
+    acknowledgedAt: a.acknowledged_at,
+    acknowledgedBy: a.acknowledged_by ? { id: a.acknowledged_by, name: a.acknowledged_by_name ?? '' } : null,
+  };
+}
+
+/** Answered and total enabled items. */
+export function progressOf(def: InstrumentDefinition | undefined, answers: Answers): { answered: number; total: number } {
+  if (!def) return { answered: 0, total: 0 };
+  const r = scoreCheckin(def, answers);
+  return { answered: r.answeredCount, total: r.itemCount };
+}
+
+/**
+ * A check-in as clinicians see it. CAUTION: before sharing this carries counts only; the answers
+ * are read here solely to count them and never leave this function.
+ */
+export function toClinicianCheckin(def: InstrumentDefinition | undefined, row: CheckinRow, answers: Answers, alerts: SafetyAlertRow[]): ClinicianCheckin {
+  const stored = row.status === 'shared' ? parseStoredResult(row.result) : undefined;
+  return {
+    id: row.id,
+    visitId: row.visit_id,
+    instrumentId: row.instrument_id,
+    instrumentVersion: row.instrument_version,
+    title: def ? localize(def.title, 'en') : row.instrument_id,
+    kind: def?.kind ?? 'structured',
+    status: row.status,
+    sentAt: row.sent_at,
+    sharedAt: row.shared_at,
+    progress: stored ? { answered: stored.answeredCount, total: stored.itemCount } : progressOf(def, answers),
+    alerts: alerts.filter((a) => a.checkin_id === row.id).map((a) => toAlertView(def, a)),
+    ...(stored ? splitStored(stored) : {}),
+  };
+}
+
+/** A check-in as its patient sees it: their own answers, progress, and crisis resources when an answer calls for them. */
+export function toPatientCheckin(
+  def: InstrumentDefinition | undefined,
+  row: CheckinRow,
+  answers: Answers,
+  lang: Language,
+  crisisResources: CrisisResources,
+): PatientCheckin {
+  const shared = row.status === 'shared' && def ? scoreCheckin(def, answers, { lang }) : undefined;
+  const crisis = def ? (shared ? shared.crisisResources : assessSafety(def, answers).crisis) : false;
+  return {
+    id: row.id,
+    visitId: row.visit_id,
+    instrumentId: row.instrument_id,
+    status: row.status,
+    sentAt: row.sent_at,
+    sharedAt: row.shared_at,
+    answers: Object.fromEntries(Object.entries(answers).filter((e): e is [string, AnswerValue] => e[1] !== undefined)),
+    progress: progressOf(def, answers),
+    ...(crisis ? { crisisResources } : {}),
+    ...(shared ? { result: toPatientResult(shared) } : {}),
+  };
+}

@@ -1,0 +1,85 @@
+import type { Kysely } from 'kysely';
+import type { AuditContext, Auditor } from '../audit/auditor';
+import type { PatientPrincipal, StaffPrincipal } from '../auth/session';
+import type { DB } from '../db/schema';
+import type { LivekitProbe } from '../health/livekit-probe';
+import { HttpError } from '../http-error';
+import { findOrCreateClinicianParticipant, findParticipant } from '../visits/participants.store';
+import type { VisitBroadcast } from '../visits/visit-broadcast';
+import { allowsPatientVideo, isOpen, requireOpenVisit, startVisit } from '../visits/visit-lifecycle';
+import { clinicianIdsOf, findVisit, findVisitWithPatientNames } from '../visits/visits.store';
+import type { VideoRole, VideoService } from './livekit';
+
+export interface VideoDeps {
+  db: Kysely<DB>;
+  auditor: Auditor;
+  video: VideoService;
+  broadcast: VisitBroadcast;
+  livekitReachable: LivekitProbe;
+}
+
+/** Who asks for a token, already authorized for the visit by visit.policy. */
+export type TokenCaller = { kind: 'clinician'; staff: StaffPrincipal } | { kind: 'patient'; patient: PatientPrincipal };
+
+/** A minted join token and the visit facts the response carries. */
+export interface IssuedToken {
+  token: string;
+  identity: string;
+  roomName: string;
+  e2eeKey: string;
+}
+
+const unavailable = () => new HttpError(503, 'video_unavailable', 'The video service cannot be reached right now', undefined, { 'Retry-After': '5' });
+const notAdmitted = () => new HttpError(403, 'not_admitted', 'Your clinician has not let you in yet');
+
+/**
+ * Issues a LiveKit join token: the only way into a visit's room. A clinician's first token makes
+ * them a participant and starts the visit; a patient gets one only while admitted. The token is
+ * minted inside the transaction and audited last, so no token leaves without its audit entry.
+ */
+export async function issueToken(deps: VideoDeps, ctx: AuditContext, caller: TokenCaller, visitId: string): Promise<IssuedToken> {
+  return caller.kind === 'clinician' ? clinicianToken(deps, ctx, caller.staff, visitId) : patientToken(deps, ctx, caller.patient, visitId);
+}
+
+async function clinicianToken(deps: VideoDeps, ctx: AuditContext, staff: StaffPrincipal, visitId: string): Promise<IssuedToken> {
+  const seen = await findVisit(deps.db, visitId);
+  if (seen && isOpen(seen.status) && !(await deps.livekitReachable())) {
+    // Checked before anything changes: an unreachable video service must not mark the visit started.
+    throw unavailable();
+  }
+  const { issued, started } = await deps.auditor.transaction(async (trx) => {
+    const visit = await requireOpenVisit(trx, visitId);
+    const participant = await findOrCreateClinicianParticipant(trx, visitId, staff.id);
+    const started = await startVisit(trx, visitId, new Date().toISOString());
+    const issued = await mint(deps, trx, visit, participant.id, staff.name, 'clinician');
+    await deps.auditor.record(trx, ctx, { action: 'video.token_issued', targets: { visitId, participantId: participant.id, patientId: visit.patient_id } });
+    return { issued, started };
+  });
+  if (started) await deps.broadcast.status(visitId, 'in_progress');
+  await deps.broadcast.participantsChanged(visitId);
+  return issued;
+}
+
+async function patientToken(deps: VideoDeps, ctx: AuditContext, patient: PatientPrincipal, visitId: string): Promise<IssuedToken> {
+  const visit = await findVisitWithPatientNames(deps.db, visitId);
+  const participant = await findParticipant(deps.db, patient.participantId);
+  // CAUTION: admission is checked here on every token; removal and "send back" take effect at once.
+  if (!visit || !allowsPatientVideo(visit.status) || participant?.state !== 'admitted') throw notAdmitted();
+  if (!(await deps.livekitReachable())) throw unavailable();
+  const issued = await mint(deps, deps.db, visit, participant.id, visit.preferred_name ?? visit.display_name, 'patient');
+  await deps.auditor.record(deps.db, ctx, { action: 'video.token_issued', targets: { visitId, participantId: participant.id, patientId: visit.patient_id } });
+  return issued;
+}
+
+async function mint(
+  deps: VideoDeps,
+  db: Kysely<DB>,
+  visit: { id: string; room_name: string; e2ee_key: string },
+  identity: string,
+  displayName: string,
+  role: VideoRole,
+): Promise<IssuedToken> {
+  const clinicians = await clinicianIdsOf(db, visit.id);
+  const token = await deps.video.mintToken({ roomName: visit.room_name, identity, displayName, role, maxParticipants: clinicians.length + 1 });
+  return { token, identity, roomName: visit.room_name, e2eeKey: visit.e2ee_key };
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { LiveParticipant } from '@shared/realtime';
+import type { DB, ParticipantState, ParticipantTable } from '../db/schema';
+import { chunks, lockVisit } from './visits.store';
+
+type Db = Kysely<DB>;
+export type ParticipantRow = ParticipantTable;
+
+/** Columns a state change may set besides the state itself. */
+export type ParticipantPatch = Partial<Pick<ParticipantRow, 'waiting_since' | 'admitted_at' | 'admitted_by'>>;
+
+/** One participant row by id. */
+export function findParticipant(db: Db, id: string): Promise<ParticipantRow | undefined> {
+  return db.selectFrom('participants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Moves a participant from `from` to `to` in one guarded statement; false when its state was no
+ * longer `from` (someone else's change got there first).
+ */
+export async function transitionParticipant(
+  db: Db,
+  id: string,
+  from: ParticipantState,
+  to: ParticipantState,
+  patch: ParticipantPatch = {},
+): Promise<boolean> {
+  const r = await db
+    .updateTable('participants')
+    .set({ ...patch, state: to, updated_at: new Date().toISOString() })
+    .where('id', '=', id)
+    .where('state', '=', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Everyone still joining, waiting or in the call leaves (the visit ended). */
+export async function leaveAllParticipants(db: Db, visitId: string, now: string): Promise<void> {
+  await db
+    .updateTable('participants')
+    .set({ state: 'left', waiting_since: null, updated_at: now })
+    .where('visit_id', '=', visitId)
+    .where('state', 'in', ['joining', 'waiting', 'admitted'])
+    .execute();
+}
+
+/** Stores an accepted consent and marks the participant as having consented. Run inside the caller's transaction. */
+export async function recordConsent(db: Db, visitId: string, participantId: string, version: string, now: string): Promise<void> {
+  await db.insertInto('consents').values({ id: randomUUID(), visit_id: visitId, participant_id: participantId, version, accepted_at: now }).execute();
+  await db
+    .updateTable('participants')
+    .set({ consent_version: version, consented_at: now, updated_at: now })
+    .where('id', '=', participantId)
+    .execute();
+}
+
+/** Ends the sessions of one participant (a removed patient is signed out at once). */
+export async function revokeParticipantSessions(db: Db, participantId: string, now = new Date().toISOString()): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: now })
+    .where('participant_id', '=', participantId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/**
+ * A clinician's participant row for a visit, created the first time they join its video. The
+ * unique (visit_id, staff_id) index keeps one row when two tabs race; the loser reads the winner's.
+ */
+export async function findOrCreateClinicianParticipant(db: Db, visitId: string, staffId: string): Promise<ParticipantRow> {
+  const now = new Date().toISOString();
+  await db
+    .insertInto('participants')
+    .values({
+      id: randomUUID(),
+      visit_id: visitId,
+      kind: 'clinician',
+      staff_id: staffId,
+      state: 'admitted',
+      consent_version: null,
+      consented_at: null,
+      waiting_since: null,
+      admitted_at: now,
+      admitted_by: staffId,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.columns(['visit_id', 'staff_id']).doNothing())
+    .execute();
+  return db
+    .selectFrom('participants')
+    .selectAll()
+    .where('visit_id', '=', visitId)
+    .where('staff_id', '=', staffId)
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * The visit's one patient participant, created in state `joining` if it does not exist yet.
+ * Concurrent joins are serialized by locking the visit row first inside the transaction, so a
+ * visit never gets a second patient.
+ */
+export async function findOrCreatePatientParticipant(db: Db, visitId: string): Promise<ParticipantRow> {
+  return db.transaction().execute(async (trx) => {
+    await lockVisit(trx, visitId);
+    const existing = await trx
+      .selectFrom('participants')
+      .selectAll()
+      .where('visit_id', '=', visitId)
+      .where('kind', '=', 'patient')
+      .orderBy('created_at')
+      .orderBy('id')
+      .executeTakeFirst();
+    if (existing) return existing;
+    const now = new Date().toISOString();
+    const row: ParticipantRow = {
+      id: randomUUID(),
+      visit_id: visitId,
+      kind: 'patient',
+      staff_id: null,
+      state: 'joining',
+      consent_version: null,
+      consented_at: null,
+      waiting_since: null,
+      admitted_at: null,
+      admitted_by: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await trx.insertInto('participants').values(row).execute();
+    return row;
+  });
+}
+
+/** The name shown for a participant: a clinician's name, or the patient's preferred name. */
+export function participantDisplayName(r: { kind: string; staff_name: string | null; preferred_name: string | null; display_name: string }): string {
+  return r.kind === 'clinician' ? (r.staff_name ?? 'Clinician') : (r.preferred_name ?? r.display_name);
+}
+
+/** The live participant list staff see: display names resolved, ordered by arrival. */
+export async function listLiveParticipants(db: Db, visitId: string): Promise<LiveParticipant[]> {
+  const rows = await db
+    .selectFrom('participants')
+    .innerJoin('visits', 'visits.id', 'participants.visit_id')
+    .innerJoin('patients', 'patients.id', 'visits.patient_id')
+    .leftJoin('staff', 'staff.id', 'participants.staff_id')
+    .select([
+      'participants.id',
+      'participants.kind',
+      'participants.state',
+      'participants.waiting_since',
+      'participants.created_at',
+      'staff.name as staff_name',
+      'patients.display_name',
+      'patients.preferred_name',
+    ])
+    .where('participants.visit_id', '=', visitId)
+    .orderBy('participants.created_at')
+    .orderBy('participants.id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    waitingSince: r.state === 'waiting' ? r.waiting_since : null,
+    displayName: participantDisplayName(r),
+  }));
+}
+
+export type ParticipantWithName = Pick<ParticipantTable, 'id' | 'visit_id' | 'kind' | 'state' | 'created_at'> & { staff_name: string | null };
+
+/** Participants of many visits (with the staff name for clinicians), by visit id. */
+export async function participantsByVisit(db: Db, visitIds: string[]): Promise<Map<string, ParticipantWithName[]>> {
+  const out = new Map<string, ParticipantWithName[]>();
+  for (const ids of chunks(visitIds)) {
+    const rows = await db
+      .selectFrom('participants')
+      .leftJoin('staff', 'staff.id', 'participants.staff_id')
+      .select([
+        'participants.id',
+        'participants.visit_id',
+        'participants.kind',
+        'participants.state',
+        'participants.created_at',
+        'staff.name as staff_name',
+      ])
+      .where('participants.visit_id', 'in', ids)
+      .orderBy('participants.created_at')
+      .orderBy('participants.id')
+      .execute();
+    for (const r of rows) {
+      const list = out.get(r.visit_id) ?? [];
+      list.push(r);
+      out.set(r.visit_id, list);
+    }
+  }
+  return out;
+}
+
