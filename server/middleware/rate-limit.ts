@@ -28,7 +28,8 @@ export function createLimiter(opts: LimiterOptions, storeFor: StoreFactory = () 
     legacyHeaders: false,
     skipSuccessfulRequests: opts.onlyFailures ?? false,
     // CAUTION: fail open when the shared store (Redis) is unreachable: patients must still reach their
-    // visits during an outage. The outage is logged by the Redis client; limits resume when it returns.
+    // visits during an outage. The Redis store fails open itself and logs the outage once (see
+    // redis-rate-store.ts); this is the second line for any other store error.
     passOnStoreError: true,
     ...(store ? { store } : {}),
     ...(opts.key
