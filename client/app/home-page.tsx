@@ -1,5 +1,5 @@
 import { Navigate } from 'react-router';
-import { useSession } from '../auth/use-session';
+import { useSession } from '../features/auth/use-session';
 
 /** Sends each role to its own start page. */
 export function HomePage() {

@@ -10,6 +10,7 @@ import { useLocalMedia } from '../features/video-visit/use-local-media';
 import { usePrewarm } from '../features/video-visit/use-prewarm';
 import { VideoCall } from '../features/video-visit/video-call';
 import { useTranslation } from 'react-i18next';
+import { AppShell } from './app-shell';
 
 const MEDIA_STAGES: StageKind[] = ['devices', 'waiting', 'call'];
 
@@ -35,12 +36,20 @@ function PatientCall({ slot, media }: { slot: CallSlotProps; media: ReturnType<t
 }
 
 /**
- * The patient's visit page (`/join/:token`), outside the staff session. The join feature runs the
- * flow; the video feature owns the camera from the device check through the call, so the preview
- * tracks are reused when the patient is admitted.
+ * The patient's visit page (`/join/:token`), outside the staff session, with its own cache and
+ * socket. The join feature runs the flow; the video feature owns the camera from the device check
+ * through the call, so the preview tracks are reused when the patient is admitted.
  */
 export function JoinPage() {
   const { token = '' } = useParams();
+  return (
+    <AppShell>
+      <PatientVisit token={token} />
+    </AppShell>
+  );
+}
+
+function PatientVisit({ token }: { token: string }) {
   const { t } = useTranslation('video');
   const media = useLocalMedia();
   const [stage, setStage] = useState<StageKind>('loading');

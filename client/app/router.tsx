@@ -1,13 +1,14 @@
 import { createBrowserRouter, Link, Outlet } from 'react-router';
 import { SessionProvider } from '../features/auth/use-session';
 import { SignInPage } from '../features/auth/sign-in-page';
-import { HomePage } from '../features/home/home-page';
 import { AuditPage } from '../features/audit/audit-page';
 import { StaffAdminPage } from '../features/staff-admin/staff-admin-page';
 import { PatientPicker } from '../features/patients/patient-picker';
 import { SchedulePage } from '../features/schedule/schedule-page';
 import { TodayPage } from '../features/today/today-page';
 import { usePageTitle } from '../components/use-page-title';
+import { AppShell } from './app-shell';
+import { HomePage } from './home-page';
 import { StaffLayout } from './staff-layout';
 
 function NotFoundPage() {
@@ -31,12 +32,14 @@ function RouteLoading() {
   );
 }
 
-/** Staff pages share one session; patient pages (join links) never load it. */
+/** Staff pages share one session, cache and socket; patient pages (join links) never load them. */
 function StaffRoot() {
   return (
-    <SessionProvider>
-      <Outlet />
-    </SessionProvider>
+    <AppShell>
+      <SessionProvider>
+        <Outlet />
+      </SessionProvider>
+    </AppShell>
   );
 }
 

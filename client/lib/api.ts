@@ -1,10 +1,14 @@
-import { ErrorEnvelopeSchema } from '@shared/errors';
+import type { z } from 'zod';
+import { ERROR_CODES, ErrorEnvelopeSchema, type ErrorCode } from '@shared/errors';
+
+/** The server's error codes, plus the two this client gives failures that never reached it. */
+export type ApiErrorCode = ErrorCode | 'network_error' | 'unexpected';
 
 /** An API failure with the server's stable code; `details` carries field issues for forms. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
     /** Seconds from a 429's Retry-After header, when the server sent one. */
@@ -24,6 +28,27 @@ export class ApiError extends Error {
     }
     return out;
   }
+
+  /** `details` read with the error's shared schema, or null when they do not fit it. */
+  readDetails<T>(schema: z.ZodType<T>): T | null {
+    const parsed = schema.safeParse(this.details);
+    return parsed.success ? parsed.data : null;
+  }
+}
+
+function isServerCode(code: string): code is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(code);
+}
+
+/** The ApiError for a failed response whose body (`data`) was read already. */
+export function errorFromResponse(res: Response, data: unknown): ApiError {
+  const env = ErrorEnvelopeSchema.safeParse(data);
+  const retryAfter = Number(res.headers.get('Retry-After'));
+  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
+  if (env.success && isServerCode(env.data.error.code)) {
+    return new ApiError(res.status, env.data.error.code, env.data.error.message, env.data.error.details, retryAfterSeconds);
+  }
+  return new ApiError(res.status, 'unexpected', `Unexpected response (${res.status})`);
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -43,12 +68,6 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   }
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json().catch(() => undefined);
-  if (!res.ok) {
-    const env = ErrorEnvelopeSchema.safeParse(data);
-    const retryAfter = Number(res.headers.get('Retry-After'));
-    const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
-    if (env.success) throw new ApiError(res.status, env.data.error.code, env.data.error.message, env.data.error.details, retryAfterSeconds);
-    throw new ApiError(res.status, 'unexpected', `Unexpected response (${res.status})`);
-  }
+  if (!res.ok) throw errorFromResponse(res, data);
   return data as T;
 }

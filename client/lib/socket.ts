@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { createContext, useContext, useEffect, useRef } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@shared/realtime';
 
@@ -20,26 +20,54 @@ export interface SocketState {
   connections: number;
 }
 
+/** What an app shell's socket provider shares with the features below it. */
+export interface SocketContextValue {
+  socket: AlcoveSocket;
+  connected: boolean;
+  connections: number;
+  /** Asks for the connection to be open; the returned function gives the request back. */
+  retain(): () => void;
+}
+
+export const SocketContext = createContext<SocketContextValue | null>(null);
+
 /**
- * One socket for the lifetime of the calling component; `enabled` waits for a session to exist.
- * The socket object exists before it connects, so listeners added in the caller's effects are in
- * place before the server's first event.
+ * The page's one socket. The connection opens while at least one caller has `enabled` set (the
+ * patient's page waits for the join to set the session cookie). The socket object exists before it
+ * connects, so listeners added in the caller's effects are in place before the server's first event.
  */
 export function useSocket(enabled = true): SocketState {
-  const socket = useMemo(() => (enabled ? createSocket() : null), [enabled]);
-  const [status, setStatus] = useState({ connected: false, connections: 0 });
+  const ctx = useContext(SocketContext);
+  if (!ctx) throw new Error('useSocket is used outside a SocketProvider');
+  const { retain } = ctx;
+  useEffect(() => (enabled ? retain() : undefined), [enabled, retain]);
+  if (!enabled) return { socket: null, connected: false, connections: 0 };
+  return { socket: ctx.socket, connected: ctx.connected, connections: ctx.connections };
+}
+
+interface UntypedEmitter {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/**
+ * Calls `handler` for every `event` on the page's socket while `enabled`. The latest handler is
+ * used without re-subscribing, so callers need not memoise it.
+ */
+export function useSocketEvent<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E], enabled = true): void {
+  const { socket } = useSocket(enabled);
+  const latest = useRef(handler);
+  useEffect(() => {
+    latest.current = handler;
+  });
   useEffect(() => {
     if (!socket) return;
-    const handleConnect = () => setStatus((s) => ({ connected: true, connections: s.connections + 1 }));
-    const handleDisconnect = () => setStatus((s) => ({ ...s, connected: false }));
-    socket.on('connect', handleConnect);
-    socket.on('disconnect', handleDisconnect);
-    socket.connect();
+    // socket.io's typed `on` cannot follow a generic event name; `handler`'s type already matches `event`.
+    const untyped = socket as unknown as UntypedEmitter;
+    const listener = (...args: unknown[]) => (latest.current as (...a: unknown[]) => void)(...args);
+    untyped.on(event, listener);
     return () => {
-      socket.off('connect', handleConnect);
-      socket.off('disconnect', handleDisconnect);
-      socket.disconnect();
+      untyped.off(event, listener);
     };
-  }, [socket]);
-  return { socket, ...status };
+  }, [socket, event]);
 }

@@ -82,6 +82,9 @@ describe.skipIf(!hasChromium)('one socket.io connection per page', () => {
     await clinician.getByLabel('Password').fill(clinicianPassword);
     await clinician.getByRole('button', { name: 'Sign in' }).click();
     await clinician.waitForURL((u) => u.pathname !== '/signin');
+    // The today page (the clinician's start page) has its own socket: let it open before counting.
+    await clinician.getByRole('heading', { name: 'Today' }).waitFor();
+    await clinician.waitForTimeout(SETTLE_MS);
 
     // The clinician's visit page, loaded fresh: waiting room, check-ins and the call share one socket.
     clinicianSockets.reset();

@@ -1,12 +1,14 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CrisisResources, PatientCheckin, PatientResult } from '@shared/api/checkins.schema';
 import type { InstrumentDetail } from '@shared/api/instruments.schema';
 import type { AnswerValue } from '@shared/instruments/definition.schema';
 import { ApiError } from '../../lib/api';
 import { isLanguage, type Language } from '../../lib/i18n';
-import { useSocket } from '../../lib/socket';
-import { fetchInstrument, fetchMyCheckins, putAnswer, submitCheckin } from './checkin-api';
+import { useSocket, useSocketEvent } from '../../lib/socket';
+import { AnswerOutbox, type OutboxItem, type SaveState } from './answer-outbox';
+import { myCheckinsKey, putAnswer, useCheckinInstruments, useMyCheckins, useShareCheckin } from './checkin-api';
 
 export interface CheckinEntry {
   checkin: PatientCheckin;
@@ -17,8 +19,7 @@ export interface CheckinEntry {
   result: PatientResult | null;
 }
 
-/** idle: nothing to save · saving · saved · offline: kept here, retried · closed: the visit no longer takes answers. */
-export type SaveState = 'idle' | 'saving' | 'saved' | 'offline' | 'closed';
+export type { SaveState } from './answer-outbox';
 
 export interface PatientCheckins {
   lang: Language;
@@ -46,8 +47,6 @@ export interface PatientCheckins {
   closeDone: () => void;
 }
 
-type Pending = { checkinId: string; linkId: string; value: AnswerValue | null };
-
 // Ids only: which check-ins were put off or cleared as safe in this tab. Never answers.
 const DEFERRED_KEY = 'alcove.checkin.deferred';
 const SAFE_KEY = 'alcove.checkin.safe';
@@ -69,20 +68,38 @@ function writeSet(key: string, set: Set<string>) {
   }
 }
 
-const same = (a: AnswerValue | null | undefined, b: AnswerValue | null | undefined) =>
-  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+type AnswerMap = Record<string, Record<string, AnswerValue>>;
+
+/** The server's answers with whatever still waits in the outbox laid on top. */
+function withPending(list: PatientCheckin[], pending: OutboxItem[]): AnswerMap {
+  const out: AnswerMap = {};
+  for (const c of list) out[c.id] = { ...c.answers };
+  for (const p of pending) {
+    const answers = out[p.checkinId];
+    if (!answers) continue;
+    if (p.value === null) delete answers[p.linkId];
+    else answers[p.linkId] = p.value;
+  }
+  return out;
+}
+
+const NO_CHECKINS: PatientCheckin[] = [];
 
 /**
  * The patient's check-ins in this visit: loads them (and restores saved answers after a reload),
- * hears new ones over the socket, saves every answer the moment it is given (retrying through a
- * dropped connection), shares, and keeps the panel's privacy state (put off, hidden).
+ * hears new ones over the socket, saves every answer the moment it is given (through the answer
+ * outbox, which retries through a dropped connection), shares, and keeps the panel's privacy state
+ * (put off, hidden).
  */
 export function usePatientCheckins(visitId: string): PatientCheckins {
   const { i18n } = useTranslation('checkin');
   const lang: Language = isLanguage(i18n.language) ? i18n.language : 'en';
-  const [checkins, setCheckins] = useState<PatientCheckin[]>([]);
-  const [definitions, setDefinitions] = useState<Record<string, InstrumentDetail>>({});
-  const [local, setLocal] = useState<Record<string, Record<string, AnswerValue>>>({});
+  const queryClient = useQueryClient();
+  const mine = useMyCheckins(visitId, lang);
+  const checkins = mine.data ?? NO_CHECKINS;
+  const definitions = useCheckinInstruments(checkins, lang);
+  const shareMutation = useShareCheckin(visitId, lang);
+
   const [crisis, setCrisis] = useState<Record<string, CrisisResources>>({});
   const [results, setResults] = useState<Record<string, PatientResult>>({});
   const [deferred, setDeferred] = useState<Set<string>>(() => readSet(DEFERRED_KEY));
@@ -91,207 +108,90 @@ export function usePatientCheckins(visitId: string): PatientCheckins {
   const [hidden, setHidden] = useState(false);
   const [saveState, setSaveState] = useState<SaveState>('idle');
   const [itemErrors, setItemErrors] = useState<Record<string, string>>({});
-  const [sharing, setSharing] = useState(false);
   const [shareError, setShareError] = useState<PatientCheckins['shareError']>(null);
-  const [definitionAttempt, setDefinitionAttempt] = useState(0);
 
-  const pending = useRef(new Map<string, Pending>());
-  const flushing = useRef(false);
-  const retryTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const retryDelay = useRef(2000);
-  const loadSeq = useRef(0);
-
-  const apply = useCallback((list: PatientCheckin[]) => {
-    setCheckins(list);
-    // Saved answers from the server, with anything still waiting to be saved laid on top.
-    setLocal(() => {
-      const next: Record<string, Record<string, AnswerValue>> = {};
-      for (const c of list) next[c.id] = { ...c.answers };
-      for (const p of pending.current.values()) {
-        const answers = next[p.checkinId];
-        if (!answers) continue;
-        if (p.value === null) delete answers[p.linkId];
-        else answers[p.linkId] = p.value;
-      }
-      return next;
-    });
-    setCrisis((cur) => {
-      const next = { ...cur };
-      for (const c of list) if (c.crisisResources) next[c.id] = c.crisisResources;
-      return next;
-    });
-    setResults((cur) => {
-      const next = { ...cur };
-      for (const c of list) if (c.result) next[c.id] = c.result;
-      return next;
-    });
-  }, []);
-
-  const reload = useCallback((): Promise<void> => {
-    const seq = ++loadSeq.current;
-    return fetchMyCheckins(visitId, lang).then(
-      (list) => {
-        if (seq === loadSeq.current) apply(list);
-      },
-      () => undefined, // the socket's reconnect and the next event trigger another load
-    );
-  }, [visitId, lang, apply]);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
-
-  // Definitions of the instruments sent, in the page's language.
-  const instrumentIds = useMemo(() => [...new Set(checkins.map((c) => c.instrumentId))].sort().join(','), [checkins]);
-  useEffect(() => {
-    if (!instrumentIds) return;
-    let cancelled = false;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    void (async () => {
-      for (const id of instrumentIds.split(',')) {
-        try {
-          const def = await fetchInstrument(id, lang);
-          if (!cancelled) setDefinitions((cur) => ({ ...cur, [id]: def }));
-        } catch {
-          // Shown as "loading" meanwhile; tried again shortly.
-          if (!cancelled) retry = setTimeout(() => setDefinitionAttempt((n) => n + 1), 3000);
-          return;
-        }
-      }
-    })();
-    return () => {
-      cancelled = true;
-      if (retry) clearTimeout(retry);
-    };
-  }, [instrumentIds, lang, definitionAttempt]);
-
-  const flush = useCallback(async () => {
-    if (flushing.current) return;
-    flushing.current = true;
-    let savedSomething = false;
-    try {
-      while (pending.current.size > 0) {
-        const [key, item] = pending.current.entries().next().value as [string, Pending];
-        setSaveState('saving');
-        try {
-          const res = await putAnswer(item.checkinId, item.linkId, item.value);
-          // A newer answer to the same question may have arrived meanwhile; it stays queued.
-          if (same(pending.current.get(key)?.value, item.value)) pending.current.delete(key);
-          savedSomething = true;
-          retryDelay.current = 2000;
+  const [outbox] = useState(
+    () =>
+      new AnswerOutbox({
+        save: (item) => putAnswer(item.checkinId, item.linkId, item.value),
+        onStateChange: setSaveState,
+        onSaved: (item, res) => {
+          const resources = res.crisisResources;
+          if (resources) setCrisis((cur) => ({ ...cur, [item.checkinId]: resources }));
+        },
+        onItemError: (key, message) =>
           setItemErrors((cur) => {
+            if (message !== null) return { ...cur, [key]: message };
             if (!(key in cur)) return cur;
             const next = { ...cur };
             delete next[key];
             return next;
-          });
-          if (res.crisisResources) {
-            const resources = res.crisisResources;
-            setCrisis((cur) => ({ ...cur, [item.checkinId]: resources }));
-          }
-        } catch (err) {
-          const e = err instanceof ApiError ? err : new ApiError(0, 'network_error', 'network');
-          if (e.status === 0 || e.status >= 500 || e.status === 429) {
-            // Kept on screen and retried: a dropped connection or a restarting server loses nothing.
-            setSaveState('offline');
-            const wait = e.retryAfterSeconds ? e.retryAfterSeconds * 1000 : retryDelay.current;
-            retryDelay.current = Math.min(retryDelay.current * 2, 30_000);
-            if (retryTimer.current) clearTimeout(retryTimer.current);
-            retryTimer.current = setTimeout(() => void flush(), wait);
-            return;
-          }
-          pending.current.delete(key);
-          if (e.status === 400) {
-            setItemErrors((cur) => ({ ...cur, [key]: e.message }));
-          } else {
-            // Shared elsewhere, visit over, session gone: nothing more can be saved here.
-            for (const [k, p] of pending.current) if (p.checkinId === item.checkinId) pending.current.delete(k);
-            setSaveState('closed');
-            void reload();
-            return;
-          }
-        }
-      }
-      if (savedSomething) setSaveState('saved');
-    } finally {
-      flushing.current = false;
-    }
-  }, [reload]);
+          }),
+        // Shared elsewhere, visit over, session gone: see what the server says now.
+        onClosed: () => void queryClient.invalidateQueries({ queryKey: myCheckinsKey(visitId) }),
+      }),
+  );
+  useEffect(() => () => outbox.dispose(), [outbox]);
 
-  const { socket, connections } = useSocket(true);
-  useEffect(() => {
-    if (!socket) return;
-    const onSent = (p: { visitId: string }) => {
-      if (p.visitId === visitId) void reload();
-    };
-    socket.on('checkin:sent', onSent);
-    return () => {
-      socket.off('checkin:sent', onSent);
-    };
-  }, [socket, visitId, reload]);
+  // What the patient sees: the last load (with unsaved answers on top), then their answers since.
+  const loadedAt = mine.dataUpdatedAt;
+  const loaded = useMemo(() => withPending(checkins, outbox.pending()), [checkins, outbox, loadedAt]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [edits, setEdits] = useState<{ loadedAt: number; answers: AnswerMap } | null>(null);
+  const local = edits && edits.loadedAt === loadedAt ? edits.answers : loaded;
 
-  // After every (re)connection: catch up on anything missed, and save what waited.
+  useSocketEvent('checkin:sent', (p) => {
+    if (p.visitId === visitId) void queryClient.invalidateQueries({ queryKey: myCheckinsKey(visitId) });
+  });
+  // After every (re)connection the provider fetches the check-ins again; save what waited too.
+  const { connections } = useSocket();
   useEffect(() => {
-    if (connections === 0) return;
-    void reload();
-    void flush();
-  }, [connections, reload, flush]);
-
+    if (connections > 0) void outbox.flush();
+  }, [connections, outbox]);
   useEffect(() => {
-    const onOnline = () => void flush();
-    window.addEventListener('online', onOnline);
-    return () => {
-      window.removeEventListener('online', onOnline);
-      if (retryTimer.current) clearTimeout(retryTimer.current);
-    };
-  }, [flush]);
+    const handleOnline = () => void outbox.flush();
+    window.addEventListener('online', handleOnline);
+    return () => window.removeEventListener('online', handleOnline);
+  }, [outbox]);
 
   const setAnswer = useCallback(
     (checkinId: string, linkId: string, value: AnswerValue | null) => {
-      setLocal((cur) => {
-        const answers = { ...(cur[checkinId] ?? {}) };
+      setEdits((cur) => {
+        const base = cur && cur.loadedAt === loadedAt ? cur.answers : loaded;
+        const answers = { ...(base[checkinId] ?? {}) };
         if (value === null) delete answers[linkId];
         else answers[linkId] = value;
-        return { ...cur, [checkinId]: answers };
+        return { loadedAt, answers: { ...base, [checkinId]: answers } };
       });
-      const key = `${checkinId}|${linkId}`;
-      pending.current.delete(key); // re-insert at the end, so saves keep the order answers were given
-      pending.current.set(key, { checkinId, linkId, value });
-      void flush();
+      void outbox.put(checkinId, linkId, value);
     },
-    [flush],
+    [outbox, loaded, loadedAt],
   );
 
+  const { mutateAsync: shareAsync } = shareMutation;
   const share = useCallback(
     async (checkinId: string) => {
       setShareError(null);
-      await flush();
-      if ([...pending.current.values()].some((p) => p.checkinId === checkinId)) {
+      await outbox.flush();
+      if (outbox.hasPending(checkinId)) {
         setShareError('unsaved');
         return;
       }
-      setSharing(true);
       try {
-        const res = await submitCheckin(checkinId, lang);
+        const res = await shareAsync(checkinId);
         setResults((cur) => ({ ...cur, [checkinId]: res.result }));
-        if (res.crisisResources) {
-          const resources = res.crisisResources;
-          setCrisis((cur) => ({ ...cur, [checkinId]: resources }));
-        }
-        setCheckins((cur) => cur.map((c) => (c.id === checkinId ? { ...c, status: 'shared', sharedAt: new Date().toISOString() } : c)));
+        const resources = res.crisisResources;
+        if (resources) setCrisis((cur) => ({ ...cur, [checkinId]: resources }));
         setDoneId(checkinId);
       } catch (err) {
         if (err instanceof ApiError && err.code === 'already_shared') {
           setDoneId(checkinId);
-          void reload();
+          void queryClient.invalidateQueries({ queryKey: myCheckinsKey(visitId) });
         } else {
           setShareError('failed');
         }
-      } finally {
-        setSharing(false);
       }
     },
-    [flush, lang, reload],
+    [outbox, shareAsync, queryClient, visitId],
   );
 
   const entries: CheckinEntry[] = useMemo(
@@ -300,8 +200,8 @@ export function usePatientCheckins(visitId: string): PatientCheckins {
         checkin: c,
         definition: definitions[c.instrumentId] ?? null,
         answers: local[c.id] ?? c.answers,
-        crisis: crisis[c.id] ?? null,
-        result: results[c.id] ?? null,
+        crisis: c.crisisResources ?? crisis[c.id] ?? null,
+        result: c.result ?? results[c.id] ?? null,
       })),
     [checkins, definitions, local, crisis, results],
   );
@@ -327,7 +227,7 @@ export function usePatientCheckins(visitId: string): PatientCheckins {
     hidden,
     saveState,
     itemErrors,
-    sharing,
+    sharing: shareMutation.isPending,
     shareError,
     isSafeConfirmed: (id) => safe.has(id),
     confirmSafe: (id) =>

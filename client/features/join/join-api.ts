@@ -1,14 +1,13 @@
+import type { z } from 'zod';
+import type { JoinResponseSchema } from '@shared/api/join.schema';
+import type { ConsentResponseSchema, ParticipantResponseSchema } from '@shared/api/visits.schema';
 import { CONSENT_VERSION, WaitingMessageSchema, type WaitingMessage } from '@shared/api/waiting-room.schema';
-import type { ParticipantStateName, VisitStatusName } from '@shared/realtime';
 import { api } from '../../lib/api';
 
 /** What `POST /api/join` returns: only what the patient's own screens need. */
-export interface JoinResponse {
-  visit: { id: string; startsAt: string; durationMinutes: number; status: VisitStatusName; clinicians: { name: string }[] };
-  patient: { preferredName: string | null; preferredLanguage: 'en' | 'es'; pronouns: string | null };
-  participant: { id: string; state: ParticipantStateName; consented: boolean };
-  waitingMessage: WaitingMessage | null;
-}
+export type JoinResponse = z.infer<typeof JoinResponseSchema>;
+type ConsentResponse = z.infer<typeof ConsentResponseSchema>;
+type ParticipantResponse = z.infer<typeof ParticipantResponseSchema>;
 
 /** Anything unreadable counts as no message (the socket sends the current one on connect). */
 function readWaitingMessage(raw: unknown): WaitingMessage | null {
@@ -23,14 +22,14 @@ export async function postJoin(token: string, dateOfBirth?: string): Promise<Joi
 }
 
 /** Records agreement to the consent text version this client showed. */
-export function postConsent(visitId: string): Promise<{ participant: { id: string; state: ParticipantStateName; consented: true } }> {
+export function postConsent(visitId: string): Promise<ConsentResponse> {
   return api('POST', `/api/visits/${visitId}/consent`, { version: CONSENT_VERSION, accepted: true });
 }
 
-export function postWaitingRoom(visitId: string): Promise<{ participant: { id: string; state: ParticipantStateName } }> {
+export function postWaitingRoom(visitId: string): Promise<ParticipantResponse> {
   return api('POST', `/api/visits/${visitId}/waiting-room`);
 }
 
-export function postLeave(visitId: string): Promise<unknown> {
+export function postLeave(visitId: string): Promise<ParticipantResponse> {
   return api('POST', `/api/visits/${visitId}/leave`);
 }

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { WaitingMessage } from '@shared/api/waiting-room.schema';
-import type { ParticipantStateName } from '@shared/realtime';
+import { DobRequiredDetailsSchema, TooEarlyDetailsSchema } from '@shared/api/join.schema';
+import type { ParticipantState } from '@shared/api/visits.schema';
 import { ApiError } from '../../lib/api';
 import { browserLanguage, isLanguage, setLanguage, type Language } from '../../lib/i18n';
-import { useSocket } from '../../lib/socket';
+import { useSocket, useSocketEvent } from '../../lib/socket';
 import { postConsent, postJoin, postLeave, postWaitingRoom, type JoinResponse } from './join-api';
 
 /** Where the patient is in the visit, from opening the link to the end. */
@@ -30,7 +31,7 @@ function resumeStage(r: JoinResponse): JoinStage {
   if (r.visit.status === 'completed') return { kind: 'ended' };
   if (r.visit.status === 'cancelled') return { kind: 'closed', reason: 'cancelled' };
   if (!r.participant.consented) return { kind: 'consent' };
-  const byState: Record<ParticipantStateName, JoinStage> = {
+  const byState: Record<ParticipantState, JoinStage> = {
     joining: { kind: 'devices' },
     waiting: { kind: 'waiting' },
     admitted: { kind: 'call' },
@@ -44,12 +45,11 @@ function resumeStage(r: JoinResponse): JoinStage {
 
 function stageForError(err: unknown): JoinStage {
   if (!(err instanceof ApiError)) return { kind: 'closed', reason: 'error' };
-  const details = (err.details ?? {}) as { clinicName?: unknown; opensAt?: unknown };
   switch (err.code) {
     case 'dob_required':
-      return { kind: 'dob', clinicName: typeof details.clinicName === 'string' ? details.clinicName : null, error: null };
+      return { kind: 'dob', clinicName: err.readDetails(DobRequiredDetailsSchema)?.clinicName ?? null, error: null };
     case 'too_early':
-      return { kind: 'too_early', opensAt: typeof details.opensAt === 'string' ? details.opensAt : null };
+      return { kind: 'too_early', opensAt: err.readDetails(TooEarlyDetailsSchema)?.opensAt ?? null };
     case 'visit_ended':
       return { kind: 'ended' };
     case 'link_expired':
@@ -65,7 +65,7 @@ function stageForError(err: unknown): JoinStage {
     case 'network_error':
       return { kind: 'closed', reason: 'network' };
     default:
-      return { kind: 'closed', reason: err.status === 410 ? 'expired' : 'error' };
+      return { kind: 'closed', reason: 'error' };
   }
 }
 
@@ -147,12 +147,14 @@ export function useJoinFlow(token: string): JoinFlow {
   }, [token, applyJoin]);
 
   // The patient socket exists only once the join has set the session cookie.
-  const { socket, connected, connections } = useSocket(join !== null);
+  const joined = join !== null;
+  const participantId = join?.participant.id ?? null;
+  const { connected, connections } = useSocket(joined);
+  const forThisVisit = (p: { visitId: string }) => p.visitId === visitId;
 
-  useEffect(() => {
-    if (!socket || !visitId) return;
-    const participantId = join?.participant.id;
-    const onState = (p: { participantId: string; state: ParticipantStateName }) => {
+  useSocketEvent(
+    'participant:state',
+    (p) => {
       if (p.participantId !== participantId) return;
       setStage((current) => {
         if (p.state === 'admitted' && (current.kind === 'waiting' || current.kind === 'devices')) return { kind: 'call' };
@@ -161,34 +163,21 @@ export function useJoinFlow(token: string): JoinFlow {
         if (p.state === 'removed') return { kind: 'ended' };
         return current;
       });
-    };
-    const onMessage = (p: { visitId: string; message: WaitingMessage | null }) => {
-      if (p.visitId === visitId) setWaitingMessage(p.message);
-    };
-    const onPresence = (p: { visitId: string; online: boolean }) => {
-      if (p.visitId === visitId) setClinicianOnline(p.online);
-    };
-    const onEnded = (p: { visitId: string }) => {
-      if (p.visitId === visitId) setStage({ kind: 'ended' });
-    };
-    const onStatus = (p: { visitId: string; status: string }) => {
-      if (p.visitId !== visitId) return;
+    },
+    joined,
+  );
+  useSocketEvent('visit:waiting-message', (p) => forThisVisit(p) && setWaitingMessage(p.message), joined);
+  useSocketEvent('visit:clinician-presence', (p) => forThisVisit(p) && setClinicianOnline(p.online), joined);
+  useSocketEvent('visit:ended', (p) => forThisVisit(p) && setStage({ kind: 'ended' }), joined);
+  useSocketEvent(
+    'visit:status',
+    (p) => {
+      if (!forThisVisit(p)) return;
       if (p.status === 'completed') setStage({ kind: 'ended' });
       if (p.status === 'cancelled') setStage({ kind: 'closed', reason: 'cancelled' });
-    };
-    socket.on('participant:state', onState);
-    socket.on('visit:waiting-message', onMessage);
-    socket.on('visit:clinician-presence', onPresence);
-    socket.on('visit:ended', onEnded);
-    socket.on('visit:status', onStatus);
-    return () => {
-      socket.off('participant:state', onState);
-      socket.off('visit:waiting-message', onMessage);
-      socket.off('visit:clinician-presence', onPresence);
-      socket.off('visit:ended', onEnded);
-      socket.off('visit:status', onStatus);
-    };
-  }, [socket, visitId, join?.participant.id]);
+    },
+    joined,
+  );
 
   // After a dropped socket we may have missed events: ask the server where we are.
   useEffect(() => {
@@ -215,9 +204,8 @@ export function useJoinFlow(token: string): JoinFlow {
       try {
         await action();
       } catch (err) {
-        if (err instanceof ApiError && ['visit_cancelled', 'visit_ended', 'link_expired', 'link_revoked'].includes(err.code)) setStage(stageForError(err));
         // The server refused because our picture is stale (denied, removed, visit over): ask it where we are.
-        else if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'forbidden')) await resync();
+        if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'forbidden')) await resync();
         else setActionError(fallbackError);
       } finally {
         setBusy(false);

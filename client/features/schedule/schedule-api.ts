@@ -1,5 +1,5 @@
 import type { CreateVisitResponse, Clinician, PatientLinkResponse, Visit } from '@shared/api/visits.schema';
-import { api, ApiError } from '../../lib/api';
+import { api, errorFromResponse } from '../../lib/api';
 
 /** Visits starting in [from, to), optionally only one clinician's. */
 export async function fetchVisits(from: Date, to: Date, clinicianId?: string): Promise<Visit[]> {
@@ -47,10 +47,7 @@ export async function downloadPatientInvite(visitId: string, linkUrl: string): P
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ token: tokenFromUrl(linkUrl) }),
   });
-  if (!res.ok) {
-    const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
-    throw new ApiError(res.status, body?.error?.code ?? 'unexpected', body?.error?.message ?? 'Could not make the invite');
-  }
+  if (!res.ok) throw errorFromResponse(res, await res.json().catch(() => undefined));
   const blob = await res.blob();
   const href = URL.createObjectURL(blob);
   const a = document.createElement('a');

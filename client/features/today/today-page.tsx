@@ -1,47 +1,18 @@
-import { useEffect, useState } from 'react';
-import { type Visit } from '@shared/api/visits.schema';
 import { usePageTitle } from '../../components/use-page-title';
-import { api } from '../../lib/api';
-import { useLiveVisitFacts } from './use-live-visit-facts';
 import { VisitStatusBadge } from '../../components/visit-status-badge';
+import { useTodayVisits } from './today-api';
+import { useLiveVisitFacts } from './use-live-visit-facts';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
 
-/** The visits starting today in the viewer's time zone. */
-async function fetchToday(): Promise<Visit[]> {
-  const now = new Date();
-  const from = new Date(now.getFullYear(), now.getMonth(), now.getDate());
-  const to = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
-  const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
-  return (await api<{ visits: Visit[] }>('GET', `/api/visits?${q.toString()}`)).visits;
-}
-
 /** A clinician's day: their visits, each one's status, and a live badge while the patient waits. */
 export function TodayPage() {
   usePageTitle('Today');
-  const [visits, setVisits] = useState<Visit[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const today = useTodayVisits();
+  const visits = today.data ?? null;
+  const error = today.error ? today.error.message || 'Could not load your visits' : null;
   const live = useLiveVisitFacts();
-
-  useEffect(() => {
-    let stale = false;
-    const load = () =>
-      fetchToday()
-        .then((v) => {
-          if (stale) return;
-          setVisits(v);
-          setError(null);
-        })
-        .catch((e: unknown) => !stale && setError(e instanceof Error ? e.message : 'Could not load your visits'));
-    void load();
-    // Statuses settle on the server (e.g. no-shows at the end of a visit); a slow refresh picks them up.
-    const timer = setInterval(() => void load(), 60_000);
-    return () => {
-      stale = true;
-      clearInterval(timer);
-    };
-  }, []);
 
   return (
     <div className="page today-page">

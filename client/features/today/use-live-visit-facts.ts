@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
-import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, VisitStatusName } from '@shared/realtime';
+import { useState } from 'react';
+import type { VisitStatusName } from '@shared/realtime';
+import { useSocket, useSocketEvent } from '../../lib/socket';
 
 export interface LiveVisitFacts {
   /** Patients waiting per visit id, as last told by the server. */
@@ -16,16 +16,10 @@ export interface LiveVisitFacts {
  * they are on, so nothing here filters.
  */
 export function useLiveVisitFacts(): LiveVisitFacts {
-  const [facts, setFacts] = useState<LiveVisitFacts>({ waiting: {}, status: {}, connected: false });
-  useEffect(() => {
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ withCredentials: true });
-    socket.on('connect', () => setFacts((f) => ({ ...f, connected: true })));
-    socket.on('disconnect', () => setFacts((f) => ({ ...f, connected: false })));
-    socket.on('visit:waiting', ({ visitId, waiting }) => setFacts((f) => ({ ...f, waiting: { ...f.waiting, [visitId]: waiting } })));
-    socket.on('visit:status', ({ visitId, status }) => setFacts((f) => ({ ...f, status: { ...f.status, [visitId]: status } })));
-    return () => {
-      socket.close();
-    };
-  }, []);
-  return facts;
+  const [waiting, setWaiting] = useState<Record<string, number>>({});
+  const [status, setStatus] = useState<Record<string, VisitStatusName>>({});
+  const { connected } = useSocket();
+  useSocketEvent('visit:waiting', (p) => setWaiting((cur) => ({ ...cur, [p.visitId]: p.waiting })));
+  useSocketEvent('visit:status', (p) => setStatus((cur) => ({ ...cur, [p.visitId]: p.status })));
+  return { waiting, status, connected };
 }

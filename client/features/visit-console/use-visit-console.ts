@@ -1,21 +1,20 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
 import type { WaitingMessage, WaitingMessageRequest } from '@shared/api/waiting-room.schema';
-import type { Visit } from '@shared/api/visits.schema';
 import type { LiveParticipant, VisitStatusName } from '@shared/realtime';
-import { api, ApiError } from '../../lib/api';
-import { useSocket } from '../../lib/socket';
+import { ApiError } from '../../lib/api';
+import { useSocket, useSocketEvent } from '../../lib/socket';
+import {
+  actionKey,
+  useConsoleAction,
+  useVisitDetail,
+  visitKey,
+  type ConsoleAction,
+  type ParticipantAction,
+  type VisitDetail,
+} from './visit-console-api';
 
-export interface AttendanceEntry {
-  participantId: string;
-  displayName: string;
-  joinedAt: string;
-  leftAt: string | null;
-  totalMinutes: number;
-}
-
-export type VisitDetail = Visit & { attendance?: AttendanceEntry[]; waitingMessage?: WaitingMessage | null };
-
-export type ParticipantAction = 'admit' | 'deny' | 'return-to-waiting' | 'remove';
+export type { ParticipantAction, VisitDetail } from './visit-console-api';
 
 export interface VisitConsoleState {
   visit: VisitDetail | null;
@@ -25,7 +24,7 @@ export interface VisitConsoleState {
   ended: boolean;
   live: boolean;
   watchError: string | null;
-  /** The message this console last set (the server does not report the current one on load). */
+  /** The visit's waiting-room message, as loaded and as this console last set it. */
   waitingMessage: WaitingMessage | null;
   pending: string | null;
   actionError: string | null;
@@ -35,13 +34,13 @@ export interface VisitConsoleState {
   reload(): void;
 }
 
-const ACTION_ERRORS: Record<string, string> = {
+const ACTION_ERRORS: Partial<Record<ApiError['code'], string>> = {
   conflict: 'That is no longer possible: the list changed. It now shows the current state.',
   not_found: 'That participant is no longer part of this visit.',
   network_error: 'Cannot reach Alcove. Check your connection and try again.',
 };
 
-function toLive(p: Visit['participants'][number]): LiveParticipant {
+function toLive(p: VisitDetail['participants'][number]): LiveParticipant {
   return { ...p, waitingSince: null };
 }
 
@@ -51,71 +50,41 @@ function toLive(p: Visit['participants'][number]): LiveParticipant {
  * result of every action, so other clinicians of the visit see it at the same moment.
  */
 export function useVisitConsole(visitId: string): VisitConsoleState {
-  const [visit, setVisit] = useState<VisitDetail | null>(null);
-  const [loadError, setLoadError] = useState<VisitConsoleState['loadError']>(null);
-  const [participants, setParticipants] = useState<LiveParticipant[]>([]);
-  const [status, setStatus] = useState<VisitStatusName | null>(null);
-  const [ended, setEnded] = useState(false);
+  const queryClient = useQueryClient();
+  const detail = useVisitDetail(visitId);
+  const mutation = useConsoleAction(visitId);
+  const visit = detail.data ?? null;
+  // The socket list (with waiting times) wins once it arrives; the loaded one is only the first paint.
+  const [liveParticipants, setLiveParticipants] = useState<LiveParticipant[] | null>(null);
+  const [endedHere, setEndedHere] = useState(false);
   const [watchError, setWatchError] = useState<string | null>(null);
-  const [waitingMessage, setWaitingMessageState] = useState<WaitingMessage | null>(null);
-  const [pending, setPending] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
-  const [loads, setLoads] = useState(0);
-  const reload = useCallback(() => setLoads((n) => n + 1), []);
+  const reload = useCallback(() => void queryClient.invalidateQueries({ queryKey: visitKey(visitId) }), [queryClient, visitId]);
+  const setStatus = useCallback(
+    (status: VisitStatusName) => queryClient.setQueryData<VisitDetail>(visitKey(visitId), (v) => v && { ...v, status }),
+    [queryClient, visitId],
+  );
 
-  useEffect(() => {
-    let cancelled = false;
-    api<{ visit: VisitDetail }>('GET', `/api/visits/${visitId}`).then(
-      (r) => {
-        if (cancelled) return;
-        setVisit(r.visit);
-        setStatus(r.visit.status);
-        setWaitingMessageState(r.visit.waitingMessage ?? null);
-        if (r.visit.status === 'completed') setEnded(true);
-        // The socket list (with waiting times) wins once it arrives; this is only the first paint.
-        setParticipants((cur) => (cur.length ? cur : r.visit.participants.map(toLive)));
-      },
-      (err: unknown) => {
-        if (!cancelled) setLoadError(err instanceof ApiError && err.status === 404 ? 'not_found' : 'failed');
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [visitId, loads]);
-
-  const { socket, connected, connections } = useSocket(true);
-
-  useEffect(() => {
-    if (!socket) return;
-    const onParticipants = (p: { visitId: string; participants: LiveParticipant[] }) => {
-      if (p.visitId === visitId) setParticipants(p.participants);
-    };
-    // When the visit ends, fetch it again: it now carries its attendance.
-    const onStatus = (p: { visitId: string; status: VisitStatusName }) => {
-      if (p.visitId !== visitId) return;
-      setStatus(p.status);
-      if (p.status === 'completed' || p.status === 'cancelled') {
-        setEnded(true);
-        reload();
-      }
-    };
-    const onEnded = (p: { visitId: string }) => {
-      if (p.visitId !== visitId) return;
-      setEnded(true);
-      setStatus('completed');
+  const { socket, connected, connections } = useSocket();
+  useSocketEvent('visit:participants', (p) => {
+    if (p.visitId === visitId) setLiveParticipants(p.participants);
+  });
+  // When the visit ends, fetch it again: it now carries its attendance.
+  useSocketEvent('visit:status', (p) => {
+    if (p.visitId !== visitId) return;
+    setStatus(p.status);
+    if (p.status === 'completed' || p.status === 'cancelled') {
+      setEndedHere(true);
       reload();
-    };
-    socket.on('visit:participants', onParticipants);
-    socket.on('visit:status', onStatus);
-    socket.on('visit:ended', onEnded);
-    return () => {
-      socket.off('visit:participants', onParticipants);
-      socket.off('visit:status', onStatus);
-      socket.off('visit:ended', onEnded);
-    };
-  }, [socket, visitId, reload]);
+    }
+  });
+  useSocketEvent('visit:ended', (p) => {
+    if (p.visitId !== visitId) return;
+    setEndedHere(true);
+    setStatus('completed');
+    reload();
+  });
 
   // Watch on every (re)connection: the server sends the current list right after the ack.
   useEffect(() => {
@@ -128,62 +97,51 @@ export function useVisitConsole(visitId: string): VisitConsoleState {
     };
   }, [socket, connections, visitId]);
 
-  const call = useCallback(
-    async (key: string, method: 'POST' | 'PUT', path: string, body?: unknown): Promise<boolean> => {
-      setPending(key);
+  const { mutateAsync } = mutation;
+  const run = useCallback(
+    async (a: ConsoleAction): Promise<boolean> => {
       setActionError(null);
       try {
-        await api(method, path, body);
+        await mutateAsync(a);
         return true;
       } catch (err) {
-        const code = err instanceof ApiError ? err.code : 'failed';
-        setActionError(ACTION_ERRORS[code] ?? (err instanceof ApiError ? err.message : 'Something went wrong. Please try again.'));
+        setActionError(
+          (err instanceof ApiError && ACTION_ERRORS[err.code]) ||
+            (err instanceof ApiError ? err.message : 'Something went wrong. Please try again.'),
+        );
         return false;
       } finally {
-        setPending(null);
         // Without a live socket, fetch the state the action produced.
         if (!socket?.connected) reload();
       }
     },
-    [reload, socket],
+    [mutateAsync, reload, socket],
   );
 
   const act = useCallback(
-    (action: ParticipantAction, participantId: string) =>
-      action === 'remove'
-        ? call(`remove:${participantId}`, 'POST', `/api/visits/${visitId}/participants/${participantId}/remove`)
-        : call(`${action}:${participantId}`, 'POST', `/api/visits/${visitId}/${action}`, { participantId }),
-    [call, visitId],
+    (action: ParticipantAction, participantId: string) => run({ kind: 'participant', action, participantId }),
+    [run],
   );
 
   const endVisit = useCallback(async () => {
-    const ok = await call('end', 'POST', `/api/visits/${visitId}/end`);
-    if (ok) {
-      setEnded(true);
-      reload();
-    }
+    const ok = await run({ kind: 'end' });
+    if (ok) setEndedHere(true);
     return ok;
-  }, [call, visitId, reload]);
+  }, [run]);
 
-  const setWaitingMessage = useCallback(
-    async (req: WaitingMessageRequest) => {
-      const ok = await call('message', 'PUT', `/api/visits/${visitId}/waiting-message`, req);
-      if (ok) setWaitingMessageState(req.preset ? { preset: req.preset } : req.text ? { text: req.text } : null);
-      return ok;
-    },
-    [call, visitId],
-  );
+  const setWaitingMessage = useCallback((request: WaitingMessageRequest) => run({ kind: 'message', request }), [run]);
 
+  const status = visit?.status ?? null;
   return {
     visit,
-    loadError,
-    participants,
+    loadError: visit || !detail.error ? null : detail.error instanceof ApiError && detail.error.status === 404 ? 'not_found' : 'failed',
+    participants: liveParticipants ?? visit?.participants.map(toLive) ?? [],
     status,
-    ended,
+    ended: endedHere || status === 'completed',
     live: connected && watchError === null,
     watchError,
-    waitingMessage,
-    pending,
+    waitingMessage: visit?.waitingMessage ?? null,
+    pending: mutation.isPending && mutation.variables ? actionKey(mutation.variables) : null,
     actionError,
     act,
     endVisit,
