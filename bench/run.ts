@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { AccessToken } from 'livekit-server-sdk';
+import { io as ioClient } from 'socket.io-client';
 import { createApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import { openDatabase } from '../server/db/database';
@@ -119,6 +120,7 @@ print(
 // 5. The patient's path: a visit with a check-in, then answers saved one by one (as typed) and
 //    video tokens for the admitted patient. Each answer is validated, stored and counted live.
 const json = { 'content-type': 'application/json' };
+const seenLatencies: number[] = [];
 async function call(method: string, url: string, cookieHeader: string, body?: unknown) {
   const r = await fetch(`${base}${url}`, { method, headers: { ...json, cookie: cookieHeader }, body: body === undefined ? undefined : JSON.stringify(body) });
   if (r.status >= 400) throw new Error(`${method} ${url} ${r.status} ${await r.text()}`);
@@ -156,6 +158,42 @@ print(
     await call('POST', `/api/visits/${visitId}/video-token`, patientCookie);
   }),
 );
+
+// 6. Live updates: from the patient's "I'm here" (POST waiting-room) to the clinician's socket
+//    showing them waiting. This was once a timed assertion in the integration tests; it is a figure now.
+const clinicianSocket = ioClient(base, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });
+await new Promise<void>((resolve, reject) => clinicianSocket.once('connect', resolve).once('connect_error', reject));
+print(
+  await measure('patient waiting → clinician sees them (socket)', 50, 1, async () => {
+    const v = await call('POST', '/api/visits', schedCookie, {
+      patientId: (patient.body.patient as { id: string }).id,
+      clinicianIds: [staff.id],
+      startsAt: new Date().toISOString(),
+      durationMinutes: 60,
+    });
+    const id = (v.body.visit as { id: string }).id;
+    const j = await call('POST', '/api/join', '', { token: (v.body.patientLink as { url: string }).url.split('/').pop() });
+    const pc = j.setCookie.split(';')[0] ?? '';
+    const pid = (j.body.participant as { id: string }).id;
+    await call('POST', `/api/visits/${id}/consent`, pc, { version: '2026-11-27', accepted: true });
+    await clinicianSocket.emitWithAck('visit:watch', { visitId: id });
+    const seen = new Promise<void>((resolve) => {
+      const listener = (p: { participants: { id: string; state: string }[] }) => {
+        if (!p.participants.some((x) => x.id === pid && x.state === 'waiting')) return;
+        clinicianSocket.off('visit:participants', listener);
+        resolve();
+      };
+      clinicianSocket.on('visit:participants', listener);
+    });
+    const t0 = performance.now();
+    await call('POST', `/api/visits/${id}/waiting-room`, pc);
+    await seen;
+    seenLatencies.push(performance.now() - t0);
+  }),
+);
+seenLatencies.sort((a, b) => a - b);
+console.log(`  of which request → event only: p50 ${pct(seenLatencies, 50).toFixed(2)} ms, p95 ${pct(seenLatencies, 95).toFixed(2)} ms`);
+clinicianSocket.close();
 
 const mem = process.memoryUsage();
 console.log(`\nmemory after run: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ParticipantKind, ParticipantState, VisitStatus } from './api/visits.schema';
 import type { WaitingMessage } from './api/waiting-room.schema';
+import { ParticipantKindSchema, ParticipantStateSchema, VisitStatusSchema } from './api/visits.schema';
+import { WaitingMessageSchema } from './api/waiting-room.schema';
 
 /*
  * Socket.io event names and payloads, declared once. The server emits facts after persisting
@@ -81,3 +83,37 @@ export interface ClientToServerEvents {
   'visit:watch': (p: VisitWatch, ack: Ack) => void;
   'visit:unwatch': (p: VisitWatch, ack: Ack) => void;
 }
+
+const CheckinRefSchema = z.object({ checkinId: z.string(), visitId: z.string() });
+const SafetyAlertEventSchema = CheckinRefSchema.extend({ code: z.string() });
+
+/**
+ * The payload of every server→client event as a schema, so tests (and a wary client) can parse
+ * what arrives. The `satisfies` clause keeps it in step with ServerToClientEvents above.
+ */
+export const SERVER_EVENT_SCHEMAS = {
+  'session:ready': SessionInfoSchema,
+  'visit:participants': z.object({
+    visitId: z.string(),
+    participants: z.array(
+      z.object({
+        id: z.string(),
+        kind: ParticipantKindSchema,
+        displayName: z.string(),
+        state: ParticipantStateSchema,
+        waitingSince: z.string().nullable(),
+      }),
+    ),
+  }),
+  'visit:waiting': z.object({ visitId: z.string(), waiting: z.number().int() }),
+  'visit:status': z.object({ visitId: z.string(), status: VisitStatusSchema }),
+  'participant:state': z.object({ participantId: z.string(), state: ParticipantStateSchema }),
+  'visit:waiting-message': z.object({ visitId: z.string(), message: WaitingMessageSchema.nullable() }),
+  'visit:clinician-presence': z.object({ visitId: z.string(), online: z.boolean() }),
+  'visit:ended': z.object({ visitId: z.string() }),
+  'checkin:sent': CheckinRefSchema.extend({ instrumentId: z.string() }),
+  'checkin:progress': CheckinRefSchema.extend({ answered: z.number().int(), total: z.number().int() }),
+  'checkin:shared': CheckinRefSchema,
+  'safety:alert': SafetyAlertEventSchema,
+  'safety:acknowledged': SafetyAlertEventSchema,
+} satisfies { [E in keyof ServerToClientEvents]: z.ZodType<Parameters<ServerToClientEvents[E]>[0]> };

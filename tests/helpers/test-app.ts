@@ -9,13 +9,16 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { describe } from 'vitest';
+import type { z } from 'zod';
 import type { StaffRole } from '@shared/api/auth.schema';
+import { SERVER_EVENT_SCHEMAS } from '@shared/realtime';
 import { createApp, type AppDeps, type AppHandle } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { openDatabase, type Database, type Dialect } from '../../server/db/database';
 import { migrateToLatest } from '../../server/db/migrate';
 import { createLogger } from '../../server/logger';
 import { createStaffAccount } from '../../server/staff/staff.service';
+import { contractProblems } from './contract';
 
 /** SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
 export const DATABASES: Dialect[] = ['sqlite', ...(process.env.TEST_DATABASE_URL ? (['postgres'] as const) : [])];
@@ -172,15 +175,41 @@ export function cookieHeader(agent: TestAgent, url: string): string {
     .join('; ');
 }
 
-/** Resolves with the first `event` the socket gets, or rejects after `ms`. */
+/**
+ * Resolves with the first `event` the socket gets, or rejects after `ms`. The payload must keep
+ * its contract in shared/realtime.ts (SERVER_EVENT_SCHEMAS): no missing, mistyped or extra field.
+ */
 export function nextEvent<T = unknown>(socket: Socket, event: string, ms = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), ms);
     socket.once(event, (payload: T) => {
       clearTimeout(timer);
-      resolve(payload);
+      const schema = (SERVER_EVENT_SCHEMAS as Record<string, z.ZodType | undefined>)[event];
+      const problems = schema ? contractProblems(payload, schema) : [`${event} is not declared in shared/realtime.ts`];
+      if (problems.length) reject(new Error(`${event} payload drifted from its shared schema: ${problems.join('; ')}`));
+      else resolve(payload);
     });
   });
+}
+
+/**
+ * A barrier for "nothing else reached this socket": runs `trigger`, which must cause `event` on
+ * `socket` (the first one `match` accepts), and waits for it. One connection delivers in order,
+ * so once that later event is here, nothing the server sent before it is still on its way.
+ */
+export async function barrier<T>(socket: Socket, event: string, trigger: () => Promise<unknown>, match: (payload: T) => boolean = () => true): Promise<T> {
+  const arrived = new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`barrier: ${event} never arrived`)), 10_000);
+    const listener = (payload: T) => {
+      if (!match(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, listener);
+      resolve(payload);
+    };
+    socket.on(event, listener);
+  });
+  await trigger();
+  return arrived;
 }
 
 /** Resolves true if the socket connects, false if the server refuses it. */

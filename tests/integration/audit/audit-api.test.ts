@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AuditEntrySchema, AuditListResponseSchema } from '@shared/api/audit.schema';
 import { recordAudit } from '../../../server/audit/audit.service';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../server/audit/audit.service';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 

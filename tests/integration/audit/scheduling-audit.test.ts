@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildVisit } from '../../helpers/visit-builder';
 

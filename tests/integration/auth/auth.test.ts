@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
 
 describeEachDatabase('staff sign-in (%s)', (dialect) => {

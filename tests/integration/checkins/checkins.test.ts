@@ -15,7 +15,7 @@ import {
   answerPhq9,
   sendCheckin,
 } from '../../helpers/checkin-builder';
-import { describeEachDatabase, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
+import { barrier, connects, describeEachDatabase, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildVisit, joinAsPatient, patientWaiting, type BuiltVisit } from '../../helpers/visit-builder';
 
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
@@ -44,7 +44,6 @@ async function patientSocket(t: TestApp, agent: Parameters<TestApp['socket']>[0]
   return s;
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 150));
 const ANSWER_CODES = /LA65\d\d-\d|asked-declined|very-much|quite-a-bit|not-sexually-active/;
 
 describeEachDatabase('check-ins (%s)', (dialect) => {
@@ -98,9 +97,12 @@ describeEachDatabase('check-ins (%s)', (dialect) => {
         ['gad-7', 'sent'],
         ['alcove-sexual-health', 'sent'],
       ]);
-      await settle();
-      expect(otherRec.events.filter((e) => e.event.startsWith('checkin:'))).toEqual([]);
       expect((await otherPatient.agent.get(`/api/visits/${other.visitId}/checkins`).expect(200)).body.checkins).toEqual([]);
+      // Barrier: a check-in of their own visit reaches the other patient next; v's would have come first.
+      const own = await barrier<{ checkinId: string }>(otherSock, 'checkin:sent', () => sendCheckin(other, 'gad-7'));
+      expect(otherRec.events.filter((e) => e.event.startsWith('checkin:'))).toEqual([
+        { event: 'checkin:sent', payload: { checkinId: own.checkinId, visitId: other.visitId, instrumentId: 'gad-7' } },
+      ]);
     });
 
     it('refuses a clinician not on the visit, a scheduler and another visit’s patient (404), the patient (403) and nobody (401)', async () => {
@@ -235,7 +237,8 @@ describeEachDatabase('check-ins (%s)', (dialect) => {
       expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['checkin.sent', 'checkin.shared', 'checkin.read']));
       expect(audit.every((a) => a.patient_id === v.patientId)).toBe(true);
 
-      await settle();
+      // Barrier: one more event to the same watcher, so every earlier one has arrived.
+      await barrier(watcher, 'checkin:sent', () => sendCheckin(v, 'gad-7'));
       const staffEvents = staffRec.events.filter((e) => e.event.startsWith('checkin:') || e.event.startsWith('safety:'));
       expect(staffEvents.map((e) => e.event)).toContain('checkin:progress');
       expect(JSON.stringify(staffEvents)).not.toMatch(ANSWER_CODES);

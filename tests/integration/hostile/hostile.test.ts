@@ -317,7 +317,12 @@ describeEachDatabase('hostile input (%s)', (dialect) => {
       const engine = (socket.io as unknown as { engine: { write: (data: string) => void } }).engine;
       engine.write(`2["${event}",${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}]`);
       engine.write(`2["${event}",${'['.repeat(5000)}${']'.repeat(5000)}]`);
-      await new Promise((r) => setTimeout(r, 300));
+      // Barrier: the server is done with both frames once it answers a later event on the same
+      // connection, or once it has dropped the connection over them.
+      await new Promise<void>((resolve) => {
+        socket.once('disconnect', () => resolve());
+        socket.emit('visit:watch', { visitId: w.ids.visit }, () => resolve());
+      });
       expect((await snapshot(t, tables)).tables).toEqual(before.tables);
       expectUnpolluted();
       socket.close();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { SCHEDULING_ENV, buildCast, buildPatient, buildVisit, countRows, openLink, type Cast } from '../visits/scheduling-fixtures';
 

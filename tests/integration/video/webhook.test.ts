@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AccessToken } from 'livekit-server-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { startLivekitStandIn, type LivekitStandIn } from '../../helpers/livekit-stand-in';
 import { buildVisit, patientWaiting } from '../../helpers/visit-builder';

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Auditor } from '../../../server/audit/auditor';
 import { patientsRoutes } from '../../../server/patients/patients.routes';
 import { joinRoutes } from '../../../server/visits/join.routes';
