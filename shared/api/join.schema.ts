@@ -48,3 +48,6 @@ export const DobRequiredDetailsSchema = z.object({ clinicName: z.string() });
 
 /** `details` of 403 too_early: when the link starts working. */
 export const TooEarlyDetailsSchema = z.object({ opensAt: z.string() });
+
+/** `details` of 403 dob_mismatch: how many tries this link has left this hour. */
+export const DobMismatchDetailsSchema = z.object({ attemptsLeft: z.number().int() });

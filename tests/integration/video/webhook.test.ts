@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AccessToken } from 'livekit-server-sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectRouteContract } from '../../helpers/route-contracts';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { startLivekitStandIn, type LivekitStandIn } from '../../helpers/livekit-stand-in';
 import { buildVisit, patientWaiting } from '../../helpers/visit-builder';
@@ -54,6 +55,7 @@ describeEachDatabase('LiveKit webhooks (%s)', (dialect) => {
     const { v, participantId, roomName } = await admittedVisit();
     const joined = event('participant_joined', roomName, { identity: participantId, sid: 'PA_1' }, Math.floor(Date.now() / 1000) - 120);
     const res = await post(joined, await sign(joined)).expect(200);
+    expectRouteContract(res, 'POST /api/livekit/webhook');
     expect(res.body.outcome).toBe('recorded');
     const replay = await post(joined, await sign(joined)).expect(200);
     expect(replay.body.outcome).toBe('duplicate');
@@ -66,6 +68,7 @@ describeEachDatabase('LiveKit webhooks (%s)', (dialect) => {
     expect(rows[0]!.left_at).not.toBeNull();
 
     const visit = await v.clinicians[0]!.agent.get(`/api/visits/${v.visitId}`).expect(200);
+    expectRouteContract(visit, 'GET /api/visits/:id');
     const line = visit.body.visit.attendance.find((a: { participantId: string }) => a.participantId === participantId);
     expect(line.totalMinutes).toBeGreaterThanOrEqual(1.9);
     expect(line.totalMinutes).toBeLessThanOrEqual(2.2);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JoinResponseSchema } from '@shared/api/join.schema';
+import { DobMismatchDetailsSchema, DobRequiredDetailsSchema, JoinResponseSchema, TooEarlyDetailsSchema } from '@shared/api/join.schema';
+import { expectContract, expectPayload } from '../../helpers/contract';
 import { describeEachDatabase, connects, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
 import { SCHEDULING_ENV, buildCast, buildVisit, minutesFromNow, openLink, tokenOf, type Cast } from './scheduling-fixtures';
 
@@ -22,6 +23,7 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
       expect(res.status).toBe(403);
       const opensAt = new Date(Date.parse(v.body.visit.startsAt as string) - 30 * 60_000).toISOString();
       expect(res.body).toEqual({ error: { code: 'too_early', message: expect.any(String), details: { opensAt } } });
+      expectPayload(res.body.error.details, TooEarlyDetailsSchema);
       expect(res.headers['set-cookie']).toBeUndefined();
       const participants = await t.database.db.selectFrom('participants').select('id').where('visit_id', '=', v.id).execute();
       expect(participants).toEqual([]);
@@ -101,7 +103,7 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
       });
       const { agent, res } = await openLink(t, v.token);
       expect(res.status).toBe(200);
-      expect(JoinResponseSchema.strict().safeParse(res.body).success).toBe(true);
+      expectContract(res, JoinResponseSchema);
       expect(res.body).toEqual({
         visit: {
           id: v.id,
@@ -186,6 +188,7 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
       const { res } = await openLink(t, v.token);
       expect(res.status).toBe(403);
       expect(res.body).toEqual({ error: { code: 'dob_required', message: expect.any(String), details: { clinicName: 'Harbor Street Health' } } });
+      expectPayload(res.body.error.details, DobRequiredDetailsSchema);
       // Not even "too early": that would tell a stranger holding the link when the visit is.
       expect(JSON.stringify(res.body)).not.toMatch(/Gate|opensAt|\d{4}-\d{2}-\d{2}T/);
       expect(res.headers['set-cookie']).toBeUndefined();
@@ -215,6 +218,7 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
         expect(res.status, `attempt ${i}`).toBe(403);
         expect(res.body.error.code).toBe('dob_mismatch');
         expect(res.body.error.details).toEqual({ attemptsLeft: 5 - i });
+        expectPayload(res.body.error.details, DobMismatchDetailsSchema);
       }
       const link = await t.database.db.selectFrom('patient_links').select('id').where('visit_id', '=', v.id).executeTakeFirstOrThrow();
       const failures = await t.database.db.selectFrom('dob_failures').selectAll().where('link_id', '=', link.id).execute();
