@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { Room } from 'livekit-client';
-import { api } from '../../lib/api';
+import { fetchVideoConfig } from './video-api';
 
 /**
  * While the patient waits, opens DNS/TLS to the video server so admission connects faster.
@@ -10,7 +10,7 @@ export function usePrewarm(enabled: boolean): void {
   useEffect(() => {
     if (!enabled) return;
     let cancelled = false;
-    api<{ serverUrl: string }>('GET', '/api/video/config')
+    fetchVideoConfig()
       .then(({ serverUrl }) => {
         if (!cancelled) return new Room().prepareConnection(serverUrl);
       })

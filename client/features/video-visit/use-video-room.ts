@@ -1,23 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import {
-  ConnectionError,
-  ConnectionErrorReason,
-  DisconnectReason,
-  ExternalE2EEKeyProvider,
-  isE2EESupported,
-  LogLevel,
-  Room,
-  RoomEvent,
-  Track,
-  type LocalTrack,
-  type ReconnectPolicy,
-  type RemoteTrackPublication,
-  type RoomOptions,
-  setLogLevel,
-} from 'livekit-client';
+import { LogLevel, type Room, setLogLevel, Track } from 'livekit-client';
 import type { VideoTokenResponse } from '@shared/api/waiting-room.schema';
-import { api, ApiError } from '../../lib/api';
-import type { MediaChoices } from './use-local-media';
+import { useE2EESetup, type EncryptionState } from './use-e2ee-setup';
+import { useRoomConnection, type LocalMediaInput, type RoomConnectionHandlers } from './use-room-connection';
+import { fetchVideoToken, tokenRefusal } from './video-api';
+
+export type { EncryptionState } from './use-e2ee-setup';
+export type { LocalMediaInput } from './use-room-connection';
 
 /** Where the call is, from the viewer's side. */
 export type CallStatus =
@@ -35,15 +24,6 @@ export type CallStatus =
   /** Removed, or the visit ended: never rejoin automatically. */
   | { kind: 'ended' }
   | { kind: 'error' };
-
-/** 'on' = end-to-end encrypted; 'off_browser' = allowed without it because the browser cannot. */
-export type EncryptionState = 'pending' | 'on' | 'off_browser' | 'off_clinic';
-
-export interface LocalMediaInput {
-  videoTrack: LocalTrack | null;
-  audioTrack: LocalTrack | null;
-  choices: MediaChoices;
-}
 
 export interface VideoRoomOptions {
   visitId: string;
@@ -72,224 +52,100 @@ export interface VideoRoom {
 // The SDK's info logs are for its developers; keep the console to warnings and errors.
 setLogLevel(LogLevel.warn);
 
-// Longer than the SDK's ~44 s default: patients on cellular networks often drop for a minute.
-const RECONNECT_WINDOW_MS = 120_000;
-const reconnectPolicy: ReconnectPolicy = {
-  nextRetryDelayInMs: (ctx) => {
-    if (ctx.elapsedMs > RECONNECT_WINDOW_MS) return null;
-    const quick = [0, 300, 1200, 2700, 4800];
-    return quick[ctx.retryCount] ?? 6000;
-  },
-};
-
 const RETRY_DELAYS_MS = [2000, 4000, 8000, 15000, 30000];
 
-function isLive(track: LocalTrack | null | undefined): track is LocalTrack {
-  return !!track && track.mediaStreamTrack.readyState === 'live';
-}
-
-function isUnreachable(err: unknown): boolean {
-  if (err instanceof ConnectionError) {
-    return [
-      ConnectionErrorReason.ServerUnreachable,
-      ConnectionErrorReason.WebSocket,
-      ConnectionErrorReason.Timeout,
-      ConnectionErrorReason.InternalError,
-      ConnectionErrorReason.ServiceNotFound,
-    ].includes(err.reason);
-  }
-  return false;
-}
-
 /**
- * One LiveKit visit call: fetches a short-lived token (only issued after admission), sets up
- * end-to-end encryption with the per-visit key, connects, publishes the device-check tracks, and
- * follows reconnects and disconnect reasons. Removal and "visit ended" never lead to a rejoin.
+ * One LiveKit visit call, one concern per effect: a short-lived token per attempt (only issued
+ * after admission), end-to-end encryption with the per-visit key (useE2EESetup), the room's
+ * connection and its events (useRoomConnection), and a later attempt while the video service is
+ * unreachable. Removal and "visit ended" never lead to a rejoin.
  */
 export function useVideoRoom({ visitId, media, onEnded, onNotAdmitted }: VideoRoomOptions): VideoRoom {
   const [status, setStatus] = useState<CallStatus>({ kind: 'fetching' });
-  const [room, setRoom] = useState<Room | null>(null);
-  const [encryption, setEncryption] = useState<EncryptionState>('pending');
   const [deviceWarning, setDeviceWarning] = useState<VideoRoom['deviceWarning']>(null);
   const [encryptionWarning, setEncryptionWarning] = useState(false);
   const [audioOnly, setAudioOnlyState] = useState(media?.choices.audioOnly ?? false);
   const [attempt, setAttempt] = useState(0);
+  const [fetched, setFetched] = useState<{ attempt: number; token: VideoTokenResponse } | null>(null);
 
-  // Read inside the connect effect without re-running it when the parent re-renders.
-  const mediaRef = useRef(media);
   const callbacks = useRef({ onEnded, onNotAdmitted });
   const audioOnlyRef = useRef(audioOnly);
   const failures = useRef(0);
   const endedRef = useRef(false);
   useEffect(() => {
-    mediaRef.current = media;
     callbacks.current = { onEnded, onNotAdmitted };
   });
 
+  const markEnded = useCallback(() => {
+    endedRef.current = true;
+    setStatus({ kind: 'ended' });
+    callbacks.current.onEnded?.();
+  }, []);
+
+  const scheduleRetry = useCallback(() => {
+    const delay = RETRY_DELAYS_MS[Math.min(failures.current, RETRY_DELAYS_MS.length - 1)] ?? 30000;
+    failures.current += 1;
+    setStatus({ kind: 'unavailable', retryAt: Date.now() + delay });
+  }, []);
+
+  // Token: one per attempt.
   useEffect(() => {
     if (endedRef.current) return;
     let cancelled = false;
-    let current: Room | null = null;
-    let worker: Worker | null = null;
-    let retryTimer: ReturnType<typeof setTimeout> | undefined;
-
-    const scheduleRetry = () => {
-      const delay = RETRY_DELAYS_MS[Math.min(failures.current, RETRY_DELAYS_MS.length - 1)] ?? 30000;
-      failures.current += 1;
-      setStatus({ kind: 'unavailable', retryAt: Date.now() + delay });
-      retryTimer = setTimeout(() => setAttempt((a) => a + 1), delay);
-    };
-
-    const markEnded = () => {
-      endedRef.current = true;
-      setStatus({ kind: 'ended' });
-      callbacks.current.onEnded?.();
-    };
-
-    async function start() {
+    async function fetchToken() {
       setStatus({ kind: 'fetching' });
-      let token: VideoTokenResponse;
       try {
-        token = await api<VideoTokenResponse>('POST', `/api/visits/${visitId}/video-token`);
+        const token = await fetchVideoToken(visitId);
+        if (!cancelled) setFetched({ attempt, token });
       } catch (err) {
         if (cancelled) return;
-        if (err instanceof ApiError && (err.code === 'video_unavailable' || err.status === 503 || err.status === 0)) scheduleRetry();
-        else if (err instanceof ApiError && err.code === 'not_admitted') {
+        const refusal = tokenRefusal(err);
+        if (refusal === 'unavailable') scheduleRetry();
+        else if (refusal === 'not_admitted') {
           setStatus({ kind: 'not_admitted' });
           callbacks.current.onNotAdmitted?.();
-        } else if (err instanceof ApiError && (err.status === 410 || err.code === 'visit_cancelled')) markEnded();
-        else setStatus({ kind: 'error' });
-        return;
-      }
-      if (cancelled) return;
-
-      let keyProvider: ExternalE2EEKeyProvider | null = null;
-      if (token.e2eeKey) {
-        if (isE2EESupported()) {
-          keyProvider = new ExternalE2EEKeyProvider();
-          await keyProvider.setKey(token.e2eeKey);
-          // Must stay in app code (not a dependency) so Vite emits the worker as its own file.
-          worker = new Worker(new URL('livekit-client/e2ee-worker', import.meta.url), { type: 'module' });
-          setEncryption('on');
-        } else if (token.e2eeRequired) {
-          setStatus({ kind: 'unsupported' });
-          return;
-        } else {
-          setEncryption('off_browser');
-        }
-      } else {
-        setEncryption('off_clinic');
-      }
-      if (cancelled) {
-        worker?.terminate();
-        return;
-      }
-
-      const choices = mediaRef.current?.choices;
-      const options: RoomOptions = {
-        dynacast: true,
-        adaptiveStream: true,
-        // RED and SVC codecs do not survive frame encryption; VP8 does everywhere.
-        publishDefaults: { red: false, videoCodec: 'vp8' },
-        reconnectPolicy,
-        videoCaptureDefaults: choices?.videoDeviceId ? { deviceId: choices.videoDeviceId } : { facingMode: 'user' },
-        audioCaptureDefaults: choices?.audioDeviceId ? { deviceId: choices.audioDeviceId } : {},
-        ...(choices?.audioOutputId ? { audioOutput: { deviceId: choices.audioOutputId } } : {}),
-        ...(keyProvider && worker ? { encryption: { keyProvider, worker } } : {}),
-      };
-      const r = new Room(options);
-      current = r;
-      if (keyProvider) await r.setE2EEEnabled(true);
-
-      r.on(RoomEvent.Reconnecting, () => setStatus({ kind: 'reconnecting' }))
-        .on(RoomEvent.Reconnected, () => setStatus({ kind: 'connected' }))
-        .on(RoomEvent.Disconnected, (reason?: DisconnectReason) => {
-          if (cancelled) return;
-          if (
-            reason === DisconnectReason.PARTICIPANT_REMOVED ||
-            reason === DisconnectReason.ROOM_DELETED ||
-            reason === DisconnectReason.ROOM_CLOSED
-          ) {
-            markEnded();
-          } else if (reason === DisconnectReason.CLIENT_INITIATED) {
-            // Our own leave(); the caller decides what to show.
-          } else if (reason === DisconnectReason.DUPLICATE_IDENTITY) {
-            setStatus({ kind: 'disconnected', why: 'duplicate' });
-          } else {
-            setStatus({ kind: 'disconnected', why: 'network' });
-          }
-        })
-        .on(RoomEvent.MediaDevicesError, (_e: Error, kind?: MediaDeviceKind) => {
-          setDeviceWarning(kind === 'videoinput' ? 'camera' : 'microphone');
-        })
-        .on(RoomEvent.EncryptionError, () => setEncryptionWarning(true))
-        .on(RoomEvent.TrackSubscribed, (track, publication: RemoteTrackPublication) => {
-          // Audio only: stop downloading other people's video at once.
-          if (audioOnlyRef.current && track.kind === Track.Kind.Video && publication.source === Track.Source.Camera)
-            publication.setSubscribed(false);
-        });
-
-      setRoom(r);
-      setStatus({ kind: 'connecting' });
-      try {
-        await r.connect(token.serverUrl, token.token);
-      } catch (err) {
-        if (cancelled) return;
-        if (err instanceof ConnectionError && err.reason === ConnectionErrorReason.LeaveRequest) {
-          const reason = err.context as DisconnectReason;
-          if (reason === DisconnectReason.PARTICIPANT_REMOVED || reason === DisconnectReason.ROOM_DELETED) return markEnded();
-        }
-        if (err instanceof ConnectionError && err.reason === ConnectionErrorReason.Cancelled) return;
-        setRoom(null);
-        if (isUnreachable(err)) scheduleRetry();
-        else setStatus({ kind: 'disconnected', why: 'failed' });
-        return;
-      }
-      if (cancelled) return;
-      failures.current = 0;
-      setStatus({ kind: 'connected' });
-      await publishLocalMedia(r);
-    }
-
-    async function publishLocalMedia(r: Room) {
-      const m = mediaRef.current;
-      const lp = r.localParticipant;
-      try {
-        if (isLive(m?.audioTrack)) await lp.publishTrack(m.audioTrack, { source: Track.Source.Microphone });
-        else await lp.setMicrophoneEnabled(true);
-      } catch {
-        if (!cancelled) setDeviceWarning('microphone');
-      }
-      const wantCamera = (m?.choices.cameraEnabled ?? true) && !audioOnlyRef.current;
-      if (!wantCamera) return;
-      try {
-        if (isLive(m?.videoTrack)) await lp.publishTrack(m.videoTrack, { source: Track.Source.Camera });
-        else await lp.setCameraEnabled(true);
-      } catch {
-        if (!cancelled) setDeviceWarning('camera');
+        } else setStatus({ kind: 'error' });
       }
     }
-
-    void start();
+    void fetchToken();
     return () => {
       cancelled = true;
-      clearTimeout(retryTimer);
-      if (current) {
-        const r = current;
-        // Stop what the call started itself; preview tracks stay with their owner (useLocalMedia).
-        const m = mediaRef.current;
-        const started = [...r.localParticipant.trackPublications.values()]
-          .map((pub) => pub.track)
-          .filter((t) => t !== undefined && t !== m?.videoTrack && t !== m?.audioTrack);
-        void r.disconnect(false).then(() => started.forEach((t) => t?.stop()));
-      }
-      worker?.terminate();
     };
-  }, [visitId, attempt]);
+  }, [visitId, attempt, scheduleRetry]);
+
+  // Reconnection: while the video service is unreachable, a new attempt when the wait is over.
+  const retryAt = status.kind === 'unavailable' ? status.retryAt : null;
+  useEffect(() => {
+    if (retryAt === null) return;
+    const timer = setTimeout(() => setAttempt((a) => a + 1), Math.max(0, retryAt - Date.now()));
+    return () => clearTimeout(timer);
+  }, [retryAt]);
+
+  // E2EE for this attempt's token; a browser that must encrypt and cannot never connects.
+  const token = fetched && fetched.attempt === attempt ? fetched.token : null;
+  const { setup, encryption } = useE2EESetup(token);
+  const unsupported = setup.kind === 'unsupported';
+
+  const handlers: RoomConnectionHandlers = {
+    onConnecting: () => setStatus({ kind: 'connecting' }),
+    onConnected: () => {
+      failures.current = 0;
+      setStatus({ kind: 'connected' });
+    },
+    onUnreachable: scheduleRetry,
+    onFailed: () => setStatus({ kind: 'disconnected', why: 'failed' }),
+    onReconnecting: () => setStatus({ kind: 'reconnecting' }),
+    onReconnected: () => setStatus({ kind: 'connected' }),
+    onEnded: markEnded,
+    onDropped: (why) => setStatus({ kind: 'disconnected', why }),
+    onDeviceError: setDeviceWarning,
+    onEncryptionError: () => setEncryptionWarning(true),
+    isAudioOnly: () => audioOnlyRef.current,
+  };
+  const room = useRoomConnection(setup, media, handlers);
 
   const rejoin = useCallback(() => {
     if (endedRef.current) return;
-    setRoom(null);
     setAttempt((a) => a + 1);
   }, []);
 
@@ -311,5 +167,15 @@ export function useVideoRoom({ visitId, media, onEnded, onNotAdmitted }: VideoRo
     [room],
   );
 
-  return { status, room, encryption, deviceWarning, encryptionWarning, audioOnly, setAudioOnly, rejoin, leave };
+  return {
+    status: unsupported ? { kind: 'unsupported' } : status,
+    room,
+    encryption,
+    deviceWarning,
+    encryptionWarning,
+    audioOnly,
+    setAudioOnly,
+    rejoin,
+    leave,
+  };
 }
