@@ -43,6 +43,9 @@ function apply(state: State, open: boolean, action: Action): { state: State; ope
 
 const TARGET: Record<Exclude<Action, 'end'>, State> = { admit: 'admitted', deny: 'denied', return: 'waiting', remove: 'removed' };
 
+/** Each round builds a fresh visit with signed-in clinicians; slow on a busy machine, so the races get room. */
+const RACE_TIMEOUT = 180_000;
+
 describeEachDatabase('parallel admit, deny, remove, return and end (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
@@ -107,7 +110,7 @@ describeEachDatabase('parallel admit, deny, remove, return and end (%s)', (diale
   }
 
   it('admit and deny at once: exactly one wins, the other gets 409, and only the winner is recorded and heard', async () => {
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 5; round++) {
       const { v, participantId, socket, heard } = await waitingWithSocket(2);
       const [admit, deny] = await Promise.all([call(v, 0, 'admit', participantId), call(v, 1, 'deny', participantId)]);
       const winners = [admit, deny].filter((r) => r.status === 200);
@@ -123,7 +126,7 @@ describeEachDatabase('parallel admit, deny, remove, return and end (%s)', (diale
       await settle(v, socket, false);
       expect(heard).toEqual([state]);
     }
-  });
+  }, RACE_TIMEOUT);
 
   it('the same action three times at once: all answer the same state, one audit entry, one event', async () => {
     const { v, participantId, socket, heard } = await waitingWithSocket(3);
@@ -137,7 +140,7 @@ describeEachDatabase('parallel admit, deny, remove, return and end (%s)', (diale
     const ends = await Promise.all([0, 1, 2].map((who) => call(v, who, 'end', participantId)));
     for (const e of ends) expect({ status: e.status, body: e.body }).toEqual({ status: 200, body: { visit: { id: v.visitId, status: 'completed' } } });
     expect((await auditedActions(v.visitId)).map((a) => a.action)).toEqual(['admit', 'end']);
-  });
+  }, RACE_TIMEOUT);
 
   it('admit, deny, return, remove and end all at once leave one consistent story in the database, the audit trail and the socket', async () => {
     const actions: Action[] = ['admit', 'deny', 'return', 'remove', 'end'];
@@ -179,5 +182,5 @@ describeEachDatabase('parallel admit, deny, remove, return and end (%s)', (diale
       else expect(heard).not.toContain('visit:ended');
       socket.close();
     }
-  });
+  }, RACE_TIMEOUT);
 });
