@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
-import { recordAudit, verifyAuditChain } from './audit.service';
+import { verifyAuditChain } from './audit.service';
+import { Auditor } from './auditor';
 
 /**
  * `npm run audit:verify`: checks the whole audit hash chain of the database named by
@@ -13,11 +14,7 @@ async function main(): Promise<number> {
   try {
     await migrateToLatest(database);
     const result = await verifyAuditChain(database.db);
-    await recordAudit(database.db, database.dialect, {
-      action: 'audit.verified',
-      actor: { kind: 'system' },
-      outcome: result.ok ? 'success' : 'failure',
-    });
+    await new Auditor(database.db, database.dialect).record(database.db, { actor: { kind: 'system' } }, { action: 'audit.verified', outcome: result.ok ? 'success' : 'failure' });
     if (result.ok) {
       console.log(`audit trail intact: ${result.entries} entries${result.headHash ? `, head ${result.headHash}` : ''}`);
       return 0;

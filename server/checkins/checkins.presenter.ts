@@ -12,6 +12,7 @@ import {
 import { localize, type AnswerValue, type Answers, type InstrumentDefinition, type Language } from '@shared/instruments/definition.schema';
 import { assessSafety } from '@shared/instruments/safety';
 import { scoreCheckin, type CheckinResult } from '@shared/instruments/scoring';
+import { parseStoredJson } from '../db/stored-json';
 import type { CheckinRow, SafetyAlertRow } from './checkins.store';
 
 /*
@@ -43,16 +44,6 @@ export function toStoredResult(r: CheckinResult): StoredResult {
       declined: i.declined,
     })),
   };
-}
-
-function parseStoredResult(text: string | null): StoredResult | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed = StoredResultSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function splitStored({ items, ...result }: StoredResult): { result: ClinicianResult; items: ResultItem[] } {
@@ -94,7 +85,7 @@ export function progressOf(def: InstrumentDefinition | undefined, answers: Answe
  * are read here solely to count them and never leave this function.
  */
 export function toClinicianCheckin(def: InstrumentDefinition | undefined, row: CheckinRow, answers: Answers, alerts: SafetyAlertRow[]): ClinicianCheckin {
-  const stored = row.status === 'shared' ? parseStoredResult(row.result) : undefined;
+  const stored = row.status === 'shared' ? parseStoredJson(row.result, StoredResultSchema) : undefined;
   return {
     id: row.id,
     visitId: row.visit_id,

@@ -3,6 +3,7 @@ import { WaitingMessageSchema, type WaitingMessage } from '@shared/api/waiting-r
 import type { PatientLink, Visit, VisitDetail as VisitDetailResponse } from '@shared/api/visits.schema';
 import type { Config } from '../config';
 import type { ParticipantState } from '../db/schema';
+import { parseStoredJson } from '../db/stored-json';
 import type { PatientRow } from '../patients/patients.store';
 import type { AttendanceSummary } from '../video/attendance.store';
 import type { ParticipantRow } from './participants.store';
@@ -16,13 +17,7 @@ import type { VisitRow } from './visits.store';
 
 /** The stored waiting-room message, or null when there is none or it no longer parses. */
 export function parseWaitingMessage(stored: string | null): WaitingMessage | null {
-  if (!stored) return null;
-  try {
-    const parsed = WaitingMessageSchema.safeParse(JSON.parse(stored));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return parseStoredJson(stored, WaitingMessageSchema) ?? null;
 }
 
 /** The staff view of a visit. */
