@@ -4,6 +4,8 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from 'pino';
 import type { StoreFactory } from './rate-limit';
 
+const CONNECT_TIMEOUT_MS = 2000;
+
 export interface RedisStores {
   /** One RedisStore per limiter name, all over one connection; keys are `<prefix><name>:<key>`. */
   storeFor: StoreFactory;
@@ -35,31 +37,35 @@ export function createRedisStores(redisUrl: string, opts: RedisStoreOptions, log
     commandTimeout: opts.commandTimeoutMs,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    connectTimeout: 2000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     // Keep reconnecting for ever, at most every 2 s, so recovery needs nobody.
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });
   // Connection problems are logged at debug level (without the URL, which may carry a password):
   // the breaker below reports the outage itself, once.
   client.on('error', (err: Error) => logger?.debug({ err: { name: err.name, message: err.message } }, 'redis connection problem'));
-  let everReady = false;
-  const firstReady = new Promise<void>((resolve) =>
-    client.once('ready', () => {
-      everReady = true;
+  // Until the first connection attempt has an outcome, commands wait for it (at most the connect
+  // timeout) instead of failing: the limiters load their scripts at boot, before Redis is connected.
+  let firstAttemptDone = false;
+  const firstAttempt = new Promise<void>((resolve) => {
+    const done = () => {
+      firstAttemptDone = true;
+      clearTimeout(timer);
       resolve();
-    }),
-  );
+    };
+    const timer = setTimeout(done, CONNECT_TIMEOUT_MS);
+    timer.unref();
+    client.once('ready', done);
+    client.once('error', done);
+    client.once('end', done);
+  });
   const breaker = new CircuitBreaker(opts.failuresToOpen ?? 3, opts.openMs ?? 1000, {
     onOpen: (reason) => logger?.warn({ reason }, 'Redis unreachable: rate limits are NOT enforced until it answers again'),
     onClose: () => logger?.info('Redis answers again: rate limits are enforced'),
   });
 
-  /** Before the first connection, give Redis one command timeout to come up instead of failing the boot-time script loads. */
-  const firstConnection = () =>
-    everReady ? undefined : Promise.race([firstReady, new Promise<void>((resolve) => setTimeout(resolve, opts.commandTimeoutMs).unref())]);
-
   const sendCommand = async (command: string, ...args: string[]): Promise<RedisReply> => {
-    await firstConnection();
+    if (!firstAttemptDone) await firstAttempt;
     return breaker.run(() => client.call(command, ...args) as Promise<RedisReply>);
   };
   return {
