@@ -1,14 +1,13 @@
 import './patient-history.css';
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { useParams } from 'react-router';
 import type { HistoryEntry } from '@shared/api/checkins.schema';
 import type { InstrumentDetail } from '@shared/api/instruments.schema';
-import type { Patient } from '@shared/api/patients.schema';
 import { BandBadge } from '../../components/band-badge';
 import { CheckinItemTable, answerText } from '../../components/checkin-item-table';
 import { usePageTitle } from '../../components/use-page-title';
 import { ApiError } from '../../lib/api';
-import { fetchHistory, fetchInstrument, fetchPatient } from './history-api';
+import { useHistoryInstruments, usePatientHistory } from './history-api';
 import { TrendChart, shortDate, visitLabels } from './trend-chart';
 
 function ScoredSection({ entries, definition }: { entries: HistoryEntry[]; definition: InstrumentDetail }) {
@@ -145,50 +144,17 @@ function ItemGrid({ entries, definition }: { entries: HistoryEntry[]; definition
 export function PatientHistoryPage() {
   usePageTitle('Patient');
   const { id = '' } = useParams();
-  const [patient, setPatient] = useState<Patient | null>(null);
-  const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
-  const [definitions, setDefinitions] = useState<Record<string, InstrumentDetail>>({});
-  const [error, setError] = useState<'not_found' | 'failed' | null>(null);
-
-  useEffect(() => {
-    let cancelled = false;
-    Promise.all([fetchPatient(id), fetchHistory(id)]).then(
-      ([p, h]) => {
-        if (cancelled) return;
-        setPatient(p);
-        setEntries(h);
-      },
-      (err: unknown) => {
-        if (!cancelled) setError(err instanceof ApiError && err.status === 404 ? 'not_found' : 'failed');
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [id]);
+  const history = usePatientHistory(id);
+  const patient = history.data?.patient ?? null;
+  const entries = history.data?.entries ?? null;
+  const error = history.isError ? (history.error instanceof ApiError && history.error.status === 404 ? 'not_found' : 'failed') : null;
 
   const groups = useMemo(() => {
     const map = new Map<string, HistoryEntry[]>();
     for (const e of entries ?? []) map.set(e.instrumentId, [...(map.get(e.instrumentId) ?? []), e]);
     return [...map.entries()];
   }, [entries]);
-
-  const ids = groups.map(([k]) => k).join(',');
-  useEffect(() => {
-    if (!ids) return;
-    let cancelled = false;
-    for (const instrumentId of ids.split(',')) {
-      fetchInstrument(instrumentId).then(
-        (d) => {
-          if (!cancelled) setDefinitions((cur) => ({ ...cur, [instrumentId]: d }));
-        },
-        () => undefined,
-      );
-    }
-    return () => {
-      cancelled = true;
-    };
-  }, [ids]);
+  const definitions = useHistoryInstruments(groups.map(([k]) => k));
 
   if (error) {
     return (

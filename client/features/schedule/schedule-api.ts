@@ -1,4 +1,5 @@
 import type { CreateVisitResponse, Clinician, PatientLinkResponse, Visit } from '@shared/api/visits.schema';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, errorFromResponse } from '../../lib/api';
 
 /** Visits starting in [from, to), optionally only one clinician's. */
@@ -10,6 +11,20 @@ export async function fetchVisits(from: Date, to: Date, clinicianId?: string): P
 
 export async function fetchClinicians(): Promise<Clinician[]> {
   return (await api<{ clinicians: Clinician[] }>('GET', '/api/clinicians')).clinicians;
+}
+
+/** The clinicians to filter by and to choose from; an empty list when they cannot be loaded. */
+export function useClinicians() {
+  return useQuery({ queryKey: ['clinicians'], queryFn: fetchClinicians, retry: false });
+}
+
+/** Visits in [fromMs, toMs); the previous range stays on screen while the next one loads. */
+export function useScheduleVisits(fromMs: number, toMs: number, clinicianId: string | undefined) {
+  return useQuery({
+    queryKey: ['visits', 'range', fromMs, toMs, clinicianId ?? null],
+    queryFn: () => fetchVisits(new Date(fromMs), new Date(toMs), clinicianId),
+    placeholderData: keepPreviousData,
+  });
 }
 
 export interface VisitInput {

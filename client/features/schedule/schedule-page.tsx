@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useId, useMemo, useState } from 'react';
 import { type Clinician, type PatientLink, type Visit } from '@shared/api/visits.schema';
 import { usePageTitle } from '../../components/use-page-title';
 import { ConfirmDialog } from '../../components/confirm-dialog';
@@ -6,7 +6,7 @@ import { ApiError } from '../../lib/api';
 import { LinkNotice } from './link-notice';
 import { addDays, formatDay, formatDayTime, formatShortDay, formatTime, localZoneName, startOfLocalDay, startOfLocalWeek, toDateInput } from './local-time';
 import { findOverlaps } from './overlaps';
-import { cancelVisit, fetchClinicians, fetchVisits, reissueLink } from './schedule-api';
+import { cancelVisit, reissueLink, useClinicians, useScheduleVisits } from './schedule-api';
 import { VisitForm, type PatientPickerSlot } from './visit-form';
 import { VisitStatusBadge } from '../../components/visit-status-badge';
 
@@ -18,6 +18,13 @@ const CANCELLABLE = new Set<Visit['status']>(['scheduled', 'in_progress']);
 
 const patientLabel = (v: Visit) => v.patient.preferredName || v.patient.displayName;
 
+const NO_CLINICIANS: Clinician[] = [];
+const NO_VISITS: Visit[] = [];
+
+function scheduleLoadError(e: Error): string {
+  return e instanceof ApiError && e.status === 403 ? 'Only schedulers and administrators can use the schedule.' : e.message || 'Could not load visits';
+}
+
 /** Schedulers and admins: the day or week of visits, with create, edit, re-link and cancel. */
 export function SchedulePage({ PatientPicker }: { PatientPicker: PatientPickerSlot }) {
   usePageTitle('Schedule');
@@ -25,10 +32,6 @@ export function SchedulePage({ PatientPicker }: { PatientPicker: PatientPickerSl
   const [view, setView] = useState<View>('day');
   const [anchor, setAnchor] = useState(() => startOfLocalDay(new Date()));
   const [clinicianId, setClinicianId] = useState('');
-  const [clinicians, setClinicians] = useState<Clinician[]>([]);
-  const [visits, setVisits] = useState<Visit[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [reloads, setReloads] = useState(0);
   const [editing, setEditing] = useState<Visit | 'new' | null>(null);
   const [issued, setIssued] = useState<{ visitId: string; link: PatientLink; why: 'created' | 'reissued' } | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
@@ -42,31 +45,12 @@ export function SchedulePage({ PatientPicker }: { PatientPicker: PatientPickerSl
   const fromMs = from.getTime();
   const toMs = to.getTime();
 
-  useEffect(() => {
-    fetchClinicians()
-      .then(setClinicians)
-      .catch(() => setClinicians([]));
-  }, []);
-
-  useEffect(() => {
-    let stale = false;
-    fetchVisits(new Date(fromMs), new Date(toMs), clinicianId || undefined)
-      .then((v) => {
-        if (stale) return;
-        setVisits(v);
-        setLoadError(null);
-      })
-      .catch((e: unknown) => {
-        if (stale) return;
-        setVisits([]);
-        setLoadError(e instanceof ApiError && e.status === 403 ? 'Only schedulers and administrators can use the schedule.' : e instanceof Error ? e.message : 'Could not load visits');
-      });
-    return () => {
-      stale = true;
-    };
-  }, [fromMs, toMs, clinicianId, reloads]);
-
-  const reload = useCallback(() => setReloads((n) => n + 1), []);
+  const clinicians: Clinician[] = useClinicians().data ?? NO_CLINICIANS;
+  const visitsQuery = useScheduleVisits(fromMs, toMs, clinicianId || undefined);
+  const { refetch } = visitsQuery;
+  const visits = visitsQuery.isError ? NO_VISITS : (visitsQuery.data ?? null);
+  const loadError = visitsQuery.isError ? scheduleLoadError(visitsQuery.error) : null;
+  const reload = useCallback(() => void refetch(), [refetch]);
   const overlaps = useMemo(() => findOverlaps(visits ?? []), [visits]);
   // Cheap enough to recompute each render: a week holds a few dozen visits.
   const byDay = Array.from({ length: days }, (_, i) => ({ day: addDays(from, i), visits: [] as Visit[] }));
