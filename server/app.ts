@@ -43,6 +43,8 @@ export interface AppDeps {
   /** Where the built client lives; omitted when there is none (API-only tests). */
   clientDir?: string;
   livekitReachable?: LivekitProbe;
+  /** True once the process is shutting down: /readyz then answers 503. */
+  draining?: () => boolean;
   /** The LiveKit client; tests point it at a local stand-in for LiveKit's RoomService. */
   video?: VideoService;
   /** Shared rate-limit store per limiter (Redis); in-memory when absent. */
@@ -88,7 +90,7 @@ export function createApp(deps: AppDeps): AppHandle {
 
   app.use(requestContext(logger));
   app.use(securityHeaders(config.livekit.url));
-  app.use(healthRoutes({ database, livekitReachable }));
+  app.use(healthRoutes({ database, livekitReachable, draining: deps.draining }));
 
   const api = express.Router();
   api.use(originCheck(config.allowedOrigins));

@@ -48,6 +48,8 @@ const EnvSchema = z
     ANSWER_LIMIT_WINDOW_MINUTES: windowMinutes.default(10),
     RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('alcove:rl:'),
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(200),
+    REALTIME_REDIS_PREFIX: z.string().min(1).max(100).default('alcove:io'),
+    SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(8000).default(0),
     BODY_LIMIT_KB: positiveInt.max(1024).default(64),
     INSTRUMENTS_DIR: z.string().min(1).optional(),
     E2EE_ENABLED: bool.default(true),
@@ -110,6 +112,10 @@ export interface Config {
   trustProxy: boolean;
   logLevel: string;
   redisUrl?: string;
+  /** Redis channel prefix of the socket.io adapter; processes serving one deployment share it. */
+  realtimeRedisPrefix: string;
+  /** On SIGTERM, how long /readyz answers 503 before the process stops accepting (the balancer's notice time). */
+  shutdownDrainDelayMs: number;
   limits: {
     loginPerAccount: number;
     loginPerAddress: number;
@@ -186,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
+    realtimeRedisPrefix: e.REALTIME_REDIS_PREFIX,
+    shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
     limits: {
       loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
       loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,

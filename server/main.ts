@@ -4,9 +4,11 @@ import { createApp, DEFAULT_CLIENT_DIR } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { DatabaseOpenError, describeDatabaseUrl, openDatabase, waitForDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrate';
+import { lockSqliteForThisProcess } from './db/sqlite-process-lock';
 import { createLivekitProbe } from './health/livekit-probe';
 import { createLogger, createStdout } from './logger';
 import { createRedisStores } from './middleware/redis-rate-store';
+import { attachRedisFanout } from './realtime/redis-fanout';
 import { ensureFirstAdmin } from './staff/staff.service';
 
 let config: Config;
@@ -31,8 +33,13 @@ async function refuseToStart(message: string): Promise<never> {
 }
 
 let database: Database;
+/** Held (never collected) for the life of the process; the kernel frees it at exit. */
+let sqliteLock: { release: () => void } | undefined;
 try {
   database = openDatabase(config.databaseUrl, { timeouts: config.database.timeouts });
+  // SQLite is the one-machine default: a second server process on the same file is refused.
+  const sqliteFile = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl.slice('sqlite:'.length) : undefined;
+  if (sqliteFile && sqliteFile !== ':memory:') sqliteLock = lockSqliteForThisProcess(sqliteFile);
   // PostgreSQL may still be starting (or failing over): wait for it rather than give up at once.
   await waitForDatabase(database, {
     seconds: config.database.waitSeconds,
@@ -80,14 +87,19 @@ const livekitReachable = createLivekitProbe(config.livekit.url);
 const redisStores = config.redisUrl
   ? createRedisStores(config.redisUrl, { prefix: config.limits.redisPrefix, commandTimeoutMs: config.limits.redisCommandTimeoutMs }, logger)
   : undefined;
+let draining = false;
 const { server, io } = createApp({
   config,
   database,
   logger,
   clientDir: DEFAULT_CLIENT_DIR,
   livekitReachable,
+  draining: () => draining,
   ...(redisStores ? { storeFor: redisStores.storeFor } : {}),
 });
+
+// With REDIS_URL, socket.io events, room broadcasts and disconnects reach the sockets of every process.
+const fanout = config.redisUrl ? await attachRedisFanout(io, config.redisUrl, { prefix: config.realtimeRedisPrefix, logger }) : undefined;
 
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
@@ -106,9 +118,17 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
-  await io.close().catch(() => undefined); // closes sockets and the HTTP server, which drains requests
+  // /readyz now answers 503; the balancer gets a moment to notice before this process stops accepting.
+  draining = true;
+  if (config.shutdownDrainDelayMs) await new Promise((r) => setTimeout(r, config.shutdownDrainDelayMs));
+  // Closes every socket's transport without a socket.io "disconnect" packet, so clients reconnect (to
+  // another process) by themselves and fetch their state again; then stops accepting and lets
+  // in-flight requests finish. Their events still cross processes: the Redis clients close last.
+  await io.close().catch(() => undefined);
   server.closeIdleConnections();
   await database.close().catch(() => undefined);
+  sqliteLock?.release();
+  await fanout?.close();
   await redisStores?.close();
   logger.info({ droppedLogLines: output.dropped() }, 'stopped');
   await output.flush(1000);

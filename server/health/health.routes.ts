@@ -14,7 +14,11 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function healthRoutes(deps: { database: Database; livekitReachable: LivekitProbe }): Router {
+/**
+ * /healthz (the process runs) and /readyz (send it work): a draining process answers 503 at once,
+ * so the balancer moves new connections elsewhere while it finishes what it has.
+ */
+export function healthRoutes(deps: { database: Database; livekitReachable: LivekitProbe; draining?: () => boolean }): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -22,6 +26,10 @@ export function healthRoutes(deps: { database: Database; livekitReachable: Livek
   });
   r.get('/readyz', async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
+    if (deps.draining?.()) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const [db, livekit] = await Promise.all([
       within(deps.database.ping(), READY_CHECK_TIMEOUT_MS).then(
         () => 'ok' as const,

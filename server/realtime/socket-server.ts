@@ -9,8 +9,14 @@ export interface SocketData {
   principal: StaffPrincipal | PatientPrincipal;
 }
 
-export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** Messages between server processes (through the Redis adapter). */
+export interface InterServerEvents {
+  /** A process lost events while Redis was away: every process sends its clients to reconnect and resync. */
+  'realtime:resync': () => void;
+}
+
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Room names for targeted broadcasts. Only ids, never names. */
 export const rooms = {

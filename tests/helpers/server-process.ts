@@ -11,7 +11,12 @@ export interface ServerProcess {
   /** The first-start admin sign-in printed by the server. */
   admin: { email: string; password: string };
   output: () => string;
+  /** SIGTERM, then waits for the exit and removes the temporary folder. */
   stop: () => Promise<void>;
+  /** SIGTERM without waiting: resolves with the exit code once the process has drained and exited. */
+  terminate: () => Promise<number | null>;
+  /** SIGKILL (a crash): nothing of the process's own shutdown runs. */
+  kill: () => Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -85,8 +90,20 @@ export async function startServerProcess(name: string, env: Record<string, strin
     databaseUrl,
     admin: { email, password },
     output: () => out,
+    terminate() {
+      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;

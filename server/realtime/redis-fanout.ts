@@ -1,0 +1,149 @@
+import { RedisAdapter } from '@socket.io/redis-adapter';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Namespace } from 'socket.io';
+import type { RealtimeServer } from './socket-server';
+
+const CONNECT_TIMEOUT_MS = 2000;
+/** How long a cross-process request (fetchSockets, used for presence) waits for the other processes. */
+const REQUEST_TIMEOUT_MS = 2000;
+/** Longest start-up wait for Redis before serving anyway (events then stay on this process until it answers). */
+const FIRST_CONNECT_WAIT_MS = 2500;
+
+export interface RedisFanout {
+  close: () => Promise<void>;
+}
+
+type FetchOptions = Parameters<RedisAdapter['fetchSockets']>[0];
+
+/**
+ * A RedisAdapter that never fails a presence lookup because Redis is away: it answers with this
+ * process's own sockets instead (the best it knows), and says so once.
+ */
+class ResilientRedisAdapter extends RedisAdapter {
+  constructor(
+    nsp: Namespace,
+    pub: Redis,
+    sub: Redis,
+    opts: ConstructorParameters<typeof RedisAdapter>[3],
+    private readonly onDegraded: (err: Error) => void,
+  ) {
+    super(nsp, pub, sub, opts);
+  }
+
+  override async fetchSockets(opts: FetchOptions) {
+    try {
+      return await super.fetchSockets(opts);
+    } catch (err) {
+      this.onDegraded(err as Error);
+      return super.fetchSockets({ ...opts, flags: { ...opts.flags, local: true } });
+    }
+  }
+}
+
+/**
+ * Makes the command methods the adapter calls without awaiting safe: a rejection (Redis down,
+ * client closing) is reported instead of becoming an unhandled rejection, which would end the process.
+ */
+function absorbRejections(client: Redis, methods: string[], onError: (err: Error) => void): void {
+  const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of methods) {
+    const original = target[name]!.bind(client);
+    target[name] = (...args: unknown[]) =>
+      original(...args).catch((err: Error) => {
+        onError(err);
+        return undefined;
+      });
+  }
+}
+
+/** Resolves once the client is ready, or after `ms` (whatever happened). */
+function readyWithin(client: Redis, ms: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Closes this process's socket connections at the transport level, without socket.io's
+ * "disconnect" packet, so the clients reconnect by themselves and fetch their state again over HTTP.
+ */
+export function resyncLocalSockets(io: RealtimeServer): void {
+  for (const socket of io.of('/').sockets.values()) socket.conn.close();
+}
+
+/**
+ * Puts socket.io on Redis pub/sub (`@socket.io/redis-adapter`) so every emit, room broadcast,
+ * `disconnectSockets` and `fetchSockets` reaches the sockets of every process sharing `redisUrl`
+ * and `prefix`.
+ *
+ * CAUTION: pub/sub keeps nothing. An event published while Redis is away is lost, so once Redis
+ * answers again after an outage every process sends its clients to reconnect, and the clients
+ * fetch their state again over HTTP (the socket provider does this on every connection). While
+ * Redis is away each process still serves its own sockets, commands fail at once (no queue, short
+ * timeouts), presence falls back to this process's sockets, and the outage is logged once.
+ */
+export async function attachRedisFanout(io: RealtimeServer, redisUrl: string, opts: { prefix: string; logger: Logger }): Promise<RedisFanout> {
+  const { logger } = opts;
+  const base: RedisOptions = {
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    // Keep reconnecting for ever, at most every 2 s, so recovery needs nobody.
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+  };
+  // Publishing fails at once while disconnected instead of queueing behind a dead connection.
+  const pub = new Redis(redisUrl, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000 });
+  // The subscriber queues its (few) subscribe commands until connected and resubscribes after a drop.
+  const sub = new Redis(redisUrl, { ...base, maxRetriesPerRequest: null, autoResubscribe: true });
+
+  let closing = false;
+  let down = false;
+  let ready = false;
+  const outage = (reason: string) => {
+    if (closing || down) return;
+    down = true;
+    logger.warn({ reason }, 'Redis unreachable: live events no longer cross processes until it answers again');
+  };
+  const recovered = () => {
+    if (!down || closing || pub.status !== 'ready' || sub.status !== 'ready') return;
+    down = false;
+    logger.info('Redis answers again: live events cross processes; clients reconnect to fetch what they missed');
+    resyncLocalSockets(io);
+    io.serverSideEmit('realtime:resync');
+  };
+  for (const client of [pub, sub]) {
+    // Without the URL, which may carry a password.
+    client.on('error', (err: Error) => logger.debug({ err: { name: err.name, message: err.message } }, 'redis connection problem'));
+    client.on('close', () => {
+      if (ready) outage('connection closed');
+    });
+    client.on('ready', recovered);
+  }
+  const reportFailure = (err: Error) => {
+    if (!closing) outage(err.message);
+  };
+  absorbRejections(pub, ['publish'], reportFailure);
+  absorbRejections(sub, ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'], () => undefined);
+
+  // Another process recovered from an outage: events it published may not have reached our sockets.
+  io.on('realtime:resync', () => resyncLocalSockets(io));
+
+  const adapterOptions = { key: opts.prefix, requestsTimeout: REQUEST_TIMEOUT_MS };
+  io.adapter(((nsp: Namespace) => new ResilientRedisAdapter(nsp, pub, sub, adapterOptions, (err) => reportFailure(err))) as unknown as Parameters<RealtimeServer['adapter']>[0]);
+
+  await Promise.all([readyWithin(pub, FIRST_CONNECT_WAIT_MS), readyWithin(sub, FIRST_CONNECT_WAIT_MS)]);
+  ready = true;
+  if (pub.status !== 'ready' || sub.status !== 'ready') outage('not reachable at start');
+
+  return {
+    async close() {
+      closing = true;
+      await Promise.all([pub, sub].map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
