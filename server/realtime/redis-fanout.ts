@@ -134,7 +134,11 @@ export async function attachRedisFanout(io: RealtimeServer, redisUrl: string, op
   io.on('realtime:resync', () => resyncLocalSockets(io));
 
   const adapterOptions = { key: opts.prefix, requestsTimeout: REQUEST_TIMEOUT_MS };
-  io.adapter(((nsp: Namespace) => new ResilientRedisAdapter(nsp, pub, sub, adapterOptions, (err) => reportFailure(err))) as unknown as Parameters<RealtimeServer['adapter']>[0]);
+  // socket.io calls the factory with `new`, so it must be a function, not an arrow.
+  function adapterFor(nsp: Namespace) {
+    return new ResilientRedisAdapter(nsp, pub, sub, adapterOptions, reportFailure);
+  }
+  io.adapter(adapterFor as unknown as Parameters<RealtimeServer['adapter']>[0]);
 
   await Promise.all([readyWithin(pub, FIRST_CONNECT_WAIT_MS), readyWithin(sub, FIRST_CONNECT_WAIT_MS)]);
   ready = true;

@@ -49,6 +49,10 @@ export async function startTcpBalancer(upstreamPorts: number[]) {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${port}`,
+    /** The upstreams, in the order they are tried (a balancer may exist before its processes). */
+    setUpstreams(ports: number[]) {
+      state.order = [...ports];
+    },
     /** Connections relayed to each upstream port so far. */
     connectionsTo: (upstreamPort: number) => state.connections.get(upstreamPort) ?? 0,
     async close() {
