@@ -20,6 +20,7 @@ import type { Database } from './db/database';
 import { healthRoutes } from './health/health.routes';
 import { createLivekitProbe, type LivekitProbe } from './health/livekit-probe';
 import { apiNotFound, errorHandler } from './middleware/error-handler';
+import { loadShedding } from './middleware/load-shedding';
 import { originCheck } from './middleware/origin-check';
 import { rejectNulCharacters } from './middleware/reject-nul';
 import type { StoreFactory } from './middleware/rate-limit';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(requestContext(logger));
   app.use(securityHeaders(config.livekit.url));
   app.use(healthRoutes({ database, livekitReachable, draining: deps.draining }));
+  app.use('/api', loadShedding(config.overload, server));
 
   const api = express.Router();
   api.use(originCheck(config.allowedOrigins));

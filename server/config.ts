@@ -51,6 +51,8 @@ const EnvSchema = z
     REALTIME_REDIS_PREFIX: z.string().min(1).max(100).default('alcove:io'),
     SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(8000).default(0),
     BODY_LIMIT_KB: positiveInt.max(1024).default(64),
+    MAX_IN_FLIGHT_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(64),
+    MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(100),
     INSTRUMENTS_DIR: z.string().min(1).optional(),
     E2EE_ENABLED: bool.default(true),
     E2EE_ALLOW_UNENCRYPTED: bool.default(false),
@@ -132,6 +134,8 @@ export interface Config {
     redisCommandTimeoutMs: number;
   };
   bodyLimitBytes: number;
+  /** Past either limit, new API requests are shed with 503 `overloaded` (0 turns a limit off). */
+  overload: { maxInFlightRequests: number; maxEventLoopDelayMs: number };
   /** Folder of clinic-supplied instrument files (FHIR Questionnaire + Alcove scoring), read at start-up. */
   instrumentsDir?: string;
   /** End-to-end encryption of visit media; the clinic decides whether browsers without it may join. */
@@ -207,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     },
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
+    overload: { maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS, maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS },
     instrumentsDir: e.INSTRUMENTS_DIR,
     e2ee: { enabled: e.E2EE_ENABLED, allowUnencryptedFallback: e.E2EE_ALLOW_UNENCRYPTED },
     join: {

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'internal_error',
   'service_unavailable',
   'database_unavailable',
+  'overloaded',
   'video_unavailable',
   'already_shared',
 ] as const;
