@@ -35,6 +35,7 @@ import { VideoService } from './video/livekit';
 import { videoConfigRoutes, videoTokenRoutes, webhookRoutes } from './video/video.routes';
 import { VisitBroadcast } from './visits/visit-broadcast';
 import { waitingRoomRoutes } from './waiting-room/waiting-room.routes';
+import { Presence } from './waiting-room/presence';
 import { registerWaitingRoomSocket } from './waiting-room/waiting-room.socket';
 
 export interface AppDeps {
@@ -60,6 +61,8 @@ export interface AppHandle {
   io: RealtimeServer;
   sessions: SessionManager;
   instruments: InstrumentRegistry;
+  /** Patients' connection state and the waiting-room expiry; stopped when the server closes. */
+  presence: Presence;
 }
 
 export const DEFAULT_CLIENT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -82,7 +85,10 @@ export function createApp(deps: AppDeps): AppHandle {
   const broadcast = new VisitBroadcast(db, io);
   // The one audit writer: it alone knows the dialect; features hand it their transaction.
   const auditor = new Auditor(db, database.dialect);
-  registerWaitingRoomSocket(io, { db, broadcast });
+  const presence = new Presence({ db, auditor, io, broadcast, logger, graceMs: config.presenceGraceSeconds * 1000 });
+  registerWaitingRoomSocket(io, { db, broadcast, presence });
+  presence.start();
+  server.once('close', () => void presence.stop());
   const visitDeps = { db, auditor, config, video, broadcast, livekitReachable, logger, storeFor };
 
   app.disable('x-powered-by');
@@ -142,5 +148,5 @@ export function createApp(deps: AppDeps): AppHandle {
     });
   }
   app.use(errorHandler(logger));
-  return { app, server, io, sessions, instruments };
+  return { app, server, io, sessions, instruments, presence };
 }

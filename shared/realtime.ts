@@ -23,6 +23,8 @@ export interface LiveParticipant {
   displayName: string;
   state: ParticipantStateName;
   waitingSince: string | null;
+  /** Their last socket dropped and has not come back (yet); they leave the waiting room after a grace period. */
+  connectionLost: boolean;
 }
 
 /** The visit statuses of shared/api/visits.schema.ts, under the name socket code uses. */
@@ -102,6 +104,7 @@ export const SERVER_EVENT_SCHEMAS = {
         displayName: z.string(),
         state: ParticipantStateSchema,
         waitingSince: z.string().nullable(),
+        connectionLost: z.boolean(),
       }),
     ),
   }),

@@ -5,6 +5,7 @@ import * as m002 from './migrations/002-patients-visits';
 import * as m003 from './migrations/003-video-attendance';
 import * as m004 from './migrations/004-checkins';
 import * as m005 from './migrations/005-audit';
+import * as m006 from './migrations/006-participant-presence';
 
 /**
  * Every migration, in order. Files are numbered and never edited once landed; add new ones at
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-video-attendance': m003,
   '004-checkins': m004,
   '005-audit': m005,
+  '006-participant-presence': m006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -101,6 +101,8 @@ export interface ParticipantTable {
   waiting_since: string | null;
   admitted_at: string | null;
   admitted_by: string | null;
+  /** When the participant's last socket went away; null while connected (or never seen). */
+  disconnected_at: string | null;
   created_at: string;
   updated_at: string;
 }

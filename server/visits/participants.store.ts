@@ -84,6 +84,7 @@ export async function findOrCreateClinicianParticipant(db: Db, visitId: string, 
       waiting_since: null,
       admitted_at: now,
       admitted_by: staffId,
+      disconnected_at: null,
       created_at: now,
       updated_at: now,
     })
@@ -126,6 +127,7 @@ export async function findOrCreatePatientParticipant(db: Db, visitId: string): P
       waiting_since: null,
       admitted_at: null,
       admitted_by: null,
+      disconnected_at: null,
       created_at: now,
       updated_at: now,
     };
@@ -151,6 +153,7 @@ export async function listLiveParticipants(db: Db, visitId: string): Promise<Liv
       'participants.kind',
       'participants.state',
       'participants.waiting_since',
+      'participants.disconnected_at',
       'participants.created_at',
       'staff.name as staff_name',
       'patients.display_name',
@@ -166,7 +169,59 @@ export async function listLiveParticipants(db: Db, visitId: string): Promise<Liv
     state: r.state,
     waitingSince: r.state === 'waiting' ? r.waiting_since : null,
     displayName: participantDisplayName(r),
+    connectionLost: r.disconnected_at !== null && PRESENT_STATES.includes(r.state),
   }));
+}
+
+/** States in which a participant is expected to hold a connection (so losing it is news). */
+const PRESENT_STATES: readonly ParticipantState[] = ['joining', 'waiting', 'admitted'];
+
+/** Records that the participant's last socket went away at `at`; false when it was already marked. */
+export async function markDisconnected(db: Db, id: string, at: string): Promise<boolean> {
+  const r = await db
+    .updateTable('participants')
+    .set({ disconnected_at: at })
+    .where('id', '=', id)
+    .where('disconnected_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/**
+ * Clears the disconnection mark; with `at`, only the mark made at that instant (a process undoing
+ * its own mark after a socket turned up elsewhere). False when there was nothing to clear.
+ */
+export async function markConnected(db: Db, id: string, at?: string): Promise<boolean> {
+  let q = db.updateTable('participants').set({ disconnected_at: null }).where('id', '=', id);
+  q = at === undefined ? q.where('disconnected_at', 'is not', null) : q.where('disconnected_at', '=', at);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Waiting participants whose connection has been gone since `cutoff` or earlier, with their visit's patient. */
+export function listExpiredWaiting(db: Db, cutoff: string): Promise<{ id: string; visit_id: string; patient_id: string }[]> {
+  return db
+    .selectFrom('participants')
+    .innerJoin('visits', 'visits.id', 'participants.visit_id')
+    .select(['participants.id', 'participants.visit_id', 'visits.patient_id'])
+    .where('participants.state', '=', 'waiting')
+    .where('participants.disconnected_at', '<=', cutoff)
+    .execute();
+}
+
+/**
+ * Moves a waiting participant whose connection has been gone since `cutoff` or earlier to `left`,
+ * in one guarded statement: false when they came back or someone else acted first.
+ */
+export async function expireWaiting(db: Db, id: string, cutoff: string, now: string): Promise<boolean> {
+  const r = await db
+    .updateTable('participants')
+    .set({ state: 'left', waiting_since: null, updated_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'waiting')
+    .where('disconnected_at', '<=', cutoff)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 export type ParticipantWithName = Pick<ParticipantTable, 'id' | 'visit_id' | 'kind' | 'state' | 'created_at'> & { staff_name: string | null };

@@ -7,19 +7,24 @@ import type { VisitBroadcast } from '../visits/visit-broadcast';
 import { canWatchVisit } from '../visits/visit.policy';
 import { parseWaitingMessage } from '../visits/visits.presenter';
 import { findVisit } from '../visits/visits.store';
+import type { Presence } from './presence';
 
 /**
  * Live visit state over socket.io. A patient socket is placed in its own visit's rooms at
  * connection; a staff socket asks to watch a visit and is allowed only onto its own visits.
  */
-export function registerWaitingRoomSocket(io: RealtimeServer, deps: { db: Kysely<DB>; broadcast: VisitBroadcast }): void {
-  const { db, broadcast } = deps;
+export function registerWaitingRoomSocket(io: RealtimeServer, deps: { db: Kysely<DB>; broadcast: VisitBroadcast; presence: Presence }): void {
+  const { db, broadcast, presence } = deps;
 
   io.on('connection', (socket: RealtimeSocket) => {
     const principal = socket.data.principal;
     if (principal.kind === 'patient') {
+      // Registered at once, so a socket that drops during the set-up below is still counted.
+      socket.on('disconnect', () => presence.disconnected(principal.participantId, principal.visitId));
       void (async () => {
         await socket.join([rooms.visitPatients(principal.visitId), rooms.participant(principal.participantId)]);
+        // After joining the room, so a process looking for this participant's sockets from now on finds it.
+        if (socket.connected) presence.connected(principal.participantId, principal.visitId);
         const visit = await findVisit(db, principal.visitId);
         const online = (await io.in(rooms.visitStaff(principal.visitId)).fetchSockets()).length > 0;
         socket.emit('visit:clinician-presence', { visitId: principal.visitId, online });

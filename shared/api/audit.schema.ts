@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'participant.denied',
   'participant.returned',
   'participant.removed',
+  /** The system moved a waiting participant whose connection stayed lost past the grace period to `left`. */
+  'participant.presence_expired',
   'video.token_issued',
   'checkin.sent',
   'checkin.shared',

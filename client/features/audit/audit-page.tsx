@@ -28,6 +28,7 @@ const ACTION_LABEL: Record<AuditAction, string> = {
   'participant.denied': 'Participant denied',
   'participant.returned': 'Participant returned to waiting room',
   'participant.removed': 'Participant removed',
+  'participant.presence_expired': 'Left the waiting room (connection lost)',
   'video.token_issued': 'Video token issued',
   'checkin.sent': 'Check-in sent',
   'checkin.shared': 'Check-in shared',

@@ -29,6 +29,18 @@ function waitedFor(since: string, now: number): string {
 
 const timeOf = (iso: string) => new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
 
+/** Shown while a participant's connection is gone; the text itself carries the meaning, not the colour. */
+function ConnectionLost() {
+  return (
+    <>
+      {' '}
+      <span className="badge badge-warn" data-testid="connection-lost">
+        Connection lost
+      </span>
+    </>
+  );
+}
+
 /**
  * Who is waiting (and since when) with Admit / Deny, and who is in the visit with "send back" and
  * "remove". Clinicians of the visit are listed for context but cannot be moved.
@@ -67,6 +79,7 @@ export function WaitingList({
                 <li key={p.id} className="participant-row" data-testid="waiting-participant">
                   <div className="participant-who">
                     <strong>{p.displayName}</strong> <span className="muted">· {KIND_LABEL[p.kind]}</span>
+                    {p.connectionLost && <ConnectionLost />}
                     {p.waitingSince && (
                       <div className="muted">
                         Waiting since <time dateTime={p.waitingSince}>{timeOf(p.waitingSince)}</time> ({waitedFor(p.waitingSince, now)})
@@ -106,6 +119,7 @@ export function WaitingList({
                   >
                     {STATE_LABEL[p.state]}
                   </span>
+                  {p.connectionLost && <ConnectionLost />}
                 </div>
                 {p.kind !== 'clinician' && !readOnly && (
                   <div className="participant-actions">

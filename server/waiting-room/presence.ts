@@ -1,0 +1,121 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Auditor } from '../audit/auditor';
+import type { DB } from '../db/schema';
+import { rooms, type RealtimeServer } from '../realtime/socket-server';
+import { expireWaiting, listExpiredWaiting, markConnected, markDisconnected } from '../visits/participants.store';
+import type { VisitBroadcast } from '../visits/visit-broadcast';
+import { lockVisit } from '../visits/visits.store';
+
+export interface PresenceDeps {
+  db: Kysely<DB>;
+  auditor: Auditor;
+  io: RealtimeServer;
+  broadcast: VisitBroadcast;
+  logger: Logger;
+  graceMs: number;
+}
+
+/**
+ * Whether a patient still holds a connection, kept true across processes. "Connected" is read
+ * from the sockets in the participant's room (through the adapter, so every process counts); the
+ * moment the last one went is stored on the participant; the expiry is a guarded update on that
+ * column. Timers here only trigger work: the database decides, so two processes never both act.
+ */
+export class Presence {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: PresenceDeps) {}
+
+  /** A patient socket joined its rooms: clears "connection lost" if it was shown. */
+  connected(participantId: string, visitId: string): void {
+    this.track(async () => {
+      if (await markConnected(this.deps.db, participantId)) await this.deps.broadcast.participantsChanged(visitId);
+    });
+  }
+
+  /** A patient socket went away: when it was their last, they are shown as "connection lost" and the grace starts. */
+  disconnected(participantId: string, visitId: string): void {
+    this.track(async () => {
+      if (await this.online(participantId)) return;
+      const at = new Date().toISOString();
+      if (!(await markDisconnected(this.deps.db, participantId, at))) return;
+      // A tab may have reconnected to another process between the look and the mark; its own
+      // clear could have run before our mark, so look again and undo only our mark.
+      if ((await this.online(participantId)) && (await markConnected(this.deps.db, participantId, at))) return;
+      await this.deps.broadcast.participantsChanged(visitId);
+      this.later(this.deps.graceMs + 250);
+    });
+  }
+
+  /**
+   * Moves every waiting participant whose connection has been gone for the whole grace period (as
+   * of `now`) to `left`, each with its audit entry (the system as actor) in one transaction, and
+   * tells the visit's staff and the participant after commit. Returns how many this call moved.
+   */
+  async expire(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.deps.graceMs).toISOString();
+    const at = now.toISOString();
+    let moved = 0;
+    for (const p of await listExpiredWaiting(this.deps.db, cutoff)) {
+      const done = await this.deps.auditor.transaction(async (trx) => {
+        // Visit first, like every other participant change, so changes to one visit queue in one order.
+        await lockVisit(trx, p.visit_id);
+        if (!(await expireWaiting(trx, p.id, cutoff, at))) return false;
+        await this.deps.auditor.record(
+          trx,
+          { actor: { kind: 'system' } },
+          { action: 'participant.presence_expired', targets: { visitId: p.visit_id, participantId: p.id, patientId: p.patient_id } },
+        );
+        return true;
+      });
+      if (!done) continue;
+      moved += 1;
+      this.deps.broadcast.participantState(p.id, 'left');
+      await this.deps.broadcast.participantsChanged(p.visit_id);
+    }
+    return moved;
+  }
+
+  /** Starts the backstop sweep that catches expiries whose trigger died with another process. */
+  start(): void {
+    const every = Math.min(30_000, Math.max(1000, this.deps.graceMs / 2));
+    this.sweeper = setInterval(() => this.track(() => this.expire()), every);
+    this.sweeper.unref();
+  }
+
+  /** Stops every timer and waits for the work already started. */
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.idle();
+  }
+
+  /** Resolves once the presence work started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async online(participantId: string): Promise<boolean> {
+    return (await this.deps.io.in(rooms.participant(participantId)).fetchSockets()).length > 0;
+  }
+
+  private later(ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.track(() => this.expire());
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private track(work: () => Promise<unknown>): void {
+    const p = work()
+      .catch((err: unknown) => this.deps.logger.warn({ err: { message: (err as Error).message } }, 'presence update failed'))
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+}
