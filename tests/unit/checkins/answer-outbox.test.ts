@@ -150,6 +150,19 @@ describe('the patient answer outbox', () => {
     expect(server.stored.get('c1|q1')).toBe('a');
   });
 
+  it("an overloaded server's 503 keeps the answer and retries it when Retry-After says", async () => {
+    const server = answerEndpoint();
+    const { outbox, states } = outboxWith(server);
+    server.failNext(new ApiError(503, 'overloaded', 'busy', undefined, 1));
+    await outbox.put('c1', 'q1', 'a');
+    expect(states.at(-1)).toBe('offline');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(server.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(server.stored.get('c1|q1')).toBe('a');
+    expect(outbox.pending()).toEqual([]);
+  });
+
   it('a check-in shared elsewhere (409 already_shared) drops only its own answers and says the check-in is closed', async () => {
     const server = answerEndpoint();
     const { outbox, states, closed } = outboxWith(server);
