@@ -63,6 +63,36 @@ describe.skipIf(!hasChromium)('audit trail screen in a real browser', () => {
     });
   }
 
+  it('"Load more" appends the next page of a long trail; a filter starts the list over', async () => {
+    const context = await newContext(browser, DESKTOP, server.url);
+    const page = await context.newPage();
+    await page.goto('/signin');
+    await page.getByLabel('Email').fill(server.admin.email);
+    await page.getByLabel('Password').fill(server.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+    // Every read of the trail is itself audited: enough reads make more than one page (100 entries).
+    await page.evaluate(async () => {
+      for (let i = 0; i < 110; i++) await fetch('/api/audit?limit=1');
+    });
+    await page.goto('/admin/audit');
+    const status = page.getByRole('status').filter({ hasText: 'shown' });
+    await expect.poll(() => status.textContent()).toBe('100 entries shown, more available');
+    const firstSeq = await page.locator('tbody tr td').first().textContent();
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThan(100);
+    expect(await page.locator('tbody tr td').first().textContent()).toBe(firstSeq);
+    const seqs = (await page.locator('tbody tr td:first-child').allTextContents()).map(Number);
+    expect(new Set(seqs).size).toBe(seqs.length);
+
+    await page.getByLabel('Action').selectOption('auth.sign_in');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(async () => (await page.locator('tbody tr').allTextContents()).every((r) => r.includes('Signed in'))).toBe(true);
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: /Export CSV/ }).getAttribute('href')).toBe('/api/audit.csv?action=auth.sign_in');
+    await context.close();
+  });
+
   it('after someone edits a row in the database, "Verify chain" names the broken entry', async () => {
     const file = server.databaseUrl.slice('sqlite:'.length);
     const raw = new SQLite(file);

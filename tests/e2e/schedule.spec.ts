@@ -125,6 +125,16 @@ describe.skipIf(!hasChromium)('scheduling in a real browser', () => {
       expect(await page.getByRole('searchbox', { name: 'Patient' }).getAttribute('aria-invalid')).toBe('true');
       await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('type'))).toBe('search');
 
+      // Search as you type finds an existing patient; an empty box shows no results.
+      const search = page.getByRole('searchbox', { name: 'Patient' });
+      await search.fill('Other Pat');
+      await page.getByRole('button', { name: /Otto \(Other Patient Person\)/ }).waitFor();
+      await page.getByRole('status').filter({ hasText: '1 patient found' }).waitFor();
+      await search.fill('Nobody By This Name');
+      await page.getByText('No patient matches “Nobody By This Name”.').waitFor();
+      await search.fill('');
+      expect(await page.getByRole('list', { name: 'Matching patients' }).locator('li').count()).toBe(0);
+
       // Quick-create the patient from the picker.
       await page.getByRole('button', { name: 'New patient' }).click();
       await page.getByLabel('Full name').fill(fullName);

@@ -63,4 +63,48 @@ describe.skipIf(!hasChromium)('staff sign-in in a real browser', () => {
       await context.close();
     });
   }
+
+  it('an admin resets a password (shown once); a duplicate email is refused; after sign-out the next person sees none of the admin\'s data', async () => {
+    const context = await newContext(browser, DESKTOP, server.url);
+    const page = await context.newPage();
+    await page.goto('/admin/staff');
+    await page.waitForURL('**/signin');
+    await page.getByLabel('Email').fill(server.admin.email);
+    await page.getByLabel('Password').fill(server.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/admin/staff');
+
+    await page.getByLabel('Full name').fill('Casey Kim');
+    await page.getByLabel('Email', { exact: true }).fill('casey@clinic.test');
+    await page.getByRole('button', { name: 'Add staff member' }).click();
+    const first = await page.getByTestId('issued-password').textContent();
+    await page.locator('td', { hasText: 'casey@clinic.test' }).waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByTestId('issued-password').count()).toBe(0);
+
+    await page.getByLabel('Full name').fill('Casey Again');
+    await page.getByLabel('Email', { exact: true }).fill('casey@clinic.test');
+    await page.getByRole('button', { name: 'Add staff member' }).click();
+    await page.getByText('An account with this email already exists').waitFor();
+    expect(await page.getByTestId('issued-password').count()).toBe(0);
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Reset password for casey@clinic.test' }).click();
+    await page.getByText('Password reset for').waitFor();
+    const reset = await page.getByTestId('issued-password').textContent();
+    expect(reset?.length).toBeGreaterThanOrEqual(20);
+    expect(reset).not.toBe(first);
+
+    // Signing out returns to this page after the next sign-in, without a reload: a clinician gets a refusal, not the cached list.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/signin');
+    await page.getByLabel('Email').fill('casey@clinic.test');
+    await page.getByLabel('Password').fill(reset ?? '');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/admin/staff');
+    await page.getByRole('alert').waitFor();
+    expect(await page.locator('td', { hasText: server.admin.email }).count()).toBe(0);
+    expect(await page.locator('.user-name').textContent()).toContain('Casey Kim');
+    await context.close();
+  });
 });
