@@ -7,10 +7,12 @@ export type AlcoveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
  * A socket authenticated by the session cookie (staff or patient), not yet connected. WebSocket
- * first; polling only as a fallback for networks that block WebSockets.
+ * first, which needs no sticky sessions behind a balancer; polling only when a WebSocket cannot
+ * open (`tryAllTransports`: without it the client never falls back), which with several server
+ * processes needs a sticky balancer (README, "Running several processes").
  */
 export function createSocket(): AlcoveSocket {
-  return io({ withCredentials: true, transports: ['websocket', 'polling'], autoConnect: false });
+  return io({ withCredentials: true, transports: ['websocket', 'polling'], tryAllTransports: true, autoConnect: false });
 }
 
 export interface SocketState {

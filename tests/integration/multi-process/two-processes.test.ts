@@ -281,6 +281,19 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
     expect(await connects(old)).toBe(false);
   });
 
+  it('rate-limit counters are shared: failed sign-ins on A and on B add up to one limit', { timeout: 60_000 }, async () => {
+    const target = await staff('clinician', a);
+    const email = (await target.agent.get('/api/auth/me').expect(200)).body.user.email as string;
+    const statuses: number[] = [];
+    // LOGIN_LIMIT_PER_ACCOUNT is 5 failures per window; alternate processes so each sees only half.
+    for (let i = 0; i < 6; i++) {
+      const res = await request(i % 2 ? b.url : a.url).post('/api/auth/login').send({ email, password: `wrong-${i}` });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses[5]).toBe(429);
+  });
+
   it('a client that starts on long-polling upgrades to WebSocket, then hears events raised on the other process', { timeout: 60_000 }, async () => {
     const v = await visitOnA();
     const polling = open(b.url, v.patient, { transports: ['polling', 'websocket'] });
