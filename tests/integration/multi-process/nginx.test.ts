@@ -30,7 +30,10 @@ function readmeNginxBlock(): string {
 }
 
 /** Rewrites the README block for this machine; every rewrite must find its target, or the README drifted. */
-export function configForTest(block: string, o: { listen: number; upstreams: [number, number]; cert: string; key: string; accessLog: string }): string {
+export function configForTest(
+  block: string,
+  o: { listen: number; upstreams: [number, number]; cert: string; key: string; accessLog: string },
+): string {
   const swaps: [RegExp, string][] = [
     [/server 127\.0\.0\.1:3001\b/, `server 127.0.0.1:${o.upstreams[0]}`],
     [/server 127\.0\.0\.1:3002\b/, `server 127.0.0.1:${o.upstreams[1]}`],
@@ -96,9 +99,29 @@ describe.skipIf(!enabled)('the README example deployment: two processes behind n
   }
 
   beforeAll(async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     ca = fs.readFileSync(cert);
     const scratch = await createScratchDatabase();
     dropDatabase = scratch.drop;
@@ -160,7 +183,12 @@ describe.skipIf(!enabled)('the README example deployment: two processes behind n
       const patientRow = await admin.post('/api/patients').send({ displayName: 'Nginx Patient', preferredLanguage: 'en' }).expect(201);
       const visit = await admin
         .post('/api/visits')
-        .send({ patientId: patientRow.body.patient.id, clinicianIds: [created.body.staff.id], startsAt: new Date().toISOString(), durationMinutes: 30 })
+        .send({
+          patientId: patientRow.body.patient.id,
+          clinicianIds: [created.body.staff.id],
+          startsAt: new Date().toISOString(),
+          durationMinutes: 30,
+        })
         .expect(201);
       const visitId = visit.body.visit.id as string;
       const token = (visit.body.patientLink.url as string).split('/').pop() as string;
@@ -195,7 +223,10 @@ describe.skipIf(!enabled)('the README example deployment: two processes behind n
           }),
       );
       await a.terminate();
-      const moved = await Promise.race([Promise.any(reconnected).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+      const moved = await Promise.race([
+        Promise.any(reconnected).then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 20_000)),
+      ]);
       expect(moved).toBe(true);
       await agent().get('/api/auth/me').set('cookie', clinicianCookie).expect(200);
       const left = watchers.map((s) => nextEvent<{ visitId: string; waiting: number }>(s, 'visit:waiting', 20_000));
