@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: prints throughput and latency figures for the hot paths, measured against the
- * real app on a temporary SQLite database over loopback HTTP. Bounded in count and time.
- * Figures only — no assertions; compare runs on the same machine.
+ * real app on a temporary SQLite database over loopback HTTP, then the scale figures of
+ * bench/scale.ts (real server processes, SQLite and PostgreSQL side by side). Bounded in count and
+ * time; BENCH_QUICK=1 runs smaller sizes. Figures only — no assertions; compare runs on the same machine.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -17,6 +18,7 @@ import { migrateToLatest } from '../server/db/migrate';
 import { createLogger } from '../server/logger';
 import { createStaffAccount } from '../server/staff/staff.service';
 import { VideoService } from '../server/video/livekit';
+import { runScaleBenchmarks } from './scale';
 
 interface Figures {
   name: string;
@@ -194,3 +196,5 @@ console.log(`\nmemory after run: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap
 await handle.io.close();
 await database.close();
 fs.rmSync(dir, { recursive: true, force: true });
+
+await runScaleBenchmarks();

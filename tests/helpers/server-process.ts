@@ -7,6 +7,8 @@ import path from 'node:path';
 export interface ServerProcess {
   url: string;
   port: number;
+  /** The server's process id (the benchmarks read its memory). */
+  pid: number;
   databaseUrl: string;
   /** The first-start admin sign-in printed by the server. */
   admin: { email: string; password: string };
@@ -87,6 +89,7 @@ export async function startServerProcess(name: string, env: Record<string, strin
   return {
     url,
     port,
+    pid: child.pid ?? 0,
     databaseUrl,
     admin: { email, password },
     output: () => out,

@@ -1,0 +1,415 @@
+/**
+ * The production-scale figures (issue 10), on SQLite and on PostgreSQL side by side: answer save →
+ * clinician socket event at 100/500/1,000 connected visits on one process and on two (patient on A,
+ * clinician on B, over the Redis adapter), next to a raw socket.io echo; the highest answers/s one
+ * process sustains with p99 < 50 ms; memory per connected visit; and the hot routes as a ratio to a
+ * bare Express route. Real server processes (server/main.ts) on loopback; everything bounded.
+ * BENCH_QUICK=1 shrinks every size. Figures only, never asserted.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import pg from 'pg';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { startServerProcess, type ServerProcess } from '../tests/helpers/server-process';
+import { startLivekitStandIn } from '../tests/helpers/livekit-stand-in';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const SIZES = QUICK ? [20, 50, 100] : [100, 500, 1000];
+const ANSWERS_PER_SIZE = QUICK ? 100 : 400;
+const ANSWER_RATE = 100; // answers/s offered while measuring fan-out
+const VISITS_PER_CLINICIAN = 20;
+const STEP_SECONDS = QUICK ? 2 : 3;
+const RATES = QUICK ? [100, 200, 400] : [100, 200, 300, 400, 500, 600, 800];
+const PHQ9 = ['44250-9', '44255-8', '44259-0', '44254-1', '44251-7', '44258-2', '44252-5', '44253-3'];
+const OPTIONS = ['LA6568-5', 'LA6569-3', 'LA6570-1', 'LA6571-9'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+/** Offers `op` at `rate` per second for `seconds` (open loop: a slow answer does not slow the offer); latencies and failures. */
+async function offer(rate: number, seconds: number, op: (i: number) => Promise<void>) {
+  const latencies: number[] = [];
+  let failures = 0;
+  const started = performance.now();
+  const running: Promise<void>[] = [];
+  const total = Math.round(rate * seconds);
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    running.push(
+      (async () => {
+        const t0 = performance.now();
+        try {
+          await op(i);
+          latencies.push(performance.now() - t0);
+        } catch {
+          failures++;
+        }
+      })(),
+    );
+  }
+  await Promise.all(running);
+  return { latencies, failures, achieved: total / ((performance.now() - started) / 1000) };
+}
+
+/** Closed loop: `concurrency` workers run `op` back to back for `seconds`; requests per second. */
+async function throughput(concurrency: number, seconds: number, op: () => Promise<void>): Promise<number> {
+  let done = 0;
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        await op();
+        done++;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** A cookie-keeping JSON client of one server. */
+class Client {
+  cookie = '';
+  constructor(readonly base: string) {}
+  async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, base = this.base): Promise<T> {
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const setCookie = res.headers.getSetCookie()[0];
+    if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
+    const text = await res.text();
+    if (res.status >= 400) throw new Error(`${method} ${path} ${res.status} ${text.slice(0, 200)}`);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+}
+
+interface BenchVisit {
+  visitId: string;
+  checkinId: string;
+  patient: Client;
+  clinician: Client;
+}
+
+/** Through the API of `server`: `count` visits, each with an admitted patient and a PHQ-9, `VISITS_PER_CLINICIAN` to a clinician. */
+async function buildVisits(server: ServerProcess, count: number): Promise<BenchVisit[]> {
+  const admin = new Client(server.url);
+  await admin.call('POST', '/api/auth/login', server.admin);
+  const staff = async (role: string, i: number) => {
+    const email = `${role}${i}-${Date.now()}@bench.test`;
+    const created = await admin.call<{ staff: { id: string }; password: string }>('POST', '/api/staff', {
+      email,
+      name: `Bench ${role} ${i}`,
+      role,
+    });
+    const c = new Client(server.url);
+    await c.call('POST', '/api/auth/login', { email, password: created.password });
+    return { client: c, id: created.staff.id };
+  };
+  const scheduler = await staff('scheduler', 0);
+  const clinicians = await Promise.all(Array.from({ length: Math.ceil(count / VISITS_PER_CLINICIAN) }, (_, i) => staff('clinician', i)));
+  const visits: BenchVisit[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < count) {
+        const i = next++;
+        const clinician = clinicians[Math.floor(i / VISITS_PER_CLINICIAN)]!;
+        const p = await scheduler.client.call<{ patient: { id: string } }>('POST', '/api/patients', {
+          displayName: `Bench Patient ${i}`,
+          preferredLanguage: 'en',
+        });
+        const v = await scheduler.client.call<{ visit: { id: string }; patientLink: { url: string } }>('POST', '/api/visits', {
+          patientId: p.patient.id,
+          clinicianIds: [clinician.id],
+          startsAt: new Date().toISOString(),
+          durationMinutes: 60,
+        });
+        const visitId = v.visit.id;
+        const patient = new Client(server.url);
+        const joined = await patient.call<{ participant: { id: string } }>('POST', '/api/join', {
+          token: v.patientLink.url.split('/').pop(),
+        });
+        await patient.call('POST', `/api/visits/${visitId}/consent`, { version: '2026-11-27', accepted: true });
+        await patient.call('POST', `/api/visits/${visitId}/waiting-room`);
+        await clinician.client.call('POST', `/api/visits/${visitId}/admit`, { participantId: joined.participant.id });
+        const sent = await clinician.client.call<{ checkin: { id: string } }>('POST', `/api/visits/${visitId}/checkins`, {
+          instrumentId: 'phq-9',
+        });
+        visits.push({ visitId, checkinId: sent.checkin.id, patient, clinician: clinician.client });
+      }
+    }),
+  );
+  return visits;
+}
+
+function connect(url: string, cookie: string): Promise<Socket> {
+  const s = ioClient(url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie } });
+  return new Promise((resolve, reject) => s.once('connect', () => resolve(s)).once('connect_error', reject));
+}
+
+/** A visit's two sockets: the patient's on `patientUrl`, the clinician's (watching the visit) on `clinicianUrl`. */
+async function connectVisit(v: BenchVisit, patientUrl: string, clinicianUrl: string): Promise<Socket[]> {
+  const patient = await connect(patientUrl, v.patient.cookie);
+  const clinician = await connect(clinicianUrl, v.clinician.cookie);
+  const ack = (await clinician.emitWithAck('visit:watch', { visitId: v.visitId })) as { ok: boolean };
+  if (!ack.ok) throw new Error('visit:watch refused');
+  return [patient, clinician];
+}
+
+/** Answer saves offered at ANSWER_RATE across `visits`; from each PUT to its `checkin:progress` on the visit's clinician socket. */
+async function fanout(visits: BenchVisit[], clinicianSockets: Map<string, Socket>, answerUrl: string) {
+  let k = 0;
+  const { latencies, failures } = await offer(ANSWER_RATE, ANSWERS_PER_SIZE / ANSWER_RATE, async () => {
+    const i = k++;
+    const v = visits[i % visits.length]!;
+    const socket = clinicianSockets.get(v.visitId)!;
+    const seen = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no event')), 10_000);
+      const listener = (p: { checkinId: string }) => {
+        if (p.checkinId !== v.checkinId) return;
+        clearTimeout(timer);
+        socket.off('checkin:progress', listener);
+        resolve();
+      };
+      socket.on('checkin:progress', listener);
+    });
+    await v.patient.call(
+      'PUT',
+      `/api/checkins/${v.checkinId}/answers/${PHQ9[i % PHQ9.length]}`,
+      { value: OPTIONS[i % OPTIONS.length] },
+      answerUrl,
+    );
+    await seen;
+  });
+  return `p50 ${ms(pct(latencies, 50))}  p99 ${ms(pct(latencies, 99))}${failures ? `  (${failures} failed)` : ''}`;
+}
+
+/** A bare socket.io server in its own process answering `echo` with an ack: the floor for any socket event. */
+async function echoBaseline(connections: number): Promise<string> {
+  const code = `
+    const http = require('node:http'); const { Server } = require('socket.io');
+    const server = http.createServer(); const io = new Server(server);
+    io.on('connection', (s) => s.on('echo', (x, ack) => ack(x)));
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const sockets = [];
+  for (let i = 0; i < connections; i++) sockets.push(await connect(`http://127.0.0.1:${port}`, ''));
+  let k = 0;
+  const { latencies } = await offer(ANSWER_RATE, ANSWERS_PER_SIZE / ANSWER_RATE, async () => {
+    await sockets[k++ % sockets.length]!.emitWithAck('echo', k);
+  });
+  for (const s of sockets) s.close();
+  child.kill();
+  return `p50 ${ms(pct(latencies, 50))}  p99 ${ms(pct(latencies, 99))}`;
+}
+
+/** A bare Express route in its own process: the floor for any HTTP request. */
+async function bareExpress(): Promise<{ url: string; stop: () => void }> {
+  const app = express();
+  app.get('/bare', (_req, res) => res.json({ ok: true }));
+  const server = http.createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/bare`, stop: () => server.close() };
+}
+
+type Row = [string, string];
+
+/** Every figure for one database; `databaseUrl` undefined means SQLite. */
+async function benchDatabase(label: string, databaseUrl: string | undefined, redisUrl: string | undefined): Promise<Row[]> {
+  const rows: Row[] = [];
+  const livekit = await startLivekitStandIn();
+  const env: Record<string, string> = {
+    LOG_LEVEL: 'warn',
+    LIVEKIT_URL: livekit.url,
+    MAX_IN_FLIGHT_REQUESTS: '0',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    LOGIN_LIMIT_PER_ACCOUNT: '1000000',
+    LOGIN_LIMIT_PER_ADDRESS: '1000000',
+    JOIN_LIMIT_PER_ADDRESS: '1000000',
+    ANSWER_LIMIT_PER_PARTICIPANT: '1000000',
+    VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: '1000000',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(redisUrl ? { REDIS_URL: redisUrl, RATE_LIMIT_REDIS_PREFIX: `bench:${Date.now()}:` } : {}),
+  };
+  const a = await startServerProcess(`bench-${label}-a`, env);
+  // Two processes need a database both can open (PostgreSQL) and Redis to share events.
+  const twoProcess = databaseUrl && redisUrl ? await startServerProcess(`bench-${label}-b`, env) : undefined;
+  try {
+    const idleRss = rssMiB(a.pid);
+    const visits = await buildVisits(a, SIZES.at(-1)!);
+    const sockets: Socket[] = [];
+    const clinicianOnA = new Map<string, Socket>();
+    let connected = 0;
+    const rssBefore = rssMiB(a.pid);
+    for (const size of SIZES) {
+      for (; connected < size; connected++) {
+        const v = visits[connected]!;
+        const [p, c] = await connectVisit(v, a.url, a.url);
+        sockets.push(p!, c!);
+        clinicianOnA.set(v.visitId, c!);
+      }
+      await sleep(500);
+      const rss = rssMiB(a.pid);
+      rows.push([`answer → clinician event, one process, ${size} visits`, await fanout(visits.slice(0, size), clinicianOnA, a.url)]);
+      if (size === SIZES.at(-1)) {
+        rows.push([
+          `memory per connected visit (RSS delta / ${size} visits)`,
+          `${(((rss - rssBefore) * 1024) / size).toFixed(0)} KiB   (server idle ${idleRss.toFixed(0)} MiB, ${rss.toFixed(0)} MiB with ${size * 2} sockets)`,
+        ]);
+      }
+    }
+
+    if (twoProcess) {
+      const clinicianOnB = new Map<string, Socket>();
+      const bSockets: Socket[] = [];
+      let n = 0;
+      for (const size of SIZES) {
+        for (; n < size; n++) {
+          const c = await connect(twoProcess.url, visits[n]!.clinician.cookie);
+          await c.emitWithAck('visit:watch', { visitId: visits[n]!.visitId });
+          bSockets.push(c);
+          clinicianOnB.set(visits[n]!.visitId, c);
+        }
+        rows.push([
+          `answer → clinician event, two processes (A→B), ${size} visits`,
+          await fanout(visits.slice(0, size), clinicianOnB, a.url),
+        ]);
+      }
+      for (const s of bSockets) s.close();
+    } else {
+      rows.push([
+        'answer → clinician event, two processes',
+        databaseUrl ? 'skipped (no REDIS_URL)' : 'n/a (SQLite is one process by design)',
+      ]);
+    }
+    for (const s of sockets) s.close();
+
+    // The highest offered answers/s whose p99 stays under 50 ms (shedding off, so nothing is refused).
+    let best = 0;
+    const steps: string[] = [];
+    for (const rate of RATES) {
+      let k = 0;
+      const r = await offer(rate, STEP_SECONDS, async () => {
+        const i = k++;
+        const v = visits[i % visits.length]!;
+        await v.patient.call('PUT', `/api/checkins/${v.checkinId}/answers/${PHQ9[i % PHQ9.length]}`, {
+          value: OPTIONS[i % OPTIONS.length],
+        });
+      });
+      const p99 = pct(r.latencies, 99);
+      steps.push(`${rate}/s→${p99.toFixed(0)}ms`);
+      if (p99 >= 50 || r.failures > 0) break;
+      best = rate;
+    }
+    rows.push(['answers/s sustained with p99 < 50 ms (one process)', `${best}/s   [${steps.join(' ')}]`]);
+
+    // Hot routes against a bare Express route, measured now, on this machine.
+    const bare = await bareExpress();
+    const v = visits[0]!;
+    const clinicianVisit = visits[0]!;
+    const routes: [string, () => Promise<void>][] = [
+      [
+        'bare Express route',
+        () =>
+          fetch(bare.url)
+            .then((r) => r.arrayBuffer())
+            .then(() => undefined),
+      ],
+      ['GET /api/auth/me (session check)', () => clinicianVisit.clinician.call('GET', '/api/auth/me').then(() => undefined)],
+      ['POST /api/visits/:id/video-token', () => v.patient.call('POST', `/api/visits/${v.visitId}/video-token`).then(() => undefined)],
+      [
+        'PUT /api/checkins/:id/answers/:linkId',
+        () => v.patient.call('PUT', `/api/checkins/${v.checkinId}/answers/${PHQ9[0]}`, { value: OPTIONS[1] }).then(() => undefined),
+      ],
+    ];
+    let bareRate = 0;
+    for (const [name, op] of routes) {
+      const rate = await throughput(16, STEP_SECONDS, op);
+      bareRate ||= rate;
+      const fixed = await offer(100, STEP_SECONDS, op);
+      rows.push([
+        `${name}`,
+        `${rate.toFixed(0)} req/s (${(rate / bareRate).toFixed(2)}× bare)   p99 at 100 req/s ${ms(pct(fixed.latencies, 99))}`,
+      ]);
+    }
+    bare.stop();
+  } finally {
+    await a.stop();
+    await twoProcess?.stop();
+    await livekit.close();
+  }
+  return rows;
+}
+
+/** A scratch PostgreSQL database beside `base`, dropped afterwards. */
+async function scratchPostgres(base: string) {
+  const name = `alcove_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Runs everything on SQLite and (when configured) PostgreSQL, and prints one table side by side. */
+export async function runScaleBenchmarks(): Promise<void> {
+  const pgBase = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const redisUrl = process.env.REDIS_URL ?? process.env.TEST_REDIS_URL;
+  console.log(
+    `\nScale (real server processes, loopback; sizes ${SIZES.join('/')} visits; ${ANSWER_RATE} answers/s offered for the event figures${QUICK ? '; BENCH_QUICK' : ''})`,
+  );
+  const echo: Row[] = [];
+  for (const size of SIZES) echo.push([`raw socket.io echo baseline, ${size * 2} sockets`, await echoBaseline(size * 2)]);
+  const sqlite = await benchDatabase('sqlite', undefined, undefined);
+  let postgres: Row[] | undefined;
+  if (pgBase) {
+    const scratch = await scratchPostgres(pgBase);
+    try {
+      postgres = await benchDatabase('postgres', scratch.url, redisUrl);
+    } finally {
+      await scratch.drop();
+    }
+  }
+  const width = Math.max(...sqlite.map(([n]) => n.length), ...(postgres ?? []).map(([n]) => n.length), ...echo.map(([n]) => n.length));
+  for (const [n, f] of echo) console.log(`${n.padEnd(width)}  ${f}`);
+  console.log(
+    `\n${''.padEnd(width)}  SQLite${postgres ? '  |  PostgreSQL' : '  (PostgreSQL: set BENCH_DATABASE_URL or TEST_DATABASE_URL)'}`,
+  );
+  const names = [...new Set([...sqlite, ...(postgres ?? [])].map(([n]) => n))];
+  for (const n of names) {
+    const s = sqlite.find(([x]) => x === n)?.[1] ?? '—';
+    const p = postgres?.find(([x]) => x === n)?.[1];
+    console.log(`${n.padEnd(width)}  ${s}${postgres ? `  |  ${p ?? '—'}` : ''}`);
+  }
+}
+
+// `tsx bench/scale.ts` runs just these figures.
+if (process.argv[1]?.endsWith('scale.ts')) {
+  await runScaleBenchmarks();
+}
