@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
-import { AUDIT_ACTIONS, type AuditAction, type AuditEntry, type AuditListResponse, type AuditVerifyResult } from '@shared/api/audit.schema';
+import { useId, useState, type FormEvent } from 'react';
+import { AUDIT_ACTIONS, AuditFilterSchema, type AuditAction, type AuditEntry, type AuditFilter } from '@shared/api/audit.schema';
 import { Field } from '../../components/field';
 import { usePageTitle } from '../../components/use-page-title';
-import { api, ApiError } from '../../lib/api';
+import { ApiError } from '../../lib/api';
+import { auditQuery, useAuditList, useVerifyChain } from './audit-api';
 
 const ACTION_LABEL: Record<AuditAction, string> = {
   'auth.sign_in': 'Signed in',
@@ -62,12 +63,17 @@ interface Filters {
 
 const EMPTY: Filters = { from: '', to: '', actorId: '', patientId: '', action: '' };
 
-/** The filters as query parameters, leaving out empty ones (the server rejects empty values). */
-function toQuery(f: Filters, extra: Record<string, string> = {}): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries({ ...f, ...extra })) if (v.trim()) p.set(k, v.trim());
-  const s = p.toString();
-  return s ? `?${s}` : '';
+/**
+ * The form's filters checked with the server's own schema, so a bad value is marked at once and
+ * never becomes a request; empty boxes are left out.
+ */
+function parseFilters(f: Filters): { filter: AuditFilter } | { fieldErrors: Record<string, string> } {
+  const given = Object.fromEntries(Object.entries(f).flatMap(([k, v]) => (v.trim() ? [[k, v.trim()]] : [])));
+  const parsed = AuditFilterSchema.safeParse(given);
+  if (parsed.success) return { filter: parsed.data };
+  const fieldErrors: Record<string, string> = {};
+  for (const issue of parsed.error.issues) fieldErrors[String(issue.path[0])] ??= issue.message;
+  return { fieldErrors };
 }
 
 function formatTime(iso: string): string {
@@ -80,45 +86,36 @@ export function AuditPage() {
   usePageTitle('Audit trail');
   const id = useId();
   const [draft, setDraft] = useState<Filters>(EMPTY);
-  const [applied, setApplied] = useState<Filters>(EMPTY);
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
-  const [nextCursor, setNextCursor] = useState<string | undefined>();
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
+  const [applied, setApplied] = useState<AuditFilter>({});
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const list = useAuditList(applied);
+  const entries = list.data?.pages.flatMap((p) => p.entries) ?? null;
+  const loading = list.isFetching;
+  // The shared schema should catch everything first; a server refusal is still shown at its field.
+  const serverRefusal = list.error instanceof ApiError && list.error.code === 'validation_failed' ? list.error : null;
+  const fieldErrors = serverRefusal ? { ...serverRefusal.fieldErrors(), ...localErrors } : localErrors;
+  const loadError = list.error && !serverRefusal ? list.error.message || 'Could not load the audit trail' : null;
 
-  // Fetches a page; every state change happens in the promise callbacks, so the first load can run in an effect.
-  const fetchPage = useCallback((filters: Filters, cursor?: string) => {
-    api<AuditListResponse>('GET', `/api/audit${toQuery(filters, cursor ? { cursor } : {})}`)
-      .then((r) => {
-        setEntries((prev) => (cursor && prev ? [...prev, ...r.entries] : r.entries));
-        setNextCursor(r.nextCursor);
-        setApplied(filters);
-        setFieldErrors({});
-      })
-      .catch((err: unknown) => {
-        if (err instanceof ApiError && err.code === 'validation_failed') setFieldErrors(err.fieldErrors());
-        else setLoadError(err instanceof Error ? err.message : 'Could not load the audit trail');
-      })
-      .finally(() => setLoading(false));
-  }, []);
-
-  function load(filters: Filters, cursor?: string) {
-    setLoading(true);
-    setLoadError(null);
-    fetchPage(filters, cursor);
+  function apply(filters: Filters) {
+    const result = parseFilters(filters);
+    if ('fieldErrors' in result) {
+      setLocalErrors(result.fieldErrors);
+      return;
+    }
+    setLocalErrors({});
+    setApplied(result.filter);
+    // The same filters again mean "fetch them again", as a fresh search would.
+    if (JSON.stringify(result.filter) === JSON.stringify(applied)) void list.refetch();
   }
-
-  useEffect(() => fetchPage(EMPTY), [fetchPage]);
 
   function handleSubmit(e: FormEvent) {
     e.preventDefault();
-    load(draft);
+    apply(draft);
   }
 
   function handleClear() {
     setDraft(EMPTY);
-    load(EMPTY);
+    apply(EMPTY);
   }
 
   const set = (key: keyof Filters) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
@@ -185,7 +182,7 @@ export function AuditPage() {
       <section aria-labelledby={`${id}-entries`} className="card">
         <div className="audit-entries-head">
           <h2 id={`${id}-entries`}>Entries</h2>
-          <a className="btn btn-small" href={`/api/audit.csv${toQuery(applied)}`} download>
+          <a className="btn btn-small" href={`/api/audit.csv${auditQuery(applied)}`} download>
             Export CSV<span className="visually-hidden"> of the filtered entries</span>
           </a>
         </div>
@@ -198,12 +195,12 @@ export function AuditPage() {
           {loading
             ? 'Loading…'
             : entries
-              ? `${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} shown${nextCursor ? ', more available' : ''}`
+              ? `${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} shown${list.hasNextPage ? ', more available' : ''}`
               : ''}
         </p>
         {entries && entries.length > 0 && <AuditTable entries={entries} />}
-        {nextCursor && (
-          <button type="button" className="btn" onClick={() => load(applied, nextCursor)} disabled={loading}>
+        {list.hasNextPage && (
+          <button type="button" className="btn" onClick={() => void list.fetchNextPage()} disabled={loading}>
             Load more
           </button>
         )}
@@ -266,27 +263,15 @@ function AuditTable({ entries }: { entries: AuditEntry[] }) {
 }
 
 function VerifyChain() {
-  const [result, setResult] = useState<AuditVerifyResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function handleVerify() {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await api<AuditVerifyResult>('GET', '/api/audit/verify'));
-    } catch (err) {
-      setError(err instanceof Error ? err.message : 'Could not verify the audit trail');
-    } finally {
-      setBusy(false);
-    }
-  }
+  const verify = useVerifyChain();
+  const result = verify.data;
+  const busy = verify.isPending;
+  const error = verify.error ? verify.error.message || 'Could not verify the audit trail' : null;
 
   return (
     <section aria-label="Tamper check" className="card audit-verify">
       <p>The trail is a hash chain: editing or deleting any entry breaks it from that point on.</p>
-      <button type="button" className="btn" onClick={() => void handleVerify()} disabled={busy}>
+      <button type="button" className="btn" onClick={() => verify.mutate()} disabled={busy}>
         {busy ? 'Verifying…' : 'Verify chain'}
       </button>
       <div aria-live="polite">
