@@ -81,7 +81,7 @@ describe.skipIf(!enabled)('the README example deployment: two processes behind n
   let publicUrl: string;
   let dropDatabase: () => Promise<void>;
   const sockets: Socket[] = [];
-  let ca: Buffer;
+  let ca: string;
 
   const agent = (): TestAgent => request.agent(publicUrl).ca(ca);
 
@@ -122,7 +122,7 @@ describe.skipIf(!enabled)('the README example deployment: two processes behind n
         stdio: 'ignore',
       },
     );
-    ca = fs.readFileSync(cert);
+    ca = fs.readFileSync(cert, 'utf8');
     const scratch = await createScratchDatabase();
     dropDatabase = scratch.drop;
     const listen = await freePort();
