@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { Patient } from '@shared/api/patients.schema';
 import { Field } from '../../components/field';
-import { api, ApiError } from '../../lib/api';
+import { ApiError } from '../../lib/api';
+import { useCreatePatient, usePatientSearch } from './patients-api';
 
 /** What the picker hands back: enough to show who was chosen. */
 export interface PickedPatient {
@@ -56,29 +57,11 @@ export function PatientPicker({ id, value, onChange, error }: PatientPickerProps
 
 function PatientSearch({ id, error, onPick, onCreateInstead }: { id: string; error?: string; onPick: (p: PickedPatient) => void; onCreateInstead: () => void }) {
   const [q, setQ] = useState('');
-  const [results, setResults] = useState<Patient[] | null>(null);
-  const [failed, setFailed] = useState<string | null>(null);
-
-  useEffect(() => {
-    const query = q.trim();
-    if (!query) return;
-    let stale = false;
-    // A short pause so typing a name does not fire a request per keystroke.
-    const timer = setTimeout(() => {
-      api<{ patients: Patient[] }>('GET', `/api/patients?q=${encodeURIComponent(query)}`)
-        .then((r) => {
-          if (!stale) {
-            setResults(r.patients);
-            setFailed(null);
-          }
-        })
-        .catch((e: unknown) => !stale && setFailed(e instanceof Error ? e.message : 'Search failed'));
-    }, 250);
-    return () => {
-      stale = true;
-      clearTimeout(timer);
-    };
-  }, [q]);
+  // A short pause so typing a name does not fire a request per keystroke.
+  const query = useSettled(q.trim(), 250);
+  const search = usePatientSearch(query);
+  const results = search.data ?? null;
+  const failed = search.error ? search.error.message || 'Search failed' : null;
 
   // An empty box shows no results, whatever the last search found.
   const shown = q.trim() ? results : null;
@@ -126,42 +109,46 @@ function PatientSearch({ id, error, onPick, onCreateInstead }: { id: string; err
   );
 }
 
+/** `value` once it has stayed the same for `ms`. */
+function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
 function QuickCreate({ onCreated, onBack }: { onCreated: (p: PickedPatient) => void; onBack: () => void }) {
   const id = useId();
   const firstRef = useRef<HTMLInputElement>(null);
   const [form, setForm] = useState({ displayName: '', preferredName: '', pronouns: '', preferredLanguage: 'en', dateOfBirth: '', externalId: '' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const create = useCreatePatient();
+  const refusal = create.error instanceof ApiError && create.error.code === 'validation_failed' ? create.error : null;
+  const errors = refusal ? refusal.fieldErrors() : localErrors;
+  const formError = create.error && !refusal ? create.error.message || 'Could not create the patient' : null;
+  const busy = create.isPending;
   useEffect(() => firstRef.current?.focus(), []);
 
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
 
-  async function handleCreate() {
+  function handleCreate() {
     const local: Record<string, string> = {};
     if (!form.displayName.trim()) local.displayName = 'Enter the patient’s name';
     if (form.displayName.trim().length > 120) local.displayName = 'Use at most 120 characters';
     if (form.dateOfBirth && form.dateOfBirth > new Date().toISOString().slice(0, 10)) local.dateOfBirth = 'A date of birth cannot be in the future';
-    setErrors(local);
-    setFormError(null);
+    setLocalErrors(local);
+    create.reset();
     if (Object.keys(local).length) return;
-    setBusy(true);
-    try {
-      const r = await api<{ patient: Patient }>('POST', '/api/patients', form);
-      onCreated(r.patient);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'validation_failed') setErrors(err.fieldErrors());
-      else setFormError(err instanceof Error ? err.message : 'Could not create the patient');
-    } finally {
-      setBusy(false);
-    }
+    create.mutate(form, { onSuccess: onCreated });
   }
 
   // This sits inside the visit form: Enter must create the patient, not submit the visit.
   function handleKeyDown(e: KeyboardEvent) {
     if (e.key === 'Enter' && e.target instanceof HTMLInputElement) {
       e.preventDefault();
-      void handleCreate();
+      handleCreate();
     }
   }
 
@@ -203,7 +190,7 @@ function QuickCreate({ onCreated, onBack }: { onCreated: (p: PickedPatient) => v
         {input('externalId', 'Record number (optional)')}
       </div>
       <div className="button-row">
-        <button type="button" className="btn btn-primary" onClick={() => void handleCreate()} disabled={busy}>
+        <button type="button" className="btn btn-primary" onClick={handleCreate} disabled={busy}>
           {busy ? 'Creating…' : 'Create patient'}
         </button>
         <button type="button" className="btn btn-quiet" onClick={onBack}>

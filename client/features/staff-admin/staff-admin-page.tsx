@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import type { StaffRole } from '@shared/api/auth.schema';
 import type { StaffMember } from '@shared/api/staff.schema';
 import { Field } from '../../components/field';
 import { usePageTitle } from '../../components/use-page-title';
-import { api, ApiError } from '../../lib/api';
+import { ApiError } from '../../lib/api';
+import { useCreateStaff, useResetPassword, useStaffList, type StaffWithPassword } from './staff-admin-api';
 
 const ROLES: { value: StaffRole; label: string }[] = [
   { value: 'clinician', label: 'Clinician' },
@@ -20,38 +21,28 @@ interface Issued {
 /** Admin: list staff, add an account, reset a password. A new password is shown exactly once. */
 export function StaffAdminPage() {
   usePageTitle('Staff');
-  const [staff, setStaff] = useState<StaffMember[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const list = useStaffList();
+  const staff = list.data ?? null;
+  const resetPassword = useResetPassword();
   const [issued, setIssued] = useState<Issued | null>(null);
+  const loadError = list.error ? list.error.message || 'Could not load staff' : null;
+  const resetError = resetPassword.error ? resetPassword.error.message || 'Could not reset the password' : null;
 
-  const reload = useCallback(() => {
-    api<{ staff: StaffMember[] }>('GET', '/api/staff')
-      .then((r) => setStaff(r.staff))
-      .catch((e: unknown) => setLoadError(e instanceof Error ? e.message : 'Could not load staff'));
-  }, []);
-  useEffect(reload, [reload]);
-
-  async function handleReset(member: StaffMember) {
+  function handleReset(member: StaffMember) {
     if (!window.confirm(`Reset the password for ${member.email}? They will be signed out everywhere.`)) return;
-    const r = await api<{ staff: StaffMember; password: string }>('POST', `/api/staff/${member.id}/reset-password`);
-    setIssued({ email: r.staff.email, password: r.password, why: 'reset' });
+    resetPassword.mutate(member.id, { onSuccess: (r) => setIssued({ email: r.staff.email, password: r.password, why: 'reset' }) });
   }
 
   return (
     <div className="page">
       <h1>Staff</h1>
       {issued && <PasswordNotice issued={issued} onDone={() => setIssued(null)} />}
-      <AddStaffForm
-        onCreated={(member, password) => {
-          setIssued({ email: member.email, password, why: 'created' });
-          reload();
-        }}
-      />
+      <AddStaffForm onCreated={(r) => setIssued({ email: r.staff.email, password: r.password, why: 'created' })} />
       <section aria-labelledby="staff-list-heading" className="card">
         <h2 id="staff-list-heading">Accounts</h2>
-        {loadError && (
+        {(loadError ?? resetError) && (
           <p role="alert" className="alert alert-error">
-            {loadError}
+            {loadError ?? resetError}
           </p>
         )}
         {!staff && !loadError && <p role="status">Loading…</p>}
@@ -79,7 +70,7 @@ export function StaffAdminPage() {
                     <td data-label="Role">{ROLES.find((r) => r.value === m.role)?.label}</td>
                     <td data-label="Status">{m.active ? 'Active' : 'Deactivated'}</td>
                     <td>
-                      <button type="button" className="btn btn-small" onClick={() => void handleReset(m)} aria-label={`Reset password for ${m.email}`}>
+                      <button type="button" className="btn btn-small" onClick={() => handleReset(m)} aria-label={`Reset password for ${m.email}`}>
                         Reset password
                       </button>
                     </td>
@@ -119,38 +110,40 @@ function PasswordNotice({ issued, onDone }: { issued: Issued; onDone: () => void
   );
 }
 
-function AddStaffForm({ onCreated }: { onCreated: (m: StaffMember, password: string) => void }) {
+function AddStaffForm({ onCreated }: { onCreated: (r: StaffWithPassword) => void }) {
   const id = useId();
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [role, setRole] = useState<StaffRole>('clinician');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const create = useCreateStaff();
+  const err = create.error;
+  const errors: Record<string, string> =
+    err instanceof ApiError && err.code === 'validation_failed'
+      ? err.fieldErrors()
+      : err instanceof ApiError && err.status === 409
+        ? { email: 'An account with this email already exists' }
+        : {};
+  const formError = err && Object.keys(errors).length === 0 ? err.message || 'Could not create the account' : null;
+  const busy = create.isPending;
 
-  async function handleSubmit(e: FormEvent) {
+  function handleSubmit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError(null);
-    try {
-      const r = await api<{ staff: StaffMember; password: string }>('POST', '/api/staff', { email, name, role });
-      setEmail('');
-      setName('');
-      onCreated(r.staff, r.password);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'validation_failed') setErrors(err.fieldErrors());
-      else if (err instanceof ApiError && err.status === 409) setErrors({ email: 'An account with this email already exists' });
-      else setFormError(err instanceof Error ? err.message : 'Could not create the account');
-    } finally {
-      setBusy(false);
-    }
+    create.mutate(
+      { email, name, role },
+      {
+        onSuccess: (r) => {
+          setEmail('');
+          setName('');
+          onCreated(r);
+        },
+      },
+    );
   }
 
   return (
     <section aria-labelledby={`${id}-h`} className="card">
       <h2 id={`${id}-h`}>Add a staff member</h2>
-      <form onSubmit={(e) => void handleSubmit(e)} noValidate className="form-grid">
+      <form onSubmit={handleSubmit} noValidate className="form-grid">
         {formError && (
           <p role="alert" className="alert alert-error">
             {formError}
