@@ -9,6 +9,8 @@ const CONNECT_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 2000;
 /** Longest start-up wait for Redis before serving anyway (events then stay on this process until it answers). */
 const FIRST_CONNECT_WAIT_MS = 2500;
+/** After sending its clients to resync, a process ignores further resync requests this long. */
+const RESYNC_QUIET_MS = 5000;
 
 export interface RedisFanout {
   close: () => Promise<void>;
@@ -102,6 +104,13 @@ export async function attachRedisFanout(io: RealtimeServer, redisUrl: string, op
   const sub = new Redis(redisUrl, { ...base, maxRetriesPerRequest: null, autoResubscribe: true });
 
   let closing = false;
+  let lastResync = 0;
+  // Every process recovers from the same outage and asks the others to resync: one round is enough.
+  const resync = () => {
+    if (Date.now() - lastResync < RESYNC_QUIET_MS) return;
+    lastResync = Date.now();
+    resyncLocalSockets(io);
+  };
   let down = false;
   let ready = false;
   const outage = (reason: string) => {
@@ -113,7 +122,7 @@ export async function attachRedisFanout(io: RealtimeServer, redisUrl: string, op
     if (!down || closing || pub.status !== 'ready' || sub.status !== 'ready') return;
     down = false;
     logger.info('Redis answers again: live events cross processes; clients reconnect to fetch what they missed');
-    resyncLocalSockets(io);
+    resync();
     io.serverSideEmit('realtime:resync');
   };
   for (const client of [pub, sub]) {
@@ -131,7 +140,7 @@ export async function attachRedisFanout(io: RealtimeServer, redisUrl: string, op
   absorbRejections(sub, ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'], () => undefined);
 
   // Another process recovered from an outage: events it published may not have reached our sockets.
-  io.on('realtime:resync', () => resyncLocalSockets(io));
+  io.on('realtime:resync', resync);
 
   const adapterOptions = { key: opts.prefix, requestsTimeout: REQUEST_TIMEOUT_MS };
   // socket.io calls the factory with `new`, so it must be a function, not an arrow.

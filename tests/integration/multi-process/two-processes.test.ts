@@ -3,6 +3,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReadinessResponseSchema } from '@shared/api/health.schema';
 import { SERVER_EVENT_SCHEMAS } from '@shared/realtime';
 import { PHQ9_ITEM9, PHQ9_ITEMS, PHQ_OPTION } from '../../helpers/checkin-builder';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
@@ -272,6 +273,14 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
     sockets.push(stale);
     expect(await connects(stale)).toBe(false);
 
+    // Deactivation on A: refused on B.
+    const deactivated = await staff('clinician', a);
+    const deactivatedCookie = cookieHeader(deactivated.agent, a.url);
+    await admin.patch(`/api/staff/${deactivated.id}`).send({ active: false }).expect(200);
+    const gone = ioClient(b.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: deactivatedCookie } });
+    sockets.push(gone);
+    expect(await connects(gone)).toBe(false);
+
     // A reissued join link on A ends the old patient session: refused on B.
     const other = await visitOnA();
     const patientCookie = cookieHeader(other.patient, a.url);
@@ -360,12 +369,16 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
     await new Promise((r) => setTimeout(r, 300));
     const exited = a.terminate();
     // The balancer's health check sees A as not ready while it drains.
-    let readyz = 0;
-    for (let i = 0; i < 20 && readyz !== 503; i++) {
-      readyz = await fetch(`${a.url}/readyz`).then((r) => r.status, () => 0);
-      if (readyz !== 503) await new Promise((r) => setTimeout(r, 50));
+    let readyz: { status: number; body?: unknown } = { status: 0 };
+    for (let i = 0; i < 20 && readyz.status !== 503; i++) {
+      readyz = await fetch(`${a.url}/readyz`).then(
+        async (r) => ({ status: r.status, body: await r.json() }),
+        () => ({ status: 0 }),
+      );
+      if (readyz.status !== 503) await new Promise((r) => setTimeout(r, 50));
     }
-    expect(readyz).toBe(503);
+    expect(readyz.status).toBe(503);
+    expect(ReadinessResponseSchema.parse(readyz.body)).toEqual({ status: 'draining' });
     expect(await exited).toBe(0);
     await reconnectedPatient;
     await reconnectedStaff;
