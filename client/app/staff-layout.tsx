@@ -1,5 +1,3 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
 import { NavLink, Navigate, Outlet, useLocation } from 'react-router';
 import { useSession } from '../features/auth/use-session';
 
@@ -9,12 +7,7 @@ const ROLE_LABEL = { admin: 'Administrator', scheduler: 'Scheduler', clinician: 
 export function StaffLayout() {
   const { user, loading, signOut } = useSession();
   const location = useLocation();
-  const queryClient = useQueryClient();
-  const signedOut = !loading && !user;
-  // Nothing one staff member fetched stays in memory for the next one to sign in here.
-  useEffect(() => {
-    if (signedOut) queryClient.clear();
-  }, [signedOut, queryClient]);
+  // The session empties the query cache itself when it ends (features/auth/session-api.ts).
   if (loading) {
     return (
       <p className="loading" role="status">

@@ -1,6 +1,7 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'react';
 import type { StaffUser } from '@shared/api/auth.schema';
-import { api, ApiError } from '../../lib/api';
+import { forgetStaffData, useSessionUser, useSignIn, useSignOut } from './session-api';
 
 interface SessionState {
   user: StaffUser | null;
@@ -13,30 +14,37 @@ const SessionContext = createContext<SessionState | null>(null);
 
 /** Holds the signed-in staff member for the staff app. */
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<StaffUser | null>(null);
-  const [loading, setLoading] = useState(true);
+  const queryClient = useQueryClient();
+  const session = useSessionUser();
+  const { mutateAsync: signInAsync } = useSignIn();
+  const { mutateAsync: signOutAsync } = useSignOut();
+  // A failed re-check keeps the last answer; only the server's "no session" signs out.
+  const user = session.data ?? null;
+  const loading = session.isPending;
+  const signedOut = !loading && !user;
 
   useEffect(() => {
-    api<{ user: StaffUser }>('GET', '/api/auth/me')
-      .then((r) => setUser(r.user))
-      .catch((e: unknown) => {
-        if (!(e instanceof ApiError) || e.status !== 401) console.warn('session check failed');
-        setUser(null);
-      })
-      .finally(() => setLoading(false));
-  }, []);
+    if (session.error) console.warn('session check failed');
+  }, [session.error]);
 
-  const signIn = useCallback(async (email: string, password: string) => {
-    const r = await api<{ user: StaffUser }>('POST', '/api/auth/login', { email, password });
-    setUser(r.user);
-  }, []);
+  // A session that ended on its own (expired, signed out elsewhere) leaves nothing cached either.
+  useEffect(() => {
+    if (signedOut) forgetStaffData(queryClient);
+  }, [signedOut, queryClient]);
 
-  const signOut = useCallback(async () => {
-    await api('POST', '/api/auth/logout').catch(() => undefined);
-    setUser(null);
-  }, []);
-
-  const value = useMemo(() => ({ user, loading, signIn, signOut }), [user, loading, signIn, signOut]);
+  const value = useMemo<SessionState>(
+    () => ({
+      user,
+      loading,
+      signIn: async (email, password) => {
+        await signInAsync({ email, password });
+      },
+      signOut: async () => {
+        await signOutAsync();
+      },
+    }),
+    [user, loading, signInAsync, signOutAsync],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
