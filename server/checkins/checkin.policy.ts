@@ -8,7 +8,7 @@ import { canReadPatientHistory } from '../patients/patient.policy';
 import { findParticipant } from '../visits/participants.store';
 import { isOpen } from '../visits/visit-lifecycle';
 import { findVisit, isClinicianOnVisit } from '../visits/visits.store';
-import { findCheckin, type CheckinRow } from './checkins.store';
+import { findCheckin, findCheckinForAnswering, type AnsweringFacts, type CheckinRow } from './checkins.store';
 
 /*
  * Who may see and touch a check-in. Anyone outside its visit gets 404: a check-in's existence is
@@ -29,11 +29,26 @@ export async function requireCheckinViewer(res: Response, db: Kysely<DB>, rawId:
   throw notFound();
 }
 
-/** Only the patient of the check-in's visit; its clinicians get 403, anyone else 404. */
-export async function requireCheckinPatient(res: Response, db: Kysely<DB>, rawId: unknown): Promise<{ row: CheckinRow; patient: PatientPrincipal }> {
+/**
+ * Only the patient of the check-in's visit, with what `requireAnswering` needs; its clinicians get
+ * 403, anyone else 404. A patient-only request (the answer saves) reads it all in one query.
+ */
+export async function requireCheckinPatient(
+  res: Response,
+  db: Kysely<DB>,
+  rawId: unknown,
+): Promise<{ row: CheckinRow; patient: PatientPrincipal; answering: AnsweringFacts }> {
+  const patient = res.locals.patient;
+  if (patient && !res.locals.staff) {
+    const found = await findCheckinForAnswering(db, parseId(rawId), patient.participantId);
+    if (!found || found.row.visit_id !== patient.visitId) throw notFound();
+    return { row: found.row, patient, answering: found.answering };
+  }
   const { row, viewer } = await requireCheckinViewer(res, db, rawId);
   if (viewer.kind !== 'patient') throw forbidden('Only the patient can answer a check-in');
-  return { row, patient: viewer.patient };
+  const visit = await findVisit(db, row.visit_id);
+  const p = await findParticipant(db, viewer.patient.participantId);
+  return { row, patient: viewer.patient, answering: { visitStatus: visit?.status ?? null, participant: p ? { visitId: p.visit_id, state: p.state } : null } };
 }
 
 /** Only a clinician of the check-in's visit; its patient gets 403, anyone else 404. */
@@ -44,12 +59,11 @@ export async function requireCheckinClinician(res: Response, db: Kysely<DB>, raw
 }
 
 /** The visit's patient may answer only while waiting or admitted in an open visit. */
-export async function requireAnswering(db: Kysely<DB>, row: CheckinRow, patient: PatientPrincipal): Promise<void> {
-  const visit = await findVisit(db, row.visit_id);
-  if (!visit) throw notFound();
-  if (!isOpen(visit.status)) throw new HttpError(409, 'conflict', 'This visit is no longer open');
-  const p = await findParticipant(db, patient.participantId);
-  if (!p || p.visit_id !== row.visit_id) throw notFound();
+export function requireAnswering(row: CheckinRow, facts: AnsweringFacts): void {
+  if (!facts.visitStatus) throw notFound();
+  if (!isOpen(facts.visitStatus)) throw new HttpError(409, 'conflict', 'This visit is no longer open');
+  const p = facts.participant;
+  if (!p || p.visitId !== row.visit_id) throw notFound();
   if (p.state !== 'waiting' && p.state !== 'admitted') throw new HttpError(403, 'not_admitted', 'Join the visit again to answer this check-in');
 }
 

@@ -66,24 +66,24 @@ export function checkinsRoutes(deps: service.CheckinsDeps & { answerLimiter?: Re
   });
 
   r.put('/checkins/:id/answers/:linkId', answerLimiter, async (req, res) => {
-    const { row, patient } = await requireCheckinPatient(res, db, req.params.id);
+    const { row, answering } = await requireCheckinPatient(res, db, req.params.id);
     const linkId = linkIdParam(req);
     const { value } = AnswerRequestSchema.parse(req.body);
-    res.json(await service.saveAnswer(deps, auditFrom(req, res), row, patient, linkId, value));
+    res.json(await service.saveAnswer(deps, auditFrom(req, res), row, answering, linkId, value));
   });
 
   r.delete('/checkins/:id/answers/:linkId', answerLimiter, async (req, res) => {
-    const { row, patient } = await requireCheckinPatient(res, db, req.params.id);
+    const { row, answering } = await requireCheckinPatient(res, db, req.params.id);
     const linkId = linkIdParam(req);
     requireNoBody(req.body);
-    res.json(await service.clearAnswer(deps, row, patient, linkId));
+    res.json(await service.clearAnswer(deps, row, answering, linkId));
   });
 
   r.post('/checkins/:id/submit', async (req, res) => {
-    const { row, patient } = await requireCheckinPatient(res, db, req.params.id);
+    const { row, answering } = await requireCheckinPatient(res, db, req.params.id);
     const { lang } = CheckinLanguageQuerySchema.parse(req.query);
     requireNoBody(req.body);
-    res.json(await service.submit(deps, auditFrom(req, res), row, patient, lang ?? 'en'));
+    res.json(await service.submit(deps, auditFrom(req, res), row, answering, lang ?? 'en'));
   });
 
   r.get('/checkins/:id/fhir', async (req, res) => {

@@ -16,7 +16,7 @@ import { assessSafety } from '@shared/instruments/safety';
 import { scoreCheckin, validateAnswer } from '@shared/instruments/scoring';
 import type { AuditTargets } from '../audit/audit.service';
 import type { AuditContext, Auditor } from '../audit/auditor';
-import type { PatientPrincipal, StaffPrincipal } from '../auth/session';
+import type { StaffPrincipal } from '../auth/session';
 import type { DB } from '../db/schema';
 import { HttpError, notFound } from '../http-error';
 import { requireOpenVisit } from '../visits/visit-lifecycle';
@@ -39,6 +39,7 @@ import {
   touchUnshared,
   unsharedInstrumentIds,
   upsertAnswer,
+  type AnsweringFacts,
   type CheckinRow,
 } from './checkins.store';
 
@@ -170,13 +171,13 @@ export async function saveAnswer(
   deps: CheckinsDeps,
   ctx: AuditContext,
   row: CheckinRow,
-  patient: PatientPrincipal,
+  answering: AnsweringFacts,
   linkId: string,
   value: AnswerValue,
 ): Promise<AnswerResponse> {
   if (row.status === 'shared') throw alreadyShared();
   const def = requireDefinition(deps, row);
-  await requireAnswering(deps.db, row, patient);
+  requireAnswering(row, answering);
   const now = new Date().toISOString();
 
   const { answers, crisis, newAlerts } = await deps.auditor.transaction(async (trx) => {
@@ -208,10 +209,10 @@ export async function saveAnswer(
 }
 
 /** Takes an answer back (e.g. every box of a multiple-choice item unticked). Clinicians get the new count. */
-export async function clearAnswer(deps: CheckinsDeps, row: CheckinRow, patient: PatientPrincipal, linkId: string): Promise<{ saved: true }> {
+export async function clearAnswer(deps: CheckinsDeps, row: CheckinRow, answering: AnsweringFacts, linkId: string): Promise<{ saved: true }> {
   if (row.status === 'shared') throw alreadyShared();
   const def = requireDefinition(deps, row);
-  await requireAnswering(deps.db, row, patient);
+  requireAnswering(row, answering);
   if (!def.items.some((it) => it.linkId === linkId)) {
     throw new HttpError(400, 'validation_failed', 'This check-in has no such question', [{ field: 'linkId', message: 'This check-in has no such question' }]);
   }
@@ -230,10 +231,10 @@ export async function clearAnswer(deps: CheckinsDeps, row: CheckinRow, patient: 
  * The patient shares: the server scores the STORED answers (nothing the client says about scores is
  * read), keeps the result, raises any critical flag not raised yet, and the check-in becomes read-only.
  */
-export async function submit(deps: CheckinsDeps, ctx: AuditContext, row: CheckinRow, patient: PatientPrincipal, lang: Language): Promise<SubmitResponse> {
+export async function submit(deps: CheckinsDeps, ctx: AuditContext, row: CheckinRow, answering: AnsweringFacts, lang: Language): Promise<SubmitResponse> {
   if (row.status === 'shared') throw alreadyShared();
   const def = requireDefinition(deps, row);
-  await requireAnswering(deps.db, row, patient);
+  requireAnswering(row, answering);
   const now = new Date().toISOString();
 
   const { answers, newAlerts } = await deps.auditor.transaction(async (trx) => {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AnswerValue } from '@shared/instruments/definition.schema';
-import type { CheckinStatus, CheckinTable, DB, SafetyAlertTable } from '../db/schema';
+import type { CheckinStatus, CheckinTable, DB, ParticipantState, SafetyAlertTable, VisitStatus } from '../db/schema';
 
 export type CheckinRow = CheckinTable;
 export type SafetyAlertRow = SafetyAlertTable & { acknowledged_by_name: string | null };
@@ -12,6 +12,28 @@ export async function insertCheckins(db: Kysely<DB>, rows: CheckinRow[]): Promis
 
 export function findCheckin(db: Kysely<DB>, id: string): Promise<CheckinRow | undefined> {
   return db.selectFrom('checkins').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** What decides whether a patient may answer: their visit's status and their own participant row. */
+export interface AnsweringFacts {
+  visitStatus: VisitStatus | null;
+  participant: { visitId: string; state: ParticipantState } | null;
+}
+
+/** A check-in with its visit's status and the given participant's row, in one query (the answer-save hot path). */
+export async function findCheckinForAnswering(db: Kysely<DB>, id: string, participantId: string): Promise<{ row: CheckinRow; answering: AnsweringFacts } | undefined> {
+  const r = await db
+    .selectFrom('checkins')
+    .innerJoin('visits', 'visits.id', 'checkins.visit_id')
+    .leftJoin('participants', (j) => j.on('participants.id', '=', participantId))
+    .selectAll('checkins')
+    .select(['visits.status as visit_status', 'participants.visit_id as participant_visit_id', 'participants.state as participant_state'])
+    .where('checkins.id', '=', id)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  const { visit_status, participant_visit_id, participant_state, ...row } = r;
+  const participant = participant_visit_id && participant_state ? { visitId: participant_visit_id, state: participant_state } : null;
+  return { row, answering: { visitStatus: visit_status, participant } };
 }
 
 /** A visit's check-ins, oldest first. */

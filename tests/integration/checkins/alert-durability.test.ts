@@ -58,12 +58,12 @@ describe('a process killed between the commit of a safety alert and its push', (
     // The clinician's console socket, reconnecting on its own as the browser's does.
     const cookie = clinician.agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).map((c) => c.toValueString()).join('; ');
     const socket = ioClient(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 500, extraHeaders: { cookie } });
-    await new Promise((r) => socket.once('connect', r));
+    await new Promise<void>((r) => socket.once('connect', () => r()));
 
     // The answer is committed (200), then the process dies at once: its push may never have left.
     await patient.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEM9}`).send({ value: PHQ_OPTION[2] }).expect(200);
     await server.kill();
-    const reconnected = new Promise((r) => socket.io.once('reconnect', r));
+    const reconnected = new Promise<void>((r) => socket.io.once('reconnect', () => r()));
     server = await startServerProcess('alert-crash-after', env);
     balancer.setUpstreams([server.port]);
     await reconnected;

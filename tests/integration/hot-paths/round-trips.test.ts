@@ -1,0 +1,71 @@
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { admittedPatient, PHQ9_ITEMS, PHQ_OPTION, sendCheckin } from '../../helpers/checkin-builder';
+import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
+import { buildVisit } from '../../helpers/visit-builder';
+
+/*
+ * Database round trips per request on the hot paths, counted at the driver (every statement sent,
+ * BEGIN and COMMIT included), so a regression that adds a query shows here. The figures are printed.
+ */
+let counting = false;
+let count = 0;
+const originalPrepare = BetterSqlite3.prototype.prepare;
+const originalQuery = pg.Client.prototype.query;
+beforeAll(() => {
+  BetterSqlite3.prototype.prepare = function (this: BetterSqlite3.Database, source: string) {
+    if (counting) count += 1;
+    return originalPrepare.call(this, source);
+  } as typeof originalPrepare;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (counting) count += 1;
+    return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof originalQuery;
+});
+afterAll(() => {
+  BetterSqlite3.prototype.prepare = originalPrepare;
+  pg.Client.prototype.query = originalQuery;
+});
+
+async function roundTrips(request: () => Promise<unknown>): Promise<number> {
+  count = 0;
+  counting = true;
+  try {
+    await request();
+  } finally {
+    counting = false;
+  }
+  return count;
+}
+
+/** The most round trips each route may make (see the README's decisions for what they are). */
+const BUDGET = { sessionCheck: 1, answerSave: 8, videoToken: 3 };
+
+describeEachDatabase('hot-path round trips (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { PRESENCE_GRACE_SECONDS: '3600' } });
+  });
+  afterAll(() => t.close());
+
+  it('session check, answer save and video token stay within their round-trip budget', async () => {
+    const v = await buildVisit(t);
+    const clinician = v.clinicians[0]!.agent;
+    const patient = await admittedPatient(t, v);
+    const checkinId = await sendCheckin(v, 'phq-9');
+    // Warm: the first answer moves the check-in to in_progress.
+    await patient.agent.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEMS[0]}`).send({ value: PHQ_OPTION[0] }).expect(200);
+
+    const figures = {
+      sessionCheck: await roundTrips(() => clinician.get('/api/auth/me').expect(200)),
+      answerSave: await roundTrips(() => patient.agent.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEMS[1]}`).send({ value: PHQ_OPTION[1] }).expect(200)),
+      // Video is unreachable in tests, so the route stops before minting: count up to the refusal.
+      videoToken: await roundTrips(() => patient.agent.post(`/api/visits/${v.visitId}/video-token`)),
+    };
+    console.log(`round trips (${dialect}): ${JSON.stringify(figures)}`);
+    expect(figures.sessionCheck).toBeLessThanOrEqual(BUDGET.sessionCheck);
+    expect(figures.answerSave).toBeLessThanOrEqual(BUDGET.answerSave);
+    expect(figures.videoToken).toBeLessThanOrEqual(BUDGET.videoToken);
+  });
+});
