@@ -16,9 +16,16 @@ interface Account {
 
 /** A tiny API client for setup that the browser test is not about (accounts, a second visit). */
 async function apiSession(base: string, email: string, password: string) {
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   if (!login.ok) throw new Error(`login failed: ${login.status}`);
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${base}${path}`, {
       method,
@@ -33,7 +40,15 @@ async function apiSession(base: string, email: string, password: string) {
 /** The date and time inputs for `d` as the browser (in ZONE) shows them. */
 function localInputs(d: Date): { date: string; time: string } {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: ZONE,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(d)
       .map((p) => [p.type, p.value]),
   );
@@ -84,12 +99,23 @@ describe.skipIf(!hasChromium)('scheduling in a real browser', () => {
       return { id: r.staff.id, email, name, password: r.password };
     };
     scheduler = await add('scheduler', 'Sam Scheduler', 'sam@clinic.test');
-    careTeam = [await add('clinician', 'Dr. Priya Natarajan', 'priya@clinic.test'), await add('clinician', 'Alex Rivera, LMFT', 'alex@clinic.test')];
+    careTeam = [
+      await add('clinician', 'Dr. Priya Natarajan', 'priya@clinic.test'),
+      await add('clinician', 'Alex Rivera, LMFT', 'alex@clinic.test'),
+    ];
     outsider = await add('clinician', 'Dr. Morgan Lee', 'morgan@clinic.test');
     // The outsider has a visit of their own today, so their page is not simply empty.
     const api = await apiSession(server.url, scheduler.email, scheduler.password);
-    const p = await api<{ patient: { id: string } }>('POST', '/api/patients', { displayName: 'Other Patient Person', preferredName: 'Otto' });
-    await api('POST', '/api/visits', { patientId: p.patient.id, clinicianIds: [outsider.id], startsAt: startToday(90).toISOString(), durationMinutes: 20 });
+    const p = await api<{ patient: { id: string } }>('POST', '/api/patients', {
+      displayName: 'Other Patient Person',
+      preferredName: 'Otto',
+    });
+    await api('POST', '/api/visits', {
+      patientId: p.patient.id,
+      clinicianIds: [outsider.id],
+      startsAt: startToday(90).toISOString(),
+      durationMinutes: 20,
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -169,7 +195,10 @@ describe.skipIf(!hasChromium)('scheduling in a real browser', () => {
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
 
       // The patient's invite carries that link, a neutral title, and not the reason.
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download patient invite' }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download patient invite' }).click(),
+      ]);
       const ics = fs.readFileSync((await download.path()) ?? '', 'utf8').replace(/\r\n[ \t]/g, '');
       expect(download.suggestedFilename()).toBe('appointment.ics');
       expect(ics).toContain('SUMMARY:Video appointment');
@@ -180,7 +209,14 @@ describe.skipIf(!hasChromium)('scheduling in a real browser', () => {
       const item = page.locator('li.visit-item', { hasText: preferred });
       await item.waitFor();
       await expect.poll(() => item.textContent()).toContain('Scheduled');
-      await expect.poll(() => item.textContent()).toContain(`With ${careTeam.map((c) => c.name).sort().join(', ')}`);
+      await expect
+        .poll(() => item.textContent())
+        .toContain(
+          `With ${careTeam
+            .map((c) => c.name)
+            .sort()
+            .join(', ')}`,
+        );
       expect(await item.textContent()).not.toContain(reason);
       expect(await seriousA11yViolations(page)).toEqual([]);
       await screenshot(page, `schedule-created-${label}`);
@@ -197,7 +233,11 @@ describe.skipIf(!hasChromium)('scheduling in a real browser', () => {
       await page.getByRole('heading', { name: 'New patient link issued' }).waitFor();
       const newUrl = await page.getByLabel('Patient link', { exact: true }).inputValue();
       expect(newUrl).not.toBe(url);
-      const old = await fetch(`${server.url}/api/join`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: url.split('/').pop() }) });
+      const old = await fetch(`${server.url}/api/join`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token: url.split('/').pop() }),
+      });
       expect(old.status).toBe(410);
       const fresh = await fetch(`${server.url}/api/join`, {
         method: 'POST',
@@ -206,7 +246,10 @@ describe.skipIf(!hasChromium)('scheduling in a real browser', () => {
       });
       expect(fresh.status).toBe(200);
       const patient = {
-        cookie: fresh.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '),
+        cookie: fresh.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0])
+          .join('; '),
         visitId: ((await fresh.json()) as { visit: { id: string } }).visit.id,
       };
       await page.getByRole('button', { name: 'Done' }).click();

@@ -50,7 +50,10 @@ describe.skipIf(!hasChromium)('staff sign-in in a real browser', () => {
       await page.getByRole('button', { name: 'Add staff member' }).click();
       await page.getByTestId('issued-password').waitFor();
       expect((await page.getByTestId('issued-password').textContent())?.length).toBeGreaterThanOrEqual(20);
-      await page.locator('td', { hasText: `rivera-${label}@clinic.test` }).first().waitFor();
+      await page
+        .locator('td', { hasText: `rivera-${label}@clinic.test` })
+        .first()
+        .waitFor();
       expect(await seriousA11yViolations(page)).toEqual([]);
       await screenshot(page, `staff-admin-${label}`);
 
@@ -64,7 +67,7 @@ describe.skipIf(!hasChromium)('staff sign-in in a real browser', () => {
     });
   }
 
-  it('an admin resets a password (shown once); a duplicate email is refused; after sign-out the next person sees none of the admin\'s data', async () => {
+  it("an admin resets a password (shown once); a duplicate email is refused; after sign-out the next person sees none of the admin's data", async () => {
     const context = await newContext(browser, DESKTOP, server.url);
     const page = await context.newPage();
     await page.goto('/admin/staff');

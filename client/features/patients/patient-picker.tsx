@@ -55,7 +55,17 @@ export function PatientPicker({ id, value, onChange, error }: PatientPickerProps
   );
 }
 
-function PatientSearch({ id, error, onPick, onCreateInstead }: { id: string; error?: string; onPick: (p: PickedPatient) => void; onCreateInstead: () => void }) {
+function PatientSearch({
+  id,
+  error,
+  onPick,
+  onCreateInstead,
+}: {
+  id: string;
+  error?: string;
+  onPick: (p: PickedPatient) => void;
+  onCreateInstead: () => void;
+}) {
   const [q, setQ] = useState('');
   // A short pause so typing a name does not fire a request per keystroke.
   const query = useSettled(q.trim(), 250);
@@ -95,7 +105,9 @@ function PatientSearch({ id, error, onPick, onCreateInstead }: { id: string; err
             <button type="button" className="picker-option" onClick={() => onPick(p)}>
               <strong>{describe(p)}</strong>
               <span className="muted">
-                {[p.pronouns, p.dateOfBirth ? `born ${p.dateOfBirth}` : null, p.externalId ? `record ${p.externalId}` : null].filter(Boolean).join(' · ')}
+                {[p.pronouns, p.dateOfBirth ? `born ${p.dateOfBirth}` : null, p.externalId ? `record ${p.externalId}` : null]
+                  .filter(Boolean)
+                  .join(' · ')}
               </span>
             </button>
           </li>
@@ -122,7 +134,14 @@ function useSettled<T>(value: T, ms: number): T {
 function QuickCreate({ onCreated, onBack }: { onCreated: (p: PickedPatient) => void; onBack: () => void }) {
   const id = useId();
   const firstRef = useRef<HTMLInputElement>(null);
-  const [form, setForm] = useState({ displayName: '', preferredName: '', pronouns: '', preferredLanguage: 'en', dateOfBirth: '', externalId: '' });
+  const [form, setForm] = useState({
+    displayName: '',
+    preferredName: '',
+    pronouns: '',
+    preferredLanguage: 'en',
+    dateOfBirth: '',
+    externalId: '',
+  });
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const create = useCreatePatient();
   const refusal = create.error instanceof ApiError && create.error.code === 'validation_failed' ? create.error : null;
@@ -137,7 +156,8 @@ function QuickCreate({ onCreated, onBack }: { onCreated: (p: PickedPatient) => v
     const local: Record<string, string> = {};
     if (!form.displayName.trim()) local.displayName = 'Enter the patient’s name';
     if (form.displayName.trim().length > 120) local.displayName = 'Use at most 120 characters';
-    if (form.dateOfBirth && form.dateOfBirth > new Date().toISOString().slice(0, 10)) local.dateOfBirth = 'A date of birth cannot be in the future';
+    if (form.dateOfBirth && form.dateOfBirth > new Date().toISOString().slice(0, 10))
+      local.dateOfBirth = 'A date of birth cannot be in the future';
     setLocalErrors(local);
     create.reset();
     if (Object.keys(local).length) return;
@@ -152,7 +172,11 @@ function QuickCreate({ onCreated, onBack }: { onCreated: (p: PickedPatient) => v
     }
   }
 
-  const input = (key: keyof typeof form, label: string, props: { type?: string; autoComplete?: string; max?: string; hint?: string } = {}) => (
+  const input = (
+    key: keyof typeof form,
+    label: string,
+    props: { type?: string; autoComplete?: string; max?: string; hint?: string } = {},
+  ) => (
     <Field id={`${id}-${key}`} label={label} hint={props.hint} error={errors[key]}>
       <input
         id={`${id}-${key}`}
@@ -163,7 +187,9 @@ function QuickCreate({ onCreated, onBack }: { onCreated: (p: PickedPatient) => v
         onChange={set(key)}
         autoComplete="off"
         aria-invalid={!!errors[key]}
-        aria-describedby={[props.hint ? `${id}-${key}-hint` : '', errors[key] ? `${id}-${key}-err` : ''].filter(Boolean).join(' ') || undefined}
+        aria-describedby={
+          [props.hint ? `${id}-${key}-hint` : '', errors[key] ? `${id}-${key}-err` : ''].filter(Boolean).join(' ') || undefined
+        }
       />
     </Field>
   );
@@ -186,7 +212,11 @@ function QuickCreate({ onCreated, onBack }: { onCreated: (p: PickedPatient) => v
             <option value="es">Español (Spanish)</option>
           </select>
         </Field>
-        {input('dateOfBirth', 'Date of birth (optional)', { type: 'date', max: new Date().toISOString().slice(0, 10), hint: 'If given, the patient confirms it before joining' })}
+        {input('dateOfBirth', 'Date of birth (optional)', {
+          type: 'date',
+          max: new Date().toISOString().slice(0, 10),
+          hint: 'If given, the patient confirms it before joining',
+        })}
         {input('externalId', 'Record number (optional)')}
       </div>
       <div className="button-row">

@@ -29,7 +29,8 @@ export function usePatientSearch(q: string) {
 export function useCreatePatient() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (input: Record<keyof CreatePatientRequest, string>) => (await api<PatientResponse>('POST', '/api/patients', input)).patient,
+    mutationFn: async (input: Record<keyof CreatePatientRequest, string>) =>
+      (await api<PatientResponse>('POST', '/api/patients', input)).patient,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['patients', 'search'] }),
   });
 }

@@ -66,11 +66,18 @@ export function StaffAdminPage() {
                     <td>
                       <strong>{m.name}</strong>
                     </td>
-                    <td className="break" data-label="Email">{m.email}</td>
+                    <td className="break" data-label="Email">
+                      {m.email}
+                    </td>
                     <td data-label="Role">{ROLES.find((r) => r.value === m.role)?.label}</td>
                     <td data-label="Status">{m.active ? 'Active' : 'Deactivated'}</td>
                     <td>
-                      <button type="button" className="btn btn-small" onClick={() => handleReset(m)} aria-label={`Reset password for ${m.email}`}>
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        onClick={() => handleReset(m)}
+                        aria-label={`Reset password for ${m.email}`}
+                      >
                         Reset password
                       </button>
                     </td>
@@ -98,7 +105,12 @@ function PasswordNotice({ issued, onDone }: { issued: Issued; onDone: () => void
         <button
           type="button"
           className="btn btn-small"
-          onClick={() => void navigator.clipboard?.writeText(issued.password).then(() => setCopied(true), () => undefined)}
+          onClick={() =>
+            void navigator.clipboard?.writeText(issued.password).then(
+              () => setCopied(true),
+              () => undefined,
+            )
+          }
         >
           {copied ? 'Copied' : 'Copy'}
         </button>{' '}
@@ -150,10 +162,25 @@ function AddStaffForm({ onCreated }: { onCreated: (r: StaffWithPassword) => void
           </p>
         )}
         <Field id={`${id}-name`} label="Full name" error={errors.name}>
-          <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" aria-invalid={!!errors.name} aria-describedby={errors.name ? `${id}-name-err` : undefined} />
+          <input
+            id={`${id}-name`}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            autoComplete="off"
+            aria-invalid={!!errors.name}
+            aria-describedby={errors.name ? `${id}-name-err` : undefined}
+          />
         </Field>
         <Field id={`${id}-email`} label="Email" error={errors.email}>
-          <input id={`${id}-email`} type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="off" aria-invalid={!!errors.email} aria-describedby={errors.email ? `${id}-email-err` : undefined} />
+          <input
+            id={`${id}-email`}
+            type="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            autoComplete="off"
+            aria-invalid={!!errors.email}
+            aria-describedby={errors.email ? `${id}-email-err` : undefined}
+          />
         </Field>
         <Field id={`${id}-role`} label="Role" error={errors.role}>
           <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value as StaffRole)}>
