@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps): AppHandle {
   server.headersTimeout = 15_000;
   const io = createRealtimeServer(server, { sessions, allowedOrigins: config.allowedOrigins, logger });
   const video = deps.video ?? new VideoService(config);
-  const broadcast = new VisitBroadcast(db, io);
+  const broadcast = new VisitBroadcast(db, io, logger);
   // The one audit writer: it alone knows the dialect; features hand it their transaction.
   const auditor = new Auditor(db, database.dialect);
   const presence = new Presence({ db, auditor, io, broadcast, logger, graceMs: config.presenceGraceSeconds * 1000 });
@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps): AppHandle {
       db,
       auditor,
       instruments,
-      broadcast: new CheckinBroadcast(db, io),
+      broadcast: new CheckinBroadcast(db, io, logger),
       crisisResources: config.crisisResources,
       answerLimiter: limiters.answers(config, storeFor),
     }),

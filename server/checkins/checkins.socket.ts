@@ -1,17 +1,20 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import type { DB } from '../db/schema';
-import { rooms, type RealtimeServer } from '../realtime/socket-server';
+import { pushAfterCommit, rooms, type RealtimeServer } from '../realtime/socket-server';
 import { clinicianIdsOf } from '../visits/visits.store';
 
 /**
  * Pushes check-in facts after they are stored. Staff events go to the visit's console and to every
  * clinician of the visit (socket.io delivers once to a socket in both rooms). Payloads are ids and
- * counts: answers, scores and free text never travel over the socket.
+ * counts: answers, scores and free text never travel over the socket. A push that fails is logged
+ * and swallowed: the change it reports is already committed.
  */
 export class CheckinBroadcast {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly io: RealtimeServer,
+    private readonly logger: Logger,
   ) {}
 
   private async staff(visitId: string) {
@@ -20,27 +23,36 @@ export class CheckinBroadcast {
   }
 
   async sent(visitId: string, checkins: { id: string; instrumentId: string }[]): Promise<void> {
-    const staff = await this.staff(visitId);
-    for (const c of checkins) {
-      const payload = { checkinId: c.id, visitId, instrumentId: c.instrumentId };
-      staff.emit('checkin:sent', payload);
-      this.io.to(rooms.visitPatients(visitId)).emit('checkin:sent', payload);
-    }
+    await pushAfterCommit(this.logger, 'checkin:sent', { visitId }, async () => {
+      const staff = await this.staff(visitId);
+      for (const c of checkins) {
+        const payload = { checkinId: c.id, visitId, instrumentId: c.instrumentId };
+        staff.emit('checkin:sent', payload);
+        this.io.to(rooms.visitPatients(visitId)).emit('checkin:sent', payload);
+      }
+    });
   }
 
   async progress(visitId: string, checkinId: string, answered: number, total: number): Promise<void> {
-    (await this.staff(visitId)).emit('checkin:progress', { checkinId, visitId, answered, total });
+    await pushAfterCommit(this.logger, 'checkin:progress', { visitId, checkinId }, async () =>
+      (await this.staff(visitId)).emit('checkin:progress', { checkinId, visitId, answered, total }),
+    );
   }
 
   async shared(visitId: string, checkinId: string): Promise<void> {
-    (await this.staff(visitId)).emit('checkin:shared', { checkinId, visitId });
+    await pushAfterCommit(this.logger, 'checkin:shared', { visitId, checkinId }, async () => (await this.staff(visitId)).emit('checkin:shared', { checkinId, visitId }));
   }
 
-  async alert(visitId: string, checkinId: string, code: string): Promise<void> {
-    (await this.staff(visitId)).emit('safety:alert', { checkinId, visitId, code });
+  /** Pushes one safety alert to the visit's staff; resolves whether the push went out. */
+  alert(visitId: string, checkinId: string, code: string): Promise<boolean> {
+    return pushAfterCommit(this.logger, 'safety:alert', { visitId, checkinId }, async () =>
+      (await this.staff(visitId)).emit('safety:alert', { checkinId, visitId, code }),
+    );
   }
 
   async acknowledged(visitId: string, checkinId: string, code: string): Promise<void> {
-    (await this.staff(visitId)).emit('safety:acknowledged', { checkinId, visitId, code });
+    await pushAfterCommit(this.logger, 'safety:acknowledged', { visitId, checkinId }, async () =>
+      (await this.staff(visitId)).emit('safety:acknowledged', { checkinId, visitId, code }),
+    );
   }
 }

@@ -29,6 +29,21 @@ export const rooms = {
 };
 
 /**
+ * Runs a live push that follows a committed change. The change is stored and clients re-derive it
+ * over HTTP after every reconnection, so a failed push is logged (ids and the error's message, never
+ * PHI) and never fails the request that made the change. Resolves whether the push went out.
+ */
+export async function pushAfterCommit(logger: Logger, event: string, ids: Record<string, string>, push: () => unknown): Promise<boolean> {
+  try {
+    await push();
+    return true;
+  } catch (err) {
+    logger.warn({ event, ...ids, err: { message: (err as Error).message } }, 'live push failed after commit');
+    return false;
+  }
+}
+
+/**
  * The typed socket.io server on the app's HTTP server. Every connection is authenticated from
  * the session cookie during the handshake; anything else is refused before it can join a room.
  */
