@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { auditRoutes } from './audit/audit.routes';
 import { Auditor } from './audit/auditor';
 import { authRoutes } from './auth/auth.routes';
+import { AlertSweeper } from './checkins/alert-sweeper';
 import { loadInstrumentRegistry, type InstrumentRegistry } from './checkins/instrument-registry';
 import { instrumentRoutes } from './checkins/instruments.routes';
 import { CheckinBroadcast } from './checkins/checkins.socket';
@@ -90,6 +91,10 @@ export function createApp(deps: AppDeps): AppHandle {
   presence.start();
   server.once('close', () => void presence.stop());
   const visitDeps = { db, auditor, config, video, broadcast, livekitReachable, logger, storeFor };
+  const checkinBroadcast = new CheckinBroadcast(db, io, logger);
+  const alertSweeper = new AlertSweeper({ db, broadcast: checkinBroadcast, logger, afterMs: config.alertRepushAfterSeconds * 1000 });
+  alertSweeper.start();
+  server.once('close', () => void alertSweeper.stop());
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -122,7 +127,7 @@ export function createApp(deps: AppDeps): AppHandle {
       db,
       auditor,
       instruments,
-      broadcast: new CheckinBroadcast(db, io, logger),
+      broadcast: checkinBroadcast,
       crisisResources: config.crisisResources,
       answerLimiter: limiters.answers(config, storeFor),
     }),

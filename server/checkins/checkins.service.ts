@@ -23,7 +23,7 @@ import { requireOpenVisit } from '../visits/visit-lifecycle';
 import { findVisit, visitStartsById } from '../visits/visits.store';
 import { requireAnswering, requireHistoryReader } from './checkin.policy';
 import { progressOf, toAlertView, toClinicianCheckin, toPatientCheckin, toPatientResult, toStoredResult } from './checkins.presenter';
-import type { CheckinBroadcast } from './checkins.socket';
+import type { AlertToPush, CheckinBroadcast } from './checkins.socket';
 import type { InstrumentRegistry } from './instrument-registry';
 import {
   acknowledgeAlert,
@@ -66,11 +66,16 @@ function requireDefinition(deps: CheckinsDeps, row: CheckinRow): InstrumentDefin
   return def;
 }
 
-/** Records each new alert code for a check-in; returns the codes that were new. Run inside the change's transaction. */
-async function raiseAlerts(trx: Kysely<DB>, row: CheckinRow, codes: string[], now: string): Promise<string[]> {
-  const raised: string[] = [];
+/**
+ * Records each new alert code for a check-in, owed its push until one goes out; returns the alerts
+ * that were new. Run inside the change's transaction, so the alert, its audit entry and the record
+ * that it must be pushed commit together.
+ */
+async function raiseAlerts(trx: Kysely<DB>, row: CheckinRow, codes: string[], now: string): Promise<AlertToPush[]> {
+  const raised: AlertToPush[] = [];
   for (const code of codes) {
-    if (await insertAlertIfNew(trx, { id: randomUUID(), checkin_id: row.id, visit_id: row.visit_id, code, raised_at: now })) raised.push(code);
+    const id = randomUUID();
+    if (await insertAlertIfNew(trx, { id, checkin_id: row.id, visit_id: row.visit_id, code, raised_at: now })) raised.push({ id, visitId: row.visit_id, checkinId: row.id, code });
   }
   return raised;
 }
@@ -202,7 +207,7 @@ export async function saveAnswer(
     return { answers: next, crisis: safety.crisis, newAlerts: raised };
   });
 
-  for (const code of newAlerts) await deps.broadcast.alert(row.visit_id, row.id, code);
+  for (const a of newAlerts) await deps.broadcast.alert(a);
   const progress = progressOf(def, answers);
   await deps.broadcast.progress(row.visit_id, row.id, progress.answered, progress.total);
   return { saved: true, ...(crisis ? { crisisResources: deps.crisisResources } : {}) };
@@ -251,7 +256,7 @@ export async function submit(deps: CheckinsDeps, ctx: AuditContext, row: Checkin
     return { answers: stored, newAlerts: raised };
   });
 
-  for (const code of newAlerts) await deps.broadcast.alert(row.visit_id, row.id, code);
+  for (const a of newAlerts) await deps.broadcast.alert(a);
   await deps.broadcast.shared(row.visit_id, row.id);
   const mine = scoreCheckin(def, answers, { lang });
   return { result: toPatientResult(mine), ...(mine.crisisResources ? { crisisResources: deps.crisisResources } : {}) };

@@ -3,6 +3,15 @@ import type { Logger } from 'pino';
 import type { DB } from '../db/schema';
 import { pushAfterCommit, rooms, type RealtimeServer } from '../realtime/socket-server';
 import { clinicianIdsOf } from '../visits/visits.store';
+import { markAlertPushed } from './checkins.store';
+
+/** A stored safety alert, as much of it as its push needs. */
+export interface AlertToPush {
+  id: string;
+  visitId: string;
+  checkinId: string;
+  code: string;
+}
 
 /**
  * Pushes check-in facts after they are stored. Staff events go to the visit's console and to every
@@ -43,11 +52,16 @@ export class CheckinBroadcast {
     await pushAfterCommit(this.logger, 'checkin:shared', { visitId, checkinId }, async () => (await this.staff(visitId)).emit('checkin:shared', { checkinId, visitId }));
   }
 
-  /** Pushes one safety alert to the visit's staff; resolves whether the push went out. */
-  alert(visitId: string, checkinId: string, code: string): Promise<boolean> {
-    return pushAfterCommit(this.logger, 'safety:alert', { visitId, checkinId }, async () =>
-      (await this.staff(visitId)).emit('safety:alert', { checkinId, visitId, code }),
-    );
+  /**
+   * Pushes one stored safety alert to the visit's staff, then records that it went out (a guarded
+   * update, so the sweeper leaves it alone). Resolves whether the push went out.
+   */
+  alert(a: AlertToPush): Promise<boolean> {
+    const { visitId, checkinId, code } = a;
+    return pushAfterCommit(this.logger, 'safety:alert', { visitId, checkinId }, async () => {
+      (await this.staff(visitId)).emit('safety:alert', { checkinId, visitId, code });
+      await markAlertPushed(this.db, a.id, new Date().toISOString());
+    });
   }
 
   async acknowledged(visitId: string, checkinId: string, code: string): Promise<void> {

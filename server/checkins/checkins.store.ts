@@ -141,11 +141,11 @@ export async function storeResult(db: Kysely<DB>, id: string, resultJson: string
 /** Records an alert unless this check-in already has one with this code; true when it is new. */
 export async function insertAlertIfNew(
   db: Kysely<DB>,
-  alert: Omit<SafetyAlertTable, 'acknowledged_by' | 'acknowledged_at'>,
+  alert: Omit<SafetyAlertTable, 'acknowledged_by' | 'acknowledged_at' | 'pushed_at'>,
 ): Promise<boolean> {
   const r = await db
     .insertInto('safety_alerts')
-    .values({ ...alert, acknowledged_by: null, acknowledged_at: null })
+    .values({ ...alert, acknowledged_by: null, acknowledged_at: null, pushed_at: null })
     .onConflict((oc) => oc.columns(['checkin_id', 'code']).doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
@@ -175,4 +175,27 @@ export async function acknowledgeAlert(db: Kysely<DB>, checkinId: string, code: 
     .where('acknowledged_at', 'is', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/** Records that an alert's live push went out; false when another push already recorded it. */
+export async function markAlertPushed(db: Kysely<DB>, id: string, at: string): Promise<boolean> {
+  const r = await db.updateTable('safety_alerts').set({ pushed_at: at }).where('id', '=', id).where('pushed_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Gives back a claim made at `at` whose push then failed, so a later sweep tries again. */
+export async function unmarkAlertPushed(db: Kysely<DB>, id: string, at: string): Promise<void> {
+  await db.updateTable('safety_alerts').set({ pushed_at: null }).where('id', '=', id).where('pushed_at', '=', at).execute();
+}
+
+/** Alerts raised at `before` or earlier whose live push is still owed, oldest first. */
+export function listUnpushedAlerts(db: Kysely<DB>, before: string, limit = 100): Promise<Pick<SafetyAlertTable, 'id' | 'checkin_id' | 'visit_id' | 'code'>[]> {
+  return db
+    .selectFrom('safety_alerts')
+    .select(['id', 'checkin_id', 'visit_id', 'code'])
+    .where('pushed_at', 'is', null)
+    .where('raised_at', '<=', before)
+    .orderBy('raised_at')
+    .limit(limit)
+    .execute();
 }

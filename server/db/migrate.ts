@@ -6,6 +6,7 @@ import * as m003 from './migrations/003-video-attendance';
 import * as m004 from './migrations/004-checkins';
 import * as m005 from './migrations/005-audit';
 import * as m006 from './migrations/006-participant-presence';
+import * as m007 from './migrations/007-alert-push-record';
 
 /**
  * Every migration, in order. Files are numbered and never edited once landed; add new ones at
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-checkins': m004,
   '005-audit': m005,
   '006-participant-presence': m006,
+  '007-alert-push-record': m007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

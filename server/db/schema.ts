@@ -191,6 +191,8 @@ export interface SafetyAlertTable {
   raised_at: string;
   acknowledged_by: string | null;
   acknowledged_at: string | null;
+  /** When the live push went out; null while it is still owed (the sweeper re-pushes those). */
+  pushed_at: string | null;
 }
 
 export interface DB {
