@@ -9,6 +9,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pg from 'pg';
@@ -246,6 +248,7 @@ type Row = [string, string];
 /** Every figure for one database; `databaseUrl` undefined means SQLite. */
 async function benchDatabase(label: string, databaseUrl: string | undefined, redisUrl: string | undefined): Promise<Row[]> {
   const rows: Row[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alcove-bench-'));
   const push = rows.push.bind(rows);
   rows.push = (...r: Row[]) => {
     for (const [n, f] of r) progress(`${label}: ${n}: ${f}`);
@@ -262,20 +265,23 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
     JOIN_LIMIT_PER_ADDRESS: '1000000',
     ANSWER_LIMIT_PER_PARTICIPANT: '1000000',
     VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: '1000000',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    DATABASE_URL: databaseUrl ?? `sqlite:${path.join(dir, 'bench.db')}`,
     ...(redisUrl ? { REDIS_URL: redisUrl, RATE_LIMIT_REDIS_PREFIX: `bench:${Date.now()}:` } : {}),
   };
+  const builder = await startServerProcess(`bench-${label}-build`, env);
+  const visits = await buildVisits(builder, SIZES.at(-1)!).finally(() => builder.stop());
+  progress(`${label}: ${visits.length} visits built`);
+  // Fresh processes for the figures, so memory counts the sockets, not the set-up's garbage.
   const a = await startServerProcess(`bench-${label}-a`, env);
   // Two processes need a database both can open (PostgreSQL) and Redis to share events.
   const twoProcess = databaseUrl && redisUrl ? await startServerProcess(`bench-${label}-b`, env) : undefined;
   try {
+    await settled(a.url);
     const idleRss = rssMiB(a.pid);
-    const visits = await buildVisits(a, SIZES.at(-1)!);
-    progress(`${label}: ${visits.length} visits built`);
     const sockets: Socket[] = [];
     const clinicianOnA = new Map<string, Socket>();
     let connected = 0;
-    const rssBefore = rssMiB(a.pid);
+    const rssBefore = idleRss;
     for (const size of SIZES) {
       for (; connected < size; connected++) {
         const v = visits[connected]!;
@@ -289,7 +295,7 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
       if (size === SIZES.at(-1)) {
         rows.push([
           `memory per connected visit (RSS delta / ${size} visits)`,
-          `${(((rss - rssBefore) * 1024) / size).toFixed(0)} KiB   (server idle ${idleRss.toFixed(0)} MiB, ${rss.toFixed(0)} MiB with ${size * 2} sockets)`,
+          `${(((rss - rssBefore) * 1024) / size).toFixed(0)} KiB   (fresh server ${idleRss.toFixed(0)} MiB, ${rss.toFixed(0)} MiB with ${size * 2} sockets)`,
         ]);
       }
     }
@@ -372,6 +378,7 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
     bare.stop();
   } finally {
     await a.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
     await twoProcess?.stop();
     await livekit.close();
   }
