@@ -42,10 +42,12 @@ describe('rate limits when Redis fails', () => {
     for (let i = 0; i < 30; i++) during.push(await join(server));
     // Fail open: never limited, never slow, although 30 is far past the limit of 5.
     expect(during.map((r) => r.status)).toEqual(during.map(() => 404));
-    // Each under 100 ms; one scheduling hiccup of this shared test machine is tolerated (before the
-    // fix every request took 2–3 s).
-    expect(during.filter((r) => r.ms >= 100).length).toBeLessThanOrEqual(1);
-    expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(500);
+    // Under 100 ms as a rule; a few scheduling hiccups of a shared 2-core test machine are tolerated,
+    // and none may come near the old cost (before the fix every request took 2–3 s).
+    const sorted = during.map((r) => r.ms).sort((x, y) => x - y);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(100);
+    expect(during.filter((r) => r.ms >= 100).length).toBeLessThanOrEqual(3);
+    expect(sorted[sorted.length - 1]).toBeLessThan(1000);
     expect(count(server.output(), 'Redis unreachable')).toBe(1);
 
     await redis.start();
