@@ -98,7 +98,7 @@ async function settled(url: string): Promise<void> {
 /** A cookie-keeping JSON client of one server. */
 class Client {
   cookie = '';
-  constructor(readonly base: string) {}
+  constructor(public base: string) {}
   async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, base = this.base): Promise<T> {
     const res = await fetch(base + path, {
       method,
@@ -275,6 +275,7 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
   const a = await startServerProcess(`bench-${label}-a`, env);
   // Two processes need a database both can open (PostgreSQL) and Redis to share events.
   const twoProcess = databaseUrl && redisUrl ? await startServerProcess(`bench-${label}-b`, env) : undefined;
+  for (const v of visits) v.patient.base = v.clinician.base = a.url;
   try {
     await settled(a.url);
     const idleRss = rssMiB(a.pid);
@@ -376,6 +377,10 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
       ]);
     }
     bare.stop();
+  } catch (err) {
+    // A server that died says why in its own output.
+    console.error(`${label} server A output (tail):\n${a.output().slice(-3000)}`);
+    throw err;
   } finally {
     await a.stop();
     fs.rmSync(dir, { recursive: true, force: true });
