@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const server = http.createServer(app);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
-  const io = createRealtimeServer(server, { sessions, allowedOrigins: config.allowedOrigins, logger });
+  const io = createRealtimeServer(server, { sessions, allowedOrigins: config.allowedOrigins, logger, ping: config.socketPing });
   const video = deps.video ?? new VideoService(config);
   const broadcast = new VisitBroadcast(db, io, logger);
   // The one audit writer: it alone knows the dialect; features hand it their transaction.

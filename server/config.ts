@@ -52,6 +52,8 @@ const EnvSchema = z
     SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(8000).default(0),
     BODY_LIMIT_KB: positiveInt.max(1024).default(64),
     PRESENCE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    SOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+    SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(5000),
     ALERT_REPUSH_AFTER_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
     MAX_IN_FLIGHT_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(64),
     MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(100),
@@ -138,6 +140,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** How long a waiting patient whose connection dropped keeps their place before leaving the waiting room. */
   presenceGraceSeconds: number;
+  /** socket.io heartbeat: a connection silent for interval + timeout is closed (so a lost network shows within seconds). */
+  socketPing: { intervalMs: number; timeoutMs: number };
   /** A safety alert whose live push has not gone out this long after it was raised is pushed again (by any process). */
   alertRepushAfterSeconds: number;
   /** Past either limit, new API requests are shed with 503 `overloaded` (0 turns a limit off). */
@@ -219,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     presenceGraceSeconds: e.PRESENCE_GRACE_SECONDS,
     alertRepushAfterSeconds: e.ALERT_REPUSH_AFTER_SECONDS,
+    socketPing: { intervalMs: e.SOCKET_PING_INTERVAL_MS, timeoutMs: e.SOCKET_PING_TIMEOUT_MS },
     overload: { maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS, maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS },
     instrumentsDir: e.INSTRUMENTS_DIR,
     e2ee: { enabled: e.E2EE_ENABLED, allowUnencryptedFallback: e.E2EE_ALLOW_UNENCRYPTED },

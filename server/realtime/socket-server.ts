@@ -49,12 +49,15 @@ export async function pushAfterCommit(logger: Logger, event: string, ids: Record
  */
 export function createRealtimeServer(
   httpServer: HttpServer,
-  deps: { sessions: SessionManager; allowedOrigins: string[]; logger: Logger },
+  deps: { sessions: SessionManager; allowedOrigins: string[]; logger: Logger; ping: { intervalMs: number; timeoutMs: number } },
 ): RealtimeServer {
   const allowed = new Set(deps.allowedOrigins);
   const io: RealtimeServer = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 16 * 1024,
+    // A network that vanishes without a close is noticed after at most interval + timeout.
+    pingInterval: deps.ping.intervalMs,
+    pingTimeout: deps.ping.timeoutMs,
     // Cross-site WebSocket hijacking defence: browsers always send Origin on a WebSocket handshake.
     allowRequest: (req, cb) => {
       const origin = req.headers.origin;

@@ -6,6 +6,7 @@ import { rooms, type RealtimeServer } from '../realtime/socket-server';
 import { expireWaiting, listExpiredWaiting, markConnected, markDisconnected } from '../visits/participants.store';
 import type { VisitBroadcast } from '../visits/visit-broadcast';
 import { lockVisit } from '../visits/visits.store';
+import { listRecordedConnected } from './presence.store';
 
 export interface PresenceDeps {
   db: Kysely<DB>;
@@ -39,15 +40,35 @@ export class Presence {
   /** A patient socket went away: when it was their last, they are shown as "connection lost" and the grace starts. */
   disconnected(participantId: string, visitId: string): void {
     this.track(async () => {
-      if (await this.online(participantId)) return;
-      const at = new Date().toISOString();
-      if (!(await markDisconnected(this.deps.db, participantId, at))) return;
-      // A tab may have reconnected to another process between the look and the mark; its own
-      // clear could have run before our mark, so look again and undo only our mark.
-      if ((await this.online(participantId)) && (await markConnected(this.deps.db, participantId, at))) return;
-      await this.deps.broadcast.participantsChanged(visitId);
-      this.later(this.deps.graceMs + 250);
+      if (!(await this.online(participantId))) await this.markLost(participantId, visitId);
     });
+  }
+
+  /**
+   * Marks as lost every patient recorded as connected (and settled for a sweep period) who has no
+   * socket on any process: their process died (SIGKILL, crash) before it could record the
+   * disconnection. One `fetchSockets` through the adapter covers them all. Returns how many it marked.
+   */
+  async reconcile(now = new Date()): Promise<number> {
+    const recorded = await listRecordedConnected(this.deps.db, new Date(now.getTime() - this.every).toISOString());
+    if (!recorded.length) return 0;
+    const sockets = await this.deps.io.in(recorded.map((p) => rooms.participant(p.id))).fetchSockets();
+    const online = new Set(sockets.map((s) => (s.data.principal.kind === 'patient' ? s.data.principal.participantId : '')));
+    let marked = 0;
+    for (const p of recorded) if (!online.has(p.id) && (await this.markLost(p.id, p.visit_id))) marked += 1;
+    return marked;
+  }
+
+  /** Records the participant as lost (a guarded update), tells the staff and starts the grace; false when it did not hold. */
+  private async markLost(participantId: string, visitId: string): Promise<boolean> {
+    const at = new Date().toISOString();
+    if (!(await markDisconnected(this.deps.db, participantId, at))) return false;
+    // A tab may have reconnected to another process between the look and the mark; its own
+    // clear could have run before our mark, so look again and undo only our mark.
+    if ((await this.online(participantId)) && (await markConnected(this.deps.db, participantId, at))) return false;
+    await this.deps.broadcast.participantsChanged(visitId);
+    this.later(this.deps.graceMs + 250);
+    return true;
   }
 
   /**
@@ -79,10 +100,21 @@ export class Presence {
     return moved;
   }
 
-  /** Starts the backstop sweep that catches expiries whose trigger died with another process. */
+  /** Backstop sweep period: often enough that a patient orphaned by a dead process is seen as lost within seconds. */
+  private get every(): number {
+    return Math.min(10_000, Math.max(1000, this.deps.graceMs / 2));
+  }
+
+  /** Starts the backstop sweep: patients orphaned by a dead process, and expiries whose trigger died with one. */
   start(): void {
-    const every = Math.min(30_000, Math.max(1000, this.deps.graceMs / 2));
-    this.sweeper = setInterval(() => this.track(() => this.expire()), every);
+    this.sweeper = setInterval(
+      () =>
+        this.track(async () => {
+          await this.reconcile();
+          await this.expire();
+        }),
+      this.every,
+    );
     this.sweeper.unref();
   }
 
