@@ -4,10 +4,10 @@ import type { PatientPrincipal, StaffPrincipal } from '../auth/session';
 import type { DB } from '../db/schema';
 import type { LivekitProbe } from '../health/livekit-probe';
 import { HttpError } from '../http-error';
-import { findOrCreateClinicianParticipant, findParticipant } from '../visits/participants.store';
+import { findOrCreateClinicianParticipant } from '../visits/participants.store';
 import type { VisitBroadcast } from '../visits/visit-broadcast';
 import { allowsPatientVideo, isOpen, requireOpenVisit, startVisit } from '../visits/visit-lifecycle';
-import { clinicianIdsOf, findVisit, findVisitWithPatientNames } from '../visits/visits.store';
+import { clinicianIdsOf, findVisit } from '../visits/visits.store';
 import type { VideoRole, VideoService } from './livekit';
 
 export interface VideoDeps {
@@ -51,7 +51,7 @@ async function clinicianToken(deps: VideoDeps, ctx: AuditContext, staff: StaffPr
     const visit = await requireOpenVisit(trx, visitId);
     const participant = await findOrCreateClinicianParticipant(trx, visitId, staff.id);
     const started = await startVisit(trx, visitId, new Date().toISOString());
-    const issued = await mint(deps, trx, visit, participant.id, staff.name, 'clinician');
+    const issued = await mint(deps, visit, participant.id, staff.name, 'clinician', (await clinicianIdsOf(trx, visitId)).length);
     await deps.auditor.record(trx, ctx, { action: 'video.token_issued', targets: { visitId, participantId: participant.id, patientId: visit.patient_id } });
     return { issued, started };
   });
@@ -60,26 +60,44 @@ async function clinicianToken(deps: VideoDeps, ctx: AuditContext, staff: StaffPr
   return issued;
 }
 
+/**
+ * Everything a patient's token needs in one round trip: the visit, its patient's names, the
+ * caller's participant state (null when the participant is not of this visit) and the number of
+ * clinicians on the visit (the room's size). Kept beside its one caller, the hot path it serves.
+ */
+function patientTokenFacts(db: Kysely<DB>, visitId: string, participantId: string) {
+  return db
+    .selectFrom('visits')
+    .innerJoin('patients', 'patients.id', 'visits.patient_id')
+    .leftJoin('participants', (j) => j.onRef('participants.visit_id', '=', 'visits.id').on('participants.id', '=', participantId))
+    .select(['visits.status', 'visits.room_name', 'visits.e2ee_key', 'visits.patient_id', 'patients.preferred_name', 'patients.display_name'])
+    .select('participants.state as participant_state')
+    .select((eb) =>
+      eb.selectFrom('visit_clinicians').select(eb.fn.countAll().as('n')).whereRef('visit_clinicians.visit_id', '=', 'visits.id').as('clinician_count'),
+    )
+    .where('visits.id', '=', visitId)
+    .executeTakeFirst();
+}
+
 async function patientToken(deps: VideoDeps, ctx: AuditContext, patient: PatientPrincipal, visitId: string): Promise<IssuedToken> {
-  const visit = await findVisitWithPatientNames(deps.db, visitId);
-  const participant = await findParticipant(deps.db, patient.participantId);
+  const facts = await patientTokenFacts(deps.db, visitId, patient.participantId);
   // CAUTION: admission is checked here on every token; removal and "send back" take effect at once.
-  if (!visit || !allowsPatientVideo(visit.status) || participant?.state !== 'admitted') throw notAdmitted();
+  if (!facts || !allowsPatientVideo(facts.status) || facts.participant_state !== 'admitted') throw notAdmitted();
   if (!(await deps.livekitReachable())) throw unavailable();
-  const issued = await mint(deps, deps.db, visit, participant.id, visit.preferred_name ?? visit.display_name, 'patient');
-  await deps.auditor.record(deps.db, ctx, { action: 'video.token_issued', targets: { visitId, participantId: participant.id, patientId: visit.patient_id } });
+  const identity = patient.participantId;
+  const issued = await mint(deps, facts, identity, facts.preferred_name ?? facts.display_name, 'patient', Number(facts.clinician_count ?? 0));
+  await deps.auditor.record(deps.db, ctx, { action: 'video.token_issued', targets: { visitId, participantId: identity, patientId: facts.patient_id } });
   return issued;
 }
 
 async function mint(
   deps: VideoDeps,
-  db: Kysely<DB>,
-  visit: { id: string; room_name: string; e2ee_key: string },
+  visit: { room_name: string; e2ee_key: string },
   identity: string,
   displayName: string,
   role: VideoRole,
+  clinicians: number,
 ): Promise<IssuedToken> {
-  const clinicians = await clinicianIdsOf(db, visit.id);
-  const token = await deps.video.mintToken({ roomName: visit.room_name, identity, displayName, role, maxParticipants: clinicians.length + 1 });
+  const token = await deps.video.mintToken({ roomName: visit.room_name, identity, displayName, role, maxParticipants: clinicians + 1 });
   return { token, identity, roomName: visit.room_name, e2eeKey: visit.e2ee_key };
 }

@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { admittedPatient, PHQ9_ITEMS, PHQ_OPTION, sendCheckin } from '../../helpers/checkin-builder';
+import { startLivekitStandIn, type LivekitStandIn } from '../../helpers/livekit-stand-in';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildVisit } from '../../helpers/visit-builder';
 
@@ -40,7 +41,7 @@ async function roundTrips(request: () => Promise<unknown>): Promise<number> {
 }
 
 /** The most round trips each route may make (see the README's decisions for what they are). */
-const BUDGET = { sessionCheck: 1, answerSave: 8, videoToken: 3 };
+const BUDGET = { sessionCheck: 1, answerSave: 8, videoToken: 3, patientToken: 7, clinicianToken: 15 };
 
 describeEachDatabase('hot-path round trips (%s)', (dialect) => {
   let t: TestApp;
@@ -67,5 +68,35 @@ describeEachDatabase('hot-path round trips (%s)', (dialect) => {
     expect(figures.sessionCheck).toBeLessThanOrEqual(BUDGET.sessionCheck);
     expect(figures.answerSave).toBeLessThanOrEqual(BUDGET.answerSave);
     expect(figures.videoToken).toBeLessThanOrEqual(BUDGET.videoToken);
+  });
+});
+
+describeEachDatabase('video-token round trips, the whole path against the LiveKit stand-in (%s)', (dialect) => {
+  let t: TestApp;
+  let livekit: LivekitStandIn;
+  beforeAll(async () => {
+    livekit = await startLivekitStandIn();
+    // The real reachability probe against the stand-in, so the route goes all the way to minting.
+    t = await startTestApp(dialect, { env: { PRESENCE_GRACE_SECONDS: '3600', LIVEKIT_URL: livekit.url }, deps: { livekitReachable: undefined } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await livekit.close();
+  });
+
+  it('a patient token and a clinician token stay within their round-trip budget', async () => {
+    const v = await buildVisit(t);
+    const clinician = v.clinicians[0]!.agent;
+    const patient = await admittedPatient(t, v);
+    // Warm: the visit is started and the clinician is a participant; the probe has looked once.
+    await clinician.post(`/api/visits/${v.visitId}/video-token`).expect(200);
+
+    const figures = {
+      patientToken: await roundTrips(() => patient.agent.post(`/api/visits/${v.visitId}/video-token`).expect(200)),
+      clinicianToken: await roundTrips(() => clinician.post(`/api/visits/${v.visitId}/video-token`).expect(200)),
+    };
+    console.log(`video-token round trips (${dialect}): ${JSON.stringify(figures)}`);
+    expect(figures.patientToken).toBeLessThanOrEqual(BUDGET.patientToken);
+    expect(figures.clinicianToken).toBeLessThanOrEqual(BUDGET.clinicianToken);
   });
 });
