@@ -48,19 +48,19 @@ describe('rate limits when Redis fails', () => {
     expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(100);
     expect(during.filter((r) => r.ms >= 100).length).toBeLessThanOrEqual(3);
     expect(sorted[sorted.length - 1]).toBeLessThan(1000);
-    expect(count(server.output(), 'Redis unreachable')).toBe(1);
+    expect(count(server.output(), 'Redis unreachable: rate limits')).toBe(1);
 
     await redis.start();
     // Within seconds the breaker lets a command through, it succeeds, and counting resumes in the new (empty) Redis.
-    for (let i = 0; i < 50 && !server.output().includes('Redis answers again'); i++) {
+    for (let i = 0; i < 50 && !server.output().includes('Redis answers again: rate limits'); i++) {
       await join(server);
       await sleep(200);
     }
-    expect(count(server.output(), 'Redis answers again')).toBe(1);
+    expect(count(server.output(), 'Redis answers again: rate limits')).toBe(1);
     let limited = false;
     for (let i = 0; i < 8 && !limited; i++) limited = (await join(server)).status === 429;
     expect(limited).toBe(true);
-    expect(count(server.output(), 'Redis unreachable')).toBe(1);
+    expect(count(server.output(), 'Redis unreachable: rate limits')).toBe(1);
   });
 
   it('a partition to Redis (nothing answers) costs each rate-limited request milliseconds, not seconds', async () => {
@@ -80,6 +80,6 @@ describe('rate limits when Redis fails', () => {
     // trial per second waits, the rest are refused at once.
     expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(100);
     expect(sorted.at(-1)).toBeLessThan(1000);
-    expect(count(server.output(), 'Redis unreachable')).toBe(1);
+    expect(count(server.output(), 'Redis unreachable: rate limits')).toBe(1);
   });
 });
