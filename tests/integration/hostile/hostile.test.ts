@@ -91,6 +91,10 @@ describeEachDatabase('hostile input (%s)', (dialect) => {
     // A LiveKit that answers, so the video-token and room routes can succeed in their positive controls.
     livekit = await startLivekitStandIn();
     t = await startTestApp(dialect, { env: { ...ENV, LIVEKIT_URL: livekit.url }, deps: { livekitReachable: async () => true } });
+    // Each case checks that its request wrote nothing. The presence sweep writes on its own clock
+    // (it marks the world's socketless admitted patient "connection lost"), so it is stopped here:
+    // a background write in the middle of a case would be blamed on the request.
+    await t.handle.presence.stop();
     w = await buildWorld(t);
     tables = await tableNames(t);
   }, 120_000);
