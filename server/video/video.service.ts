@@ -3,11 +3,10 @@ import type { AuditContext, Auditor } from '../audit/auditor';
 import type { PatientPrincipal, StaffPrincipal } from '../auth/session';
 import type { DB } from '../db/schema';
 import type { LivekitProbe } from '../health/livekit-probe';
-import { HttpError } from '../http-error';
+import { HttpError, notFound } from '../http-error';
 import { findOrCreateClinicianParticipant } from '../visits/participants.store';
 import type { VisitBroadcast } from '../visits/visit-broadcast';
 import { allowsPatientVideo, isOpen, requireOpenVisit, startVisit } from '../visits/visit-lifecycle';
-import { clinicianIdsOf, findVisit } from '../visits/visits.store';
 import type { VideoRole, VideoService } from './livekit';
 
 export interface VideoDeps {
@@ -29,7 +28,8 @@ export interface IssuedToken {
   e2eeKey: string;
 }
 
-const unavailable = () => new HttpError(503, 'video_unavailable', 'The video service cannot be reached right now', undefined, { 'Retry-After': '5' });
+const unavailable = () =>
+  new HttpError(503, 'video_unavailable', 'The video service cannot be reached right now', undefined, { 'Retry-After': '5' });
 const notAdmitted = () => new HttpError(403, 'not_admitted', 'Your clinician has not let you in yet');
 
 /**
@@ -41,22 +41,56 @@ export async function issueToken(deps: VideoDeps, ctx: AuditContext, caller: Tok
   return caller.kind === 'clinician' ? clinicianToken(deps, ctx, caller.staff, visitId) : patientToken(deps, ctx, caller.patient, visitId);
 }
 
+/**
+ * Everything a clinician's token needs in one round trip: the visit, the size of its care team
+ * (the room's size) and the caller's participant row, if they have joined before.
+ */
+function clinicianTokenFacts(db: Kysely<DB>, visitId: string, staffId: string) {
+  return db
+    .selectFrom('visits')
+    .leftJoin('participants', (j) => j.onRef('participants.visit_id', '=', 'visits.id').on('participants.staff_id', '=', staffId))
+    .select(['visits.status', 'visits.room_name', 'visits.e2ee_key', 'visits.patient_id', 'participants.id as participant_id'])
+    .select((eb) =>
+      eb
+        .selectFrom('visit_clinicians')
+        .select(eb.fn.countAll().as('n'))
+        .whereRef('visit_clinicians.visit_id', '=', 'visits.id')
+        .as('clinician_count'),
+    )
+    .where('visits.id', '=', visitId)
+    .executeTakeFirst();
+}
+
 async function clinicianToken(deps: VideoDeps, ctx: AuditContext, staff: StaffPrincipal, visitId: string): Promise<IssuedToken> {
-  const seen = await findVisit(deps.db, visitId);
-  if (seen && isOpen(seen.status) && !(await deps.livekitReachable())) {
+  const facts = await clinicianTokenFacts(deps.db, visitId, staff.id);
+  if (!facts) throw notFound();
+  if (isOpen(facts.status) && !(await deps.livekitReachable())) {
     // Checked before anything changes: an unreachable video service must not mark the visit started.
     throw unavailable();
   }
-  const { issued, started } = await deps.auditor.transaction(async (trx) => {
-    const visit = await requireOpenVisit(trx, visitId);
-    const participant = await findOrCreateClinicianParticipant(trx, visitId, staff.id);
-    const started = await startVisit(trx, visitId, new Date().toISOString());
-    const issued = await mint(deps, visit, participant.id, staff.name, 'clinician', (await clinicianIdsOf(trx, visitId)).length);
-    await deps.auditor.record(trx, ctx, { action: 'video.token_issued', targets: { visitId, participantId: participant.id, patientId: visit.patient_id } });
-    return { issued, started };
+  const clinicians = Number(facts.clinician_count ?? 0);
+  if (facts.status === 'in_progress' && facts.participant_id) {
+    // A clinician coming back to a running visit changes nothing: mint, then audit (as a patient's
+    // token). A visit ended or cancelled since the read above is no worse than one a moment later.
+    const issued = await mint(deps, facts, facts.participant_id, staff.name, 'clinician', clinicians);
+    await deps.auditor.record(deps.db, ctx, {
+      action: 'video.token_issued',
+      targets: { visitId, participantId: facts.participant_id, patientId: facts.patient_id },
+    });
+    return issued;
+  }
+  const { issued, started, joined } = await deps.auditor.transaction(async (trx) => {
+    // Starting the visit is the guarded update that also locks it; only when it was already
+    // running (or just changed) is the plain lock needed.
+    const started = facts.status !== 'in_progress' && (await startVisit(trx, visitId, new Date().toISOString()));
+    const visit = started ? facts : await requireOpenVisit(trx, visitId);
+    const participantId = facts.participant_id ?? (await findOrCreateClinicianParticipant(trx, visitId, staff.id)).id;
+    const issued = await mint(deps, visit, participantId, staff.name, 'clinician', clinicians);
+    await deps.auditor.record(trx, ctx, { action: 'video.token_issued', targets: { visitId, participantId, patientId: visit.patient_id } });
+    return { issued, started, joined: !facts.participant_id };
   });
   if (started) await deps.broadcast.status(visitId, 'in_progress');
-  await deps.broadcast.participantsChanged(visitId);
+  if (joined) await deps.broadcast.participantsChanged(visitId);
   return issued;
 }
 
@@ -70,10 +104,21 @@ function patientTokenFacts(db: Kysely<DB>, visitId: string, participantId: strin
     .selectFrom('visits')
     .innerJoin('patients', 'patients.id', 'visits.patient_id')
     .leftJoin('participants', (j) => j.onRef('participants.visit_id', '=', 'visits.id').on('participants.id', '=', participantId))
-    .select(['visits.status', 'visits.room_name', 'visits.e2ee_key', 'visits.patient_id', 'patients.preferred_name', 'patients.display_name'])
+    .select([
+      'visits.status',
+      'visits.room_name',
+      'visits.e2ee_key',
+      'visits.patient_id',
+      'patients.preferred_name',
+      'patients.display_name',
+    ])
     .select('participants.state as participant_state')
     .select((eb) =>
-      eb.selectFrom('visit_clinicians').select(eb.fn.countAll().as('n')).whereRef('visit_clinicians.visit_id', '=', 'visits.id').as('clinician_count'),
+      eb
+        .selectFrom('visit_clinicians')
+        .select(eb.fn.countAll().as('n'))
+        .whereRef('visit_clinicians.visit_id', '=', 'visits.id')
+        .as('clinician_count'),
     )
     .where('visits.id', '=', visitId)
     .executeTakeFirst();
@@ -85,8 +130,18 @@ async function patientToken(deps: VideoDeps, ctx: AuditContext, patient: Patient
   if (!facts || !allowsPatientVideo(facts.status) || facts.participant_state !== 'admitted') throw notAdmitted();
   if (!(await deps.livekitReachable())) throw unavailable();
   const identity = patient.participantId;
-  const issued = await mint(deps, facts, identity, facts.preferred_name ?? facts.display_name, 'patient', Number(facts.clinician_count ?? 0));
-  await deps.auditor.record(deps.db, ctx, { action: 'video.token_issued', targets: { visitId, participantId: identity, patientId: facts.patient_id } });
+  const issued = await mint(
+    deps,
+    facts,
+    identity,
+    facts.preferred_name ?? facts.display_name,
+    'patient',
+    Number(facts.clinician_count ?? 0),
+  );
+  await deps.auditor.record(deps.db, ctx, {
+    action: 'video.token_issued',
+    targets: { visitId, participantId: identity, patientId: facts.patient_id },
+  });
   return issued;
 }
 
