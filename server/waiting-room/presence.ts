@@ -7,6 +7,7 @@ import { expireWaiting, listExpiredWaiting, markConnected, markDisconnected } fr
 import type { VisitBroadcast } from '../visits/visit-broadcast';
 import { lockVisit } from '../visits/visits.store';
 import { listRecordedConnected } from './presence.store';
+import { clearWaitingMessageAfterLeaving } from './waiting-room.service';
 
 export interface PresenceDeps {
   db: Kysely<DB>;
@@ -81,10 +82,12 @@ export class Presence {
     const at = now.toISOString();
     let moved = 0;
     for (const p of await listExpiredWaiting(this.deps.db, cutoff)) {
+      let messageCleared = false;
       const done = await this.deps.auditor.transaction(async (trx) => {
         // Visit first, like every other participant change, so changes to one visit queue in one order.
-        await lockVisit(trx, p.visit_id);
+        const visit = await lockVisit(trx, p.visit_id);
         if (!(await expireWaiting(trx, p.id, cutoff, at))) return false;
+        if (visit) messageCleared = await clearWaitingMessageAfterLeaving(trx, visit, p.id);
         await this.deps.auditor.record(
           trx,
           { actor: { kind: 'system' } },
@@ -96,6 +99,7 @@ export class Presence {
       moved += 1;
       this.deps.broadcast.participantState(p.id, 'left');
       await this.deps.broadcast.participantsChanged(p.visit_id);
+      if (messageCleared) this.deps.broadcast.waitingMessage(p.visit_id, null);
     }
     return moved;
   }

@@ -86,7 +86,8 @@ async function move(
     if (!m.from.includes(p.state)) throw m.refuse(p.state);
     const now = new Date().toISOString();
     // The visit lock already orders competing changes; the guard makes a lost race impossible to miss.
-    if (!(await transitionParticipant(trx, p.id, p.state, m.to, m.patch(now)))) throw conflict('Someone else changed this participant just now');
+    if (!(await transitionParticipant(trx, p.id, p.state, m.to, m.patch(now))))
+      throw conflict('Someone else changed this participant just now');
     const started = await extra(trx, visit, now);
     if (m.action) {
       await deps.auditor.record(trx, ctx, { action: m.action, targets: { visitId, participantId: p.id, patientId: visit.patient_id } });
@@ -108,7 +109,8 @@ async function removeFromRoom(deps: WaitingRoomDeps, visit: VisitRow, participan
   try {
     await deps.video.removeParticipant(visit.room_name, participantId);
   } catch (err) {
-    if (!isAlreadyGone(err)) deps.logger.warn({ visitId: visit.id, err: { message: (err as Error).message } }, 'could not remove participant from the video room');
+    if (!isAlreadyGone(err))
+      deps.logger.warn({ visitId: visit.id, err: { message: (err as Error).message } }, 'could not remove participant from the video room');
   }
 }
 
@@ -129,7 +131,12 @@ export async function consent(deps: WaitingRoomDeps, ctx: AuditContext, visitId:
 }
 
 /** The consented patient enters the waiting room; already waiting or admitted is answered as is. */
-export async function enterWaitingRoom(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string): Promise<ParticipantOutcome> {
+export async function enterWaitingRoom(
+  deps: WaitingRoomDeps,
+  ctx: AuditContext,
+  visitId: string,
+  participantId: string,
+): Promise<ParticipantOutcome> {
   const m = await move(deps, ctx, visitId, participantId, {
     to: 'waiting',
     from: ['joining', 'left'],
@@ -142,24 +149,57 @@ export async function enterWaitingRoom(deps: WaitingRoomDeps, ctx: AuditContext,
     needsOpenVisit: true,
     guestsOnly: false,
     refuse: (state) =>
-      state === 'removed' ? new HttpError(403, 'forbidden', 'You were removed from this visit') : conflict('The clinician could not admit you to this visit'),
+      state === 'removed'
+        ? new HttpError(403, 'forbidden', 'You were removed from this visit')
+        : conflict('The clinician could not admit you to this visit'),
   });
   await announce(deps, m);
   return outcome(m);
 }
 
+/**
+ * A "running late" message belongs to one wait: once the patient has left (and nobody else of the
+ * visit is still waiting), it is cleared, so coming back is a new wait without an old message.
+ * Runs inside the leaving transaction, after the visit row was locked; true when it cleared one.
+ */
+export async function clearWaitingMessageAfterLeaving(trx: Kysely<DB>, visit: VisitRow, leaverId: string): Promise<boolean> {
+  if (visit.waiting_message === null) return false;
+  const stillWaiting = await trx
+    .selectFrom('participants')
+    .select('id')
+    .where('visit_id', '=', visit.id)
+    .where('state', '=', 'waiting')
+    .where('id', '!=', leaverId)
+    .executeTakeFirst();
+  if (stillWaiting) return false;
+  await saveWaitingMessage(trx, visit.id, null);
+  return true;
+}
+
 /** The patient leaves (closing the tab, "leave visit"); removed and denied stay as they are. */
 export async function leave(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string): Promise<ParticipantOutcome> {
-  const m = await move(deps, ctx, visitId, participantId, {
-    to: 'left',
-    from: ['joining', 'waiting', 'admitted'],
-    settled: ['left', 'removed', 'denied'],
-    patch: () => ({ waiting_since: null }),
-    needsOpenVisit: false,
-    guestsOnly: false,
-    refuse: (state) => conflict(`Cannot leave from here (${state})`),
-  });
+  let messageCleared = false;
+  const m = await move(
+    deps,
+    ctx,
+    visitId,
+    participantId,
+    {
+      to: 'left',
+      from: ['joining', 'waiting', 'admitted'],
+      settled: ['left', 'removed', 'denied'],
+      patch: () => ({ waiting_since: null }),
+      needsOpenVisit: false,
+      guestsOnly: false,
+      refuse: (state) => conflict(`Cannot leave from here (${state})`),
+    },
+    async (trx, visit) => {
+      messageCleared = await clearWaitingMessageAfterLeaving(trx, visit, participantId);
+      return false;
+    },
+  );
   await announce(deps, m);
+  if (messageCleared) deps.broadcast.waitingMessage(visitId, null);
   if (m.before === 'admitted') await removeFromRoom(deps, m.visit, m.participant.id);
   return outcome(m);
 }
@@ -250,7 +290,8 @@ export async function remove(deps: WaitingRoomDeps, ctx: AuditContext, visitId: 
 export async function endVisit(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string) {
   const { visit, ended } = await deps.auditor.transaction(async (trx) => {
     const result = await completeVisit(trx, visitId, new Date().toISOString());
-    if (result.ended) await deps.auditor.record(trx, ctx, { action: 'visit.ended', targets: { visitId, patientId: result.visit.patient_id } });
+    if (result.ended)
+      await deps.auditor.record(trx, ctx, { action: 'visit.ended', targets: { visitId, patientId: result.visit.patient_id } });
     return result;
   });
   if (ended) {
@@ -267,11 +308,17 @@ export async function endVisit(deps: WaitingRoomDeps, ctx: AuditContext, visitId
 }
 
 /** Sets or clears the one-way "running late" message and pushes it to the waiting patient. */
-export async function setWaitingMessage(deps: WaitingRoomDeps, visitId: string, req: WaitingMessageRequest): Promise<WaitingMessage | null> {
+export async function setWaitingMessage(
+  deps: WaitingRoomDeps,
+  visitId: string,
+  req: WaitingMessageRequest,
+): Promise<WaitingMessage | null> {
   const message = await deps.auditor.transaction(async (trx) => {
     await requireOpenVisit(trx, visitId);
     if (req.preset && req.text) {
-      throw new HttpError(400, 'validation_failed', 'Send a preset or a text, not both', [{ field: 'text', message: 'Send a preset or a text, not both' }]);
+      throw new HttpError(400, 'validation_failed', 'Send a preset or a text, not both', [
+        { field: 'text', message: 'Send a preset or a text, not both' },
+      ]);
     }
     const next: WaitingMessage | null = req.preset ? { preset: req.preset } : req.text ? { text: req.text } : null;
     await saveWaitingMessage(trx, visitId, next ? JSON.stringify(next) : null);
