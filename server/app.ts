@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,7 @@ import type { Logger } from 'pino';
 import { auditRoutes } from './audit/audit.routes';
 import { Auditor } from './audit/auditor';
 import { authRoutes } from './auth/auth.routes';
+import { totpRoutes } from './auth/totp.routes';
 import { AlertSweeper } from './checkins/alert-sweeper';
 import { loadInstrumentRegistry, type InstrumentRegistry } from './checkins/instrument-registry';
 import { instrumentRoutes } from './checkins/instruments.routes';
@@ -20,6 +20,7 @@ import type { Config } from './config';
 import type { Database } from './db/database';
 import { healthRoutes } from './health/health.routes';
 import { createLivekitProbe, type LivekitProbe } from './health/livekit-probe';
+import { clientFiles } from './middleware/client-files';
 import { apiNotFound, errorHandler } from './middleware/error-handler';
 import { loadShedding } from './middleware/load-shedding';
 import { originCheck } from './middleware/origin-check';
@@ -27,12 +28,14 @@ import { rejectNulCharacters } from './middleware/reject-nul';
 import type { StoreFactory } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
+import { Revocation } from './realtime/revocation';
 import { createRealtimeServer, type RealtimeServer } from './realtime/socket-server';
 import { staffRoutes } from './staff/staff.routes';
-import { joinRoutes } from './visits/join.routes';
+import { doorRoutes, joinRoutes } from './visits/join.routes';
 import { cliniciansRoutes, visitsRoutes } from './visits/visits.routes';
 import { patientsRoutes } from './patients/patients.routes';
 import { VideoService } from './video/livekit';
+import { RoomAccess } from './video/room-access';
 import { videoConfigRoutes, videoTokenRoutes, webhookRoutes } from './video/video.routes';
 import { VisitBroadcast } from './visits/visit-broadcast';
 import { waitingRoomRoutes } from './waiting-room/waiting-room.routes';
@@ -64,6 +67,8 @@ export interface AppHandle {
   instruments: InstrumentRegistry;
   /** Patients' connection state and the waiting-room expiry; stopped when the server closes. */
   presence: Presence;
+  /** Drops the open sockets of a session, account, participant or visit whose right ended. */
+  revocation: Revocation;
 }
 
 export const DEFAULT_CLIENT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -83,6 +88,9 @@ export function createApp(deps: AppDeps): AppHandle {
   server.headersTimeout = 15_000;
   const io = createRealtimeServer(server, { sessions, allowedOrigins: config.allowedOrigins, logger, ping: config.socketPing });
   const video = deps.video ?? new VideoService(config);
+  const roomAccess = new RoomAccess(db, video, logger, (visitId) => revocation.rekeyed(visitId));
+  const revocation = new Revocation(io, logger, roomAccess);
+  sessions.attachLiveChannels(revocation);
   const broadcast = new VisitBroadcast(db, io, logger);
   // The one audit writer: it alone knows the dialect; features hand it their transaction.
   const auditor = new Auditor(db, database.dialect);
@@ -90,7 +98,7 @@ export function createApp(deps: AppDeps): AppHandle {
   registerWaitingRoomSocket(io, { db, broadcast, presence });
   presence.start();
   server.once('close', () => void presence.stop());
-  const visitDeps = { db, auditor, config, video, broadcast, livekitReachable, logger, storeFor };
+  const visitDeps = { db, auditor, config, video, broadcast, livekitReachable, logger, storeFor, revocation };
   const checkinBroadcast = new CheckinBroadcast(db, io, logger);
   const alertSweeper = new AlertSweeper({ db, broadcast: checkinBroadcast, logger, afterMs: config.alertRepushAfterSeconds * 1000 });
   alertSweeper.start();
@@ -113,11 +121,13 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use(rejectNulCharacters);
   api.use(loadSessions(sessions));
   api.use('/auth', authRoutes({ db, auditor, config, sessions, storeFor }));
-  api.use('/staff', staffRoutes({ db, auditor }));
+  api.use('/auth', totpRoutes({ db, auditor, config, sessions, storeFor }));
+  api.use('/staff', staffRoutes({ db, auditor, publicUrl: config.publicUrl, inviteHours: config.staffInviteHours, signOut: sessions }));
   api.use('/patients', patientsRoutes({ db, auditor }));
   api.use('/clinicians', cliniciansRoutes({ db }));
-  api.use('/visits', visitsRoutes({ db, auditor, config }));
+  api.use('/visits', visitsRoutes({ db, auditor, config, revocation }));
   api.use('/join', joinRoutes({ db, auditor, config, sessions, storeFor }));
+  api.use('/visits', doorRoutes({ db, auditor }));
   api.use('/visits', waitingRoomRoutes(visitDeps));
   api.use('/visits', videoTokenRoutes(visitDeps));
   api.use('/video', videoConfigRoutes(visitDeps));
@@ -136,22 +146,8 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use(apiNotFound);
   app.use('/api', api);
 
-  const clientDir = deps.clientDir;
-  if (clientDir && fs.existsSync(path.join(clientDir, 'index.html'))) {
-    app.use(
-      express.static(clientDir, {
-        index: false,
-        setHeaders: (res, file) => {
-          res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-        },
-      }),
-    );
-    const indexHtml = fs.readFileSync(path.join(clientDir, 'index.html'));
-    app.get('/{*path}', (_req, res) => {
-      res.setHeader('Cache-Control', 'no-cache');
-      res.type('html').send(indexHtml);
-    });
-  }
+  const client = deps.clientDir ? clientFiles(deps.clientDir) : null;
+  if (client) app.use(client);
   app.use(errorHandler(logger));
-  return { app, server, io, sessions, instruments, presence };
+  return { app, server, io, sessions, instruments, presence, revocation };
 }

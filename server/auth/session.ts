@@ -27,6 +27,10 @@ export interface StaffPrincipal {
   email: string;
   name: string;
   role: StaffRole;
+  /** A password set by someone else must be replaced before anything but signing out works. */
+  mustChangePassword: boolean;
+  /** When the session ends regardless of activity (ISO): open sockets are closed then too. */
+  expiresAt: string;
 }
 
 export interface PatientPrincipal {
@@ -34,6 +38,14 @@ export interface PatientPrincipal {
   sessionId: string;
   participantId: string;
   visitId: string;
+  /** When the session ends (ISO): the link's own end. Open sockets are closed then too. */
+  expiresAt: string;
+}
+
+/** The part of server/realtime/revocation.ts a session needs (post-commit, never throws). */
+export interface LiveChannels {
+  disconnectSession(sessionId: string): Promise<unknown>;
+  disconnectStaffSessions(staffId: string): Promise<unknown>;
 }
 
 /**
@@ -43,6 +55,7 @@ export interface PatientPrincipal {
  */
 export class SessionManager {
   private readonly key: KeyObject;
+  private liveChannels: LiveChannels | undefined;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -130,12 +143,31 @@ export class SessionManager {
     const row = await this.db
       .selectFrom('sessions')
       .innerJoin('staff', 'staff.id', 'sessions.staff_id')
-      .select(['sessions.id as sid', 'sessions.expires_at', 'sessions.revoked_at', 'staff.id', 'staff.email', 'staff.name', 'staff.role', 'staff.active'])
+      .select([
+        'sessions.id as sid',
+        'sessions.expires_at',
+        'sessions.revoked_at',
+        'staff.id',
+        'staff.email',
+        'staff.name',
+        'staff.role',
+        'staff.active',
+        'staff.must_change_password',
+      ])
       .where('sessions.id', '=', claims.sid)
       .where('sessions.kind', '=', 'staff')
       .executeTakeFirst();
     if (!row || row.revoked_at || row.expires_at <= new Date().toISOString() || !row.active || row.id !== claims.sub) return undefined;
-    return { kind: 'staff', sessionId: row.sid, id: row.id, email: row.email, name: row.name, role: row.role };
+    return {
+      kind: 'staff',
+      sessionId: row.sid,
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      role: row.role,
+      mustChangePassword: row.must_change_password === 1,
+      expiresAt: row.expires_at,
+    };
   }
 
   /** Resolves a patient session from its token. */
@@ -150,7 +182,7 @@ export class SessionManager {
       .executeTakeFirst();
     if (!row || row.revoked_at || row.expires_at <= new Date().toISOString() || !row.participant_id || !row.visit_id) return undefined;
     if (row.participant_id !== claims.sub) return undefined;
-    return { kind: 'patient', sessionId: row.id, participantId: row.participant_id, visitId: row.visit_id };
+    return { kind: 'patient', sessionId: row.id, participantId: row.participant_id, visitId: row.visit_id, expiresAt: row.expires_at };
   }
 
   /** Sliding renewal: once half the token's life has passed, hand out a fresh one. */
@@ -161,12 +193,40 @@ export class SessionManager {
     if (Date.now() / 1000 - claims.iat >= halfLife) this.setCookie(res, cookieName, claims);
   }
 
-  async revoke(sessionId: string): Promise<void> {
-    await this.db.updateTable('sessions').set({ revoked_at: new Date().toISOString() }).where('id', '=', sessionId).execute();
+  /**
+   * Whether a session is still live (not revoked, not expired, and for staff the account still
+   * active). A socket asks once more after joining its session's room, which closes the gap between
+   * the handshake's check and the join: a revocation that lands in between is seen here.
+   */
+  async isLive(sessionId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .leftJoin('staff', 'staff.id', 'sessions.staff_id')
+      .select(['sessions.expires_at', 'sessions.revoked_at', 'sessions.kind', 'staff.active'])
+      .where('sessions.id', '=', sessionId)
+      .executeTakeFirst();
+    if (!row || row.revoked_at || row.expires_at <= new Date().toISOString()) return false;
+    return row.kind === 'patient' || row.active === 1;
   }
 
+  /** Ends one session now (it is its own commit) and drops its open sockets on every process. */
+  async revoke(sessionId: string): Promise<void> {
+    await this.db.updateTable('sessions').set({ revoked_at: new Date().toISOString() }).where('id', '=', sessionId).execute();
+    await this.liveChannels?.disconnectSession(sessionId);
+  }
+
+  /** Ends every session of a staff account now and drops their open sockets on every process. */
   async revokeAllForStaff(staffId: string): Promise<void> {
     await revokeStaffSessions(this.db, staffId);
+    await this.liveChannels?.disconnectStaffSessions(staffId);
+  }
+
+  /**
+   * Where revocations reach open sockets. Set once by createApp: the socket server is built after
+   * this manager (its handshake needs it), so this cannot be a constructor argument.
+   */
+  attachLiveChannels(channels: LiveChannels): void {
+    this.liveChannels = channels;
   }
 
   clearCookie(res: Response, name: string) {

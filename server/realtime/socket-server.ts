@@ -3,7 +3,14 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { isAllowedOrigin } from '../middleware/origin-check';
 import type { ClientToServerEvents, ServerToClientEvents } from '@shared/realtime';
-import { PATIENT_COOKIE, STAFF_COOKIE, readCookieHeader, type PatientPrincipal, type SessionManager, type StaffPrincipal } from '../auth/session';
+import {
+  PATIENT_COOKIE,
+  STAFF_COOKIE,
+  readCookieHeader,
+  type PatientPrincipal,
+  type SessionManager,
+  type StaffPrincipal,
+} from '../auth/session';
 
 export interface SocketData {
   principal: StaffPrincipal | PatientPrincipal;
@@ -26,7 +33,12 @@ export const rooms = {
   /** The patient-side sockets of one visit. */
   visitPatients: (visitId: string) => `visit:${visitId}:patients`,
   participant: (participantId: string) => `participant:${participantId}`,
+  /** Every socket opened with one session (staff or patient): dropped when the session ends. */
+  session: (sessionId: string) => `session:${sessionId}`,
 };
+
+/** setTimeout's longest delay; a later expiry is checked again when that one fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Runs a live push that follows a committed change. The change is stored and clients re-derive it
@@ -41,6 +53,24 @@ export async function pushAfterCommit(logger: Logger, event: string, ids: Record
     logger.warn({ event, ...ids, err: { message: (err as Error).message } }, 'live push failed after commit');
     return false;
   }
+}
+
+/** A socket never outlives its session's absolute end: it is closed at that moment. */
+function closeAtExpiry(socket: RealtimeSocket, expiresAt: string): void {
+  const wait = Date.parse(expiresAt) - Date.now();
+  if (!(wait > 0)) {
+    socket.disconnect(true);
+    return;
+  }
+  const timer = setTimeout(
+    () => {
+      if (Date.parse(expiresAt) <= Date.now()) socket.disconnect(true);
+      else closeAtExpiry(socket, expiresAt);
+    },
+    Math.min(wait, MAX_TIMER_MS),
+  );
+  timer.unref();
+  socket.once('disconnect', () => clearTimeout(timer));
 }
 
 /**
@@ -88,12 +118,19 @@ export function createRealtimeServer(
 
   io.on('connection', (socket: RealtimeSocket) => {
     const p = socket.data.principal;
-    if (p.kind === 'staff') {
-      void socket.join(rooms.staff(p.id));
-      socket.emit('session:ready', { kind: 'staff', id: p.id });
-    } else {
-      socket.emit('session:ready', { kind: 'patient', id: p.participantId });
-    }
+    // Joined before anything is sent, so a revocation from now on, on any process, reaches this socket.
+    if (p.kind === 'staff') void socket.join([rooms.session(p.sessionId), rooms.staff(p.id)]);
+    else void socket.join([rooms.session(p.sessionId), rooms.participant(p.participantId), rooms.visitPatients(p.visitId)]);
+    closeAtExpiry(socket, p.expiresAt);
+    // The handshake's check ran before the joins: a session revoked in between is caught here.
+    void deps.sessions.isLive(p.sessionId).then(
+      (live) => {
+        if (!live) socket.disconnect(true);
+      },
+      () => socket.disconnect(true),
+    );
+    if (p.kind === 'staff') socket.emit('session:ready', { kind: 'staff', id: p.id });
+    else socket.emit('session:ready', { kind: 'patient', id: p.participantId });
     deps.logger.debug({ socket: socket.id, actor: p.kind === 'staff' ? p.id : p.participantId }, 'socket connected');
   });
 

@@ -4,6 +4,7 @@ import type { CreateVisitRequest, ListVisitsQuery, UpdateVisitRequest } from '@s
 import type { AuditContext, Auditor } from '../audit/auditor';
 import type { StaffPrincipal } from '../auth/session';
 import type { Config } from '../config';
+import type { Revocation } from '../realtime/revocation';
 import type { DB, PatientLinkTable, PatientTable } from '../db/schema';
 import { HttpError, notFound } from '../http-error';
 import { findPatientById } from '../patients/patients.store';
@@ -14,6 +15,7 @@ import { cancelVisit as cancelVisitNow, isSettled, markNoShows } from './visit-l
 import { requireReadableVisit } from './visit.policy';
 import {
   activeClinicianIds,
+  clinicianIdsOf,
   clinicianNamesByVisit,
   insertVisit,
   latestLinkByVisit,
@@ -27,6 +29,8 @@ export interface VisitsDeps {
   db: Kysely<DB>;
   config: Config;
   auditor: Auditor;
+  /** Ends the live channels (sockets, video room) of people a change shuts out; after commit. */
+  revocation?: Revocation;
 }
 
 /** A visit with everything its staff view needs, gathered in a few batched queries. */
@@ -220,8 +224,9 @@ export async function changeVisit(
   const visit = await requireReadableVisit(db, staff, id);
   if (isSettled(visit.status)) throw new HttpError(409, 'conflict', `A ${visit.status} visit cannot be changed`);
   const retimed = input.startsAt !== undefined || input.durationMinutes !== undefined;
-  await auditor.transaction(async (trx) => {
+  const leaving = await auditor.transaction(async (trx) => {
     const clinicianIds = input.clinicianIds ? await assertClinicians(trx, input.clinicianIds) : undefined;
+    const before = clinicianIds ? await clinicianIdsOf(trx, id) : [];
     await updateVisit(
       trx,
       id,
@@ -235,7 +240,10 @@ export async function changeVisit(
       clinicianIds,
     );
     await auditor.record(trx, ctx, { action: 'visit.updated', targets: { visitId: visit.id, patientId: visit.patient_id } });
+    return before.filter((c) => !clinicianIds?.includes(c));
   });
+  // Off the care team: their sockets stop watching this visit and they leave its video room.
+  await deps.revocation?.staffLeftVisit(visit.id, leaving);
   return loadVisitFor(db, staff, id);
 }
 
@@ -251,6 +259,7 @@ export async function cancelVisit(deps: VisitsDeps, ctx: AuditContext, staff: St
     const targets = { visitId: visit.id, patientId: visit.patient_id };
     await auditor.record(trx, ctx, { action: 'visit.cancelled', targets }, { action: 'link.revoked', targets });
   });
+  await deps.revocation?.visitCancelled(visit.id);
   return loadVisitFor(db, staff, id);
 }
 
@@ -262,10 +271,20 @@ export async function reissueLink(deps: VisitsDeps, ctx: AuditContext, staff: St
   const { db, config, auditor } = deps;
   const visit = await requireReadableVisit(db, staff, id);
   if (isSettled(visit.status)) throw new HttpError(409, 'conflict', `A ${visit.status} visit cannot get a new link`);
-  return auditor.transaction(async (trx) => {
+  const { link, shutOut } = await auditor.transaction(async (trx) => {
+    // Everyone who came in through an earlier link: they lose their sockets and the video room.
+    const shutOut = await patientSideParticipantIds(trx, visit.id);
     const link = await issueLink(trx, config, visit);
     await revokeVisitPatientSessions(trx, visit.id);
     await auditor.record(trx, ctx, { action: 'link.revoked', targets: { visitId: id } }, { action: 'link.issued', targets: { visitId: id, linkId: link.row.id } });
-    return link;
+    return { link, shutOut };
   });
+  await deps.revocation?.participantsRevoked(visit.id, shutOut);
+  return link;
+}
+
+/** The ids of a visit's patient-side participants (everyone who is not one of its clinicians). */
+async function patientSideParticipantIds(db: Kysely<DB>, visitId: string): Promise<string[]> {
+  const rows = await db.selectFrom('participants').select('id').where('visit_id', '=', visitId).where('kind', '!=', 'clinician').execute();
+  return rows.map((r) => r.id);
 }
