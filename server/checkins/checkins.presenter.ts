@@ -73,11 +73,28 @@ export function toAlertView(def: InstrumentDefinition | undefined, a: SafetyAler
   };
 }
 
-/** Answered and total enabled items. */
-export function progressOf(def: InstrumentDefinition | undefined, answers: Answers): { answered: number; total: number } {
+/** The patient's own progress: answered and total items among those their answers switch on. */
+function patientProgressOf(def: InstrumentDefinition | undefined, answers: Answers): { answered: number; total: number } {
   if (!def) return { answered: 0, total: 0 };
   const r = scoreCheckin(def, answers);
   return { answered: r.answeredCount, total: r.itemCount };
+}
+
+/**
+ * Progress as clinicians see it (live, and on every read): answers given so far out of EVERY item of the instrument.
+ * CAUTION: never count only enabled items here. Which items enableWhen switches on depends on the answers
+ * (a reported change opens the sexual-health follow-ups; any PHQ-9 problem opens the difficulty item), so
+ * such a total would tell the clinician answers the patient has not shared. For the same reason an answer
+ * left behind on an item that a later change switched off still counts: the count never moves backwards
+ * because of what was answered, only because the patient took an answer back.
+ */
+export function progressOf(def: InstrumentDefinition | undefined, answers: Answers): { answered: number; total: number } {
+  if (!def) return { answered: 0, total: 0 };
+  const answered = def.items.filter((it) => {
+    const v = answers[it.linkId];
+    return v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
+  }).length;
+  return { answered, total: def.items.length };
 }
 
 /**
@@ -96,7 +113,7 @@ export function toClinicianCheckin(def: InstrumentDefinition | undefined, row: C
     status: row.status,
     sentAt: row.sent_at,
     sharedAt: row.shared_at,
-    progress: stored ? { answered: stored.answeredCount, total: stored.itemCount } : progressOf(def, answers),
+    progress: progressOf(def, answers),
     alerts: alerts.filter((a) => a.checkin_id === row.id).map((a) => toAlertView(def, a)),
     ...(stored ? splitStored(stored) : {}),
   };
@@ -120,7 +137,7 @@ export function toPatientCheckin(
     sentAt: row.sent_at,
     sharedAt: row.shared_at,
     answers: Object.fromEntries(Object.entries(answers).filter((e): e is [string, AnswerValue] => e[1] !== undefined)),
-    progress: progressOf(def, answers),
+    progress: patientProgressOf(def, answers),
     ...(crisis ? { crisisResources } : {}),
     ...(shared ? { result: toPatientResult(shared) } : {}),
   };
