@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { PgTimeouts } from './db/database';
 import { CrisisResourcesSchema, DEFAULT_CRISIS_RESOURCES, type CrisisResources } from '@shared/api/checkins.schema';
@@ -11,6 +12,48 @@ const bool = z
   .transform((v) => v === 'true' || v === '1');
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** proxy-addr's named ranges, which Express accepts in a trust-proxy list. */
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One trust-proxy list item: a named range, an address, or a subnet (CIDR prefix, or an IPv4 netmask). */
+function isProxyAddress(item: string): boolean {
+  if (PROXY_PRESETS.includes(item)) return true;
+  const [address = '', range, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) >= 1 && Number(range) <= (family === 4 ? 32 : 128);
+  if (family !== 4 || isIP(range) !== 4) return false;
+  // A netmask must be contiguous ones then zeros, and not all zeros (Express refuses the rest at start).
+  const mask = range.split('.').reduce((m, octet) => m * 256 + Number(octet), 0);
+  const hostBits = 2 ** 32 - 1 - mask;
+  return mask !== 0 && (hostBits & (hostBits + 1)) === 0;
+}
+
+const TRUST_PROXY_FORMS =
+  'must be true, false, a hop count (e.g. 1), or a comma list of proxy addresses, subnets (CIDR) or loopback/linklocal/uniquelocal';
+
+/**
+ * Which peers may set X-Forwarded-For, in Express's own forms. The default trusts nobody: a
+ * client's forged header then changes neither its rate-limit key nor the address in the audit.
+ */
+const trustProxy = z.string().transform((raw, ctx): boolean | number | string[] => {
+  const v = raw.trim();
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops <= 32) return hops === 0 ? false : hops;
+  } else {
+    const items = v.split(',').map((s) => s.trim());
+    const bad = items.filter((item) => !isProxyAddress(item));
+    if (!bad.length) return items;
+    ctx.addIssue({ code: 'custom', message: `${TRUST_PROXY_FORMS}; not: ${bad.map((b) => JSON.stringify(b)).join(', ')}` });
+    return z.NEVER;
+  }
+  ctx.addIssue({ code: 'custom', message: TRUST_PROXY_FORMS });
+  return z.NEVER;
+});
 /** A rate-limit window; fractions allowed (tests use a second or two). */
 const windowMinutes = z.coerce.number().positive().max(24 * 60);
 
@@ -35,7 +78,7 @@ const EnvSchema = z
     LIVEKIT_API_KEY: z.string().min(1).default(DEV_LIVEKIT_KEY),
     LIVEKIT_API_SECRET: z.string().min(1).default(DEV_LIVEKIT_SECRET),
     ALLOWED_ORIGINS: z.string().default(''),
-    TRUST_PROXY: bool.default(false),
+    TRUST_PROXY: trustProxy.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     LOGIN_LIMIT_PER_ACCOUNT: positiveInt.default(5),
@@ -115,7 +158,8 @@ export interface Config {
   livekit: { url: string; apiKey: string; apiSecret: string; explicit: boolean };
   /** Origins allowed to make state-changing requests, besides publicUrl. */
   allowedOrigins: string[];
-  trustProxy: boolean;
+  /** Express's 'trust proxy': false, a hop count, or the proxies' addresses and subnets (true trusts any peer). */
+  trustProxy: boolean | number | string[];
   logLevel: string;
   redisUrl?: string;
   /** Redis channel prefix of the socket.io adapter; processes serving one deployment share it. */

@@ -133,7 +133,7 @@ describe.skipIf(!enabled)('the README example deployment: two processes behind n
       REALTIME_REDIS_PREFIX: `alcove-test:${runTag}:io`,
       RATE_LIMIT_REDIS_PREFIX: `alcove-test:${runTag}:rl:`,
       PUBLIC_URL: publicUrl,
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '1',
       SESSION_SECRET: `nginx-secret-${runTag}-0123456789abcdef0123`,
       SHUTDOWN_DRAIN_DELAY_MS: '1000',
     };
