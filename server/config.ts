@@ -107,6 +107,16 @@ const EnvSchema = z
     JOIN_GRACE_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(60),
     JOIN_LIMIT_PER_ADDRESS: positiveInt.default(60),
     CLINIC_NAME: z.string().trim().min(1).max(120).default('Alcove Clinic'),
+    REQUIRE_2FA_FOR: z
+      .string()
+      .transform((s) => [...new Set(s.split(',').map((r) => r.trim()).filter(Boolean))])
+      .pipe(z.array(z.enum(['admin', 'scheduler', 'clinician'], { message: 'must list roles: admin, scheduler, clinician' })))
+      .optional(),
+    OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).max(512).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).max(2048).optional(),
+    OIDC_BUTTON_LABEL: z.string().trim().min(1).max(80).default('Sign in with your clinic account'),
+    SSO_ONLY: bool.default(false),
     CRISIS_RESOURCES: z
       .string()
       .transform((text, ctx) => {
@@ -121,7 +131,17 @@ const EnvSchema = z
       .optional(),
   })
   .superRefine((env, ctx) => {
+    const oidcSet = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
+    if (oidcSet !== 0 && oidcSet !== 3) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together' });
+    }
+    if (env.SSO_ONLY && oidcSet !== 3) {
+      ctx.addIssue({ code: 'custom', path: ['SSO_ONLY'], message: 'needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET' });
+    }
     if (env.NODE_ENV !== 'production') return;
+    if (env.OIDC_ISSUER && !env.OIDC_ISSUER.startsWith('https:')) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'must be https:// in production' });
+    }
     if (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32) {
       ctx.addIssue({
         code: 'custom',
@@ -200,6 +220,12 @@ export interface Config {
   clinicName: string;
   /** Shown to a patient at once after a safety-positive answer (en, optionally es). */
   crisisResources: CrisisResources;
+  /** Roles that must sign in with a second factor (TOTP); they are sent to enrol at sign-in. */
+  twoFactorRequiredFor: ('admin' | 'scheduler' | 'clinician')[];
+  /** Single sign-on through the clinic's OpenID provider, when configured. */
+  oidc?: { issuer: string; clientId: string; clientSecret: string; redirectUri: string; buttonLabel: string };
+  /** Password sign-in is refused: staff sign in through the OpenID provider only. */
+  ssoOnly: boolean;
 }
 
 export class ConfigError extends Error {
@@ -278,5 +304,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     clinicName: e.CLINIC_NAME,
     crisisResources: e.CRISIS_RESOURCES ?? DEFAULT_CRISIS_RESOURCES,
+    twoFactorRequiredFor: e.REQUIRE_2FA_FOR ?? [],
+    ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
+      ? {
+          oidc: {
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID,
+            clientSecret: e.OIDC_CLIENT_SECRET,
+            // The provider sends the browser back to this client page, which hands the result to the API.
+            redirectUri: `${publicUrl}/signin/sso`,
+            buttonLabel: e.OIDC_BUTTON_LABEL,
+          },
+        }
+      : {}),
+    ssoOnly: e.SSO_ONLY,
   };
 }

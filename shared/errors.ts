@@ -32,6 +32,15 @@ export const ERROR_CODES = [
   'overloaded',
   'video_unavailable',
   'already_shared',
+  'invalid_code',
+  'challenge_expired',
+  'sso_only',
+  'sso_invalid_state',
+  'sso_rejected',
+  'sso_invalid_token',
+  'sso_email_unverified',
+  'sso_no_account',
+  'sso_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -7,6 +7,7 @@ import * as m004 from './migrations/004-checkins';
 import * as m005 from './migrations/005-audit';
 import * as m006 from './migrations/006-participant-presence';
 import * as m007 from './migrations/007-alert-push-record';
+import * as m012 from './migrations/012-two-factor';
 
 /**
  * Every migration, in order. Files are numbered and never edited once landed; add new ones at
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-audit': m005,
   '006-participant-presence': m006,
   '007-alert-push-record': m007,
+  '012-two-factor': m012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

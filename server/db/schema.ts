@@ -195,6 +195,37 @@ export interface SafetyAlertTable {
   pushed_at: string | null;
 }
 
+/** A staff member's TOTP secret; `confirmed_at` null while enrolment is unfinished. */
+export interface StaffTotpTable {
+  staff_id: string;
+  /** Base32 shared secret. CAUTION: readable by whoever reads the database (a code still needs the password too). */
+  secret: string;
+  confirmed_at: string | null;
+  /** The 30-second step of the last accepted code; a code of this step or earlier is refused (no replay). */
+  last_used_step: number | null;
+  created_at: string;
+}
+
+export interface StaffRecoveryCodeTable {
+  id: string;
+  staff_id: string;
+  /** SHA-256 (hex) of the normalised code; the code is shown once. */
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** A sign-in between the password and the second factor (or the forced enrolment). */
+export interface SignInChallengeTable {
+  id: string;
+  staff_id: string;
+  purpose: 'second_factor' | 'enrol';
+  created_at: string;
+  expires_at: string;
+  failed_attempts: number;
+  completed_at: string | null;
+}
+
 export interface DB {
   staff: StaffTable;
   sessions: SessionTable;
@@ -211,4 +242,7 @@ export interface DB {
   checkins: CheckinTable;
   checkin_answers: CheckinAnswerTable;
   safety_alerts: SafetyAlertTable;
+  staff_totp: StaffTotpTable;
+  staff_recovery_codes: StaffRecoveryCodeTable;
+  sign_in_challenges: SignInChallengeTable;
 }

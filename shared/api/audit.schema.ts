@@ -5,6 +5,16 @@ export const AUDIT_ACTIONS = [
   'auth.sign_in',
   'auth.sign_in_failed',
   'auth.sign_out',
+  /** A wrong, replayed or expired second-factor code at sign-in. */
+  'auth.second_factor_failed',
+  'auth.recovery_code_used',
+  'auth.totp_enrolled',
+  /** Signed in through the clinic's OpenID provider. */
+  'auth.sso_sign_in',
+  /** An OpenID sign-in refused (bad state, refused code, bad ID token, unverified email, no active account). */
+  'auth.sso_sign_in_failed',
+  /** An administrator (or the CLI) removed someone's second factor. */
+  'staff.second_factor_reset',
   'staff.created',
   'staff.updated',
   'staff.password_reset',
