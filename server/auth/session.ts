@@ -45,7 +45,8 @@ export interface PatientPrincipal {
 /** The part of server/realtime/revocation.ts a session needs (post-commit, never throws). */
 export interface LiveChannels {
   disconnectSession(sessionId: string): Promise<unknown>;
-  disconnectStaffSessions(staffId: string): Promise<unknown>;
+  /** Sockets everywhere, and every open visit's video room. */
+  staffRevoked(staffId: string): Promise<unknown>;
 }
 
 /**
@@ -215,10 +216,14 @@ export class SessionManager {
     await this.liveChannels?.disconnectSession(sessionId);
   }
 
-  /** Ends every session of a staff account now and drops their open sockets on every process. */
+  /**
+   * Ends every session of a staff account now, drops their open sockets on every process and takes
+   * them out of every open visit's video room. Also the post-commit step after `revokeStaffSessions`
+   * ran in a transaction (deactivation, role or password change): ending the rows again is harmless.
+   */
   async revokeAllForStaff(staffId: string): Promise<void> {
     await revokeStaffSessions(this.db, staffId);
-    await this.liveChannels?.disconnectStaffSessions(staffId);
+    await this.liveChannels?.staffRevoked(staffId);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { AuditAction } from '@shared/api/audit.schema';
 import type { WaitingMessage, WaitingMessageRequest } from '@shared/api/waiting-room.schema';
 import type { AuditContext, Auditor } from '../audit/auditor';
 import type { DB, ParticipantState } from '../db/schema';
+import type { Revocation } from '../realtime/revocation';
 import { HttpError, notFound } from '../http-error';
 import { isAlreadyGone, type VideoService } from '../video/livekit';
 import {
@@ -24,6 +25,8 @@ export interface WaitingRoomDeps {
   broadcast: VisitBroadcast;
   video: VideoService;
   logger: Logger;
+  /** Drops the sockets and video-room places of people whose right to the visit ended; after commit. */
+  revocation: Revocation;
 }
 
 /** A participant's state after an action, as the routes answer it. */
@@ -280,8 +283,8 @@ export async function remove(deps: WaitingRoomDeps, ctx: AuditContext, visitId: 
   );
   if (m.before !== undefined) {
     await announce(deps, m);
-    deps.broadcast.disconnectParticipant(m.participant.id);
-    await removeFromRoom(deps, m.visit, m.participant.id);
+    // Sockets on every process, the LiveKit room, and a new E2EE key for those who stay.
+    await deps.revocation.participantsRevoked(visitId, [m.participant.id]);
   }
   return outcome(m);
 }
@@ -298,6 +301,8 @@ export async function endVisit(deps: WaitingRoomDeps, ctx: AuditContext, visitId
     deps.broadcast.ended(visitId);
     await deps.broadcast.status(visitId, 'completed');
     await deps.broadcast.participantsChanged(visitId);
+    // After the ended/status pushes above, so the patient side hears why before it is dropped.
+    await deps.revocation.disconnectVisit(visitId);
     try {
       await deps.video.deleteRoom(visit.room_name);
     } catch (err) {

@@ -12,6 +12,10 @@ export interface LivekitStandIn {
   /** ws:// URL to configure as LIVEKIT_URL. */
   url: string;
   calls: TwirpCall[];
+  /** The RemoveParticipant calls received on the wire so far, as {room, identity}. */
+  removed(): { room: string; identity: string }[];
+  /** The rooms DeleteRoom was called for so far. */
+  deleted(): string[];
   /** Make the next calls of `method` fail with this Twirp error. */
   failNext(method: string, status: number, code: string): void;
   close(): Promise<void>;
@@ -50,7 +54,9 @@ export async function startLivekitStandIn(): Promise<LivekitStandIn> {
       const fail = failures.get(method);
       if (fail) {
         failures.delete(method);
-        res.writeHead(fail.status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: fail.code, msg: 'stand-in failure' }));
+        res
+          .writeHead(fail.status, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ code: fail.code, msg: 'stand-in failure' }));
         return;
       }
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
@@ -61,6 +67,9 @@ export async function startLivekitStandIn(): Promise<LivekitStandIn> {
   return {
     url: `ws://127.0.0.1:${port}`,
     calls,
+    removed: () =>
+      calls.filter((c) => c.method === 'RemoveParticipant').map((c) => ({ room: String(c.body.room), identity: String(c.body.identity) })),
+    deleted: () => calls.filter((c) => c.method === 'DeleteRoom').map((c) => String(c.body.room)),
     failNext: (method, status, code) => failures.set(method, { status, code }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
