@@ -139,6 +139,7 @@ export function createApp(deps: AppDeps): AppHandle {
       instruments,
       broadcast: checkinBroadcast,
       crisisResources: config.crisisResources,
+      careRelationshipDays: config.careRelationshipDays,
       answerLimiter: limiters.answers(config, storeFor),
     }),
   );

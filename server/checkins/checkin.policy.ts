@@ -24,7 +24,8 @@ export async function requireCheckinViewer(res: Response, db: Kysely<DB>, rawId:
   if (!staff && !patient) throw unauthenticated();
   const row = await findCheckin(db, parseId(rawId));
   if (!row) throw notFound();
-  if (staff && (await isClinicianOnVisit(db, row.visit_id, staff.id))) return { row, viewer: { kind: 'clinician', staff } };
+  // Powers follow the current role: a former clinician keeps no clinical access to old visits.
+  if (staff && staff.role === 'clinician' && (await isClinicianOnVisit(db, row.visit_id, staff.id))) return { row, viewer: { kind: 'clinician', staff } };
   if (patient && patient.visitId === row.visit_id) return { row, viewer: { kind: 'patient', patient } };
   throw notFound();
 }
@@ -67,7 +68,7 @@ export function requireAnswering(row: CheckinRow, facts: AnsweringFacts): void {
   if (p.state !== 'waiting' && p.state !== 'admitted') throw new HttpError(403, 'not_admitted', 'Join the visit again to answer this check-in');
 }
 
-/** Only a clinician who has seen the patient reads their check-in history; anyone else gets 404. */
-export async function requireHistoryReader(db: Kysely<DB>, staff: StaffPrincipal, patientId: string): Promise<void> {
-  if (!(await canReadPatientHistory(db, staff, patientId))) throw notFound();
+/** Only a clinician currently caring for the patient reads their check-in history; anyone else gets 404. */
+export async function requireHistoryReader(db: Kysely<DB>, staff: StaffPrincipal, patientId: string, careRelationshipDays: number): Promise<void> {
+  if (!(await canReadPatientHistory(db, staff, patientId, careRelationshipDays))) throw notFound();
 }

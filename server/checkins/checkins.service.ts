@@ -49,6 +49,8 @@ export interface CheckinsDeps {
   instruments: InstrumentRegistry;
   broadcast: CheckinBroadcast;
   crisisResources: CrisisResources;
+  /** CARE_RELATIONSHIP_DAYS: how far back a visit keeps a clinician's access to the patient's history. */
+  careRelationshipDays: number;
 }
 
 const alreadyShared = () => new HttpError(409, 'already_shared', 'This check-in was already shared and can no longer change');
@@ -299,7 +301,7 @@ export async function history(
   patientId: string,
   instrumentId?: string,
 ): Promise<HistoryEntry[]> {
-  await requireHistoryReader(deps.db, staff, patientId);
+  await requireHistoryReader(deps.db, staff, patientId, deps.careRelationshipDays);
   const rows = await listSharedCheckinsOfPatient(deps.db, patientId, instrumentId);
   const ids = rows.map((r) => r.id);
   const [answers, alerts, starts] = await Promise.all([

@@ -21,20 +21,24 @@ export function requireVisitPatient(res: Response, visitId: string): PatientPrin
   return patient;
 }
 
-/** A clinician on this visit's care team; any other staff member gets 404 (the visit is not theirs). */
+/**
+ * An active clinician on this visit's care team now; any other staff member gets 404 (the visit is
+ * not theirs). The role is the current one: a clinician turned scheduler or admin keeps no clinical
+ * power over their old visits. (An inactive account has no session at all.)
+ */
 export async function requireVisitClinician(res: Response, db: Kysely<DB>, visitId: string): Promise<StaffPrincipal> {
   const staff = res.locals.staff;
   if (!staff) {
     if (res.locals.patient) throw new HttpError(403, 'forbidden', 'Only the visit’s clinicians can do this');
     throw unauthenticated();
   }
-  if (!(await isClinicianOnVisit(db, visitId, staff.id))) throw notFound();
+  if (staff.role !== 'clinician' || !(await isClinicianOnVisit(db, visitId, staff.id))) throw notFound();
   return staff;
 }
 
-/** Whether a staff member may watch a visit's live room: only its own clinicians. */
-export function canWatchVisit(db: Kysely<DB>, staff: Pick<StaffPrincipal, 'id'>, visitId: string): Promise<boolean> {
-  return isClinicianOnVisit(db, visitId, staff.id);
+/** Whether a staff member may watch a visit's live room: only its own clinicians, while clinicians. */
+export async function canWatchVisit(db: Kysely<DB>, staff: Pick<StaffPrincipal, 'id' | 'role'>, visitId: string): Promise<boolean> {
+  return staff.role === 'clinician' && isClinicianOnVisit(db, visitId, staff.id);
 }
 
 /** Schedulers and admins read every visit; a clinician only the visits they are on. */

@@ -155,6 +155,20 @@ export async function isPatientOfClinician(db: Db, patientId: string, clinicianI
   return row !== undefined;
 }
 
+/**
+ * Whether the clinician is on the care team of an uncancelled visit of this patient that starts at
+ * or after `since` (upcoming visits included): a current care relationship, unlike any visit ever.
+ */
+export async function hasCareRelationship(db: Db, patientId: string, clinicianId: string, since: string): Promise<boolean> {
+  const row = await patientIdsOfClinician(db, clinicianId)
+    .where('visits.patient_id', '=', patientId)
+    .where('visits.status', '!=', 'cancelled')
+    .where('visits.starts_at', '>=', since)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Visits starting in [from, to), optionally only those a given clinician is on, in start order. */
 export function listVisitsStarting(db: Db, opts: { from: string; to: string; clinicianId?: string }): Promise<VisitRow[]> {
   let q = db.selectFrom('visits').selectAll('visits').where('visits.starts_at', '>=', opts.from).where('visits.starts_at', '<', opts.to);
