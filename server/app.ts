@@ -7,6 +7,7 @@ import { auditRoutes } from './audit/audit.routes';
 import { Auditor } from './audit/auditor';
 import { authRoutes } from './auth/auth.routes';
 import { totpRoutes } from './auth/totp.routes';
+import { oidcRoutes } from './auth/oidc.routes';
 import { AlertSweeper } from './checkins/alert-sweeper';
 import { loadInstrumentRegistry, type InstrumentRegistry } from './checkins/instrument-registry';
 import { instrumentRoutes } from './checkins/instruments.routes';
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use(loadSessions(sessions));
   api.use('/auth', authRoutes({ db, auditor, config, sessions, storeFor }));
   api.use('/auth', totpRoutes({ db, auditor, config, sessions, storeFor }));
+  api.use('/auth', oidcRoutes({ db, auditor, config, sessions, storeFor }));
   api.use('/staff', staffRoutes({ db, auditor, publicUrl: config.publicUrl, inviteHours: config.staffInviteHours, signOut: sessions }));
   api.use('/patients', patientsRoutes({ db, auditor }));
   api.use('/clinicians', cliniciansRoutes({ db }));

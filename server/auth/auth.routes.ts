@@ -10,6 +10,7 @@ import type { StoreFactory } from '../middleware/rate-limit';
 import { requireStaff } from './auth.middleware';
 import { DUMMY_HASH_PROMISE, verifyPassword } from './password';
 import { STAFF_COOKIE, type SessionManager } from './session';
+import { SignInChallenges } from './totp-challenge';
 import { findStaffByEmail, type StaffRow } from './staff.store';
 import { requireNoBody } from '../middleware/require-no-body';
 
@@ -29,7 +30,9 @@ export function authRoutes(deps: {
 }): Router {
   const { db, auditor, config, sessions } = deps;
   const r = Router();
+  const challenges = new SignInChallenges(db, config);
   r.post('/login', ...limiters.login(config, deps.storeFor), async (req, res) => {
+    if (config.ssoOnly) throw new HttpError(403, 'sso_only', 'This clinic signs in through its identity provider only: use the single sign-on button.');
     const body = LoginRequestSchema.parse(req.body);
     const staff = await findStaffByEmail(db, body.email.trim());
     // Unknown email and wrong password take the same path and the same time.
@@ -43,6 +46,9 @@ export function authRoutes(deps: {
       );
       throw new HttpError(401, 'invalid_credentials', 'That email and password do not match an active account');
     }
+    // A second factor (or its enrolment, when the clinic requires one) comes before any session: totp.routes.ts.
+    const secondFactor = await challenges.beginIfNeeded(res, staff, config.twoFactorRequiredFor);
+    if (secondFactor) return void res.json({ secondFactor });
     await sessions.startStaffSession(res, staff.id);
     res.locals.actorId = staff.id;
     await auditor.record(db, { ...auditFrom(req, res), actor: { kind: 'staff', id: staff.id } }, { action: 'auth.sign_in' });

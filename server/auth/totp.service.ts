@@ -19,7 +19,7 @@ const RECOVERY_CODE_COUNT = 10;
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 /** A half-finished sign-in (password given, code not yet) lasts this long and allows this many wrong codes. */
 export const CHALLENGE_MINUTES = 5;
-export const CHALLENGE_MAX_FAILURES = 5;
+export const CHALLENGE_MAX_FAILURES = 3;
 
 export interface TotpDeps {
   db: Kysely<DB>;

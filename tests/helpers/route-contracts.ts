@@ -13,6 +13,14 @@ import {
   SubmitResponseSchema,
 } from '@shared/api/checkins.schema';
 import { HealthResponseSchema, ReadinessResponseSchema } from '@shared/api/health.schema';
+import {
+  LoginResponseSchema,
+  SsoConfigResponseSchema,
+  SsoStartResponseSchema,
+  TotpConfirmResponseSchema,
+  TotpEnrolmentResponseSchema,
+  TotpStatusResponseSchema,
+} from '@shared/api/two-factor.schema';
 import { InstrumentListResponseSchema, InstrumentResponseSchema } from '@shared/api/instruments.schema';
 import { JoinResponseSchema } from '@shared/api/join.schema';
 import { PatientListResponseSchema, PatientResponseSchema } from '@shared/api/patients.schema';
@@ -54,9 +62,16 @@ const FhirQuestionnaireResponse = z.looseObject({ resourceType: z.literal('Quest
 export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'GET /healthz': { json: HealthResponseSchema },
   'GET /readyz': { json: ReadinessResponseSchema },
-  'POST /api/auth/login': { json: MeResponseSchema },
+  'POST /api/auth/login': { json: LoginResponseSchema },
   'POST /api/auth/logout': { noContent: true },
   'GET /api/auth/me': { json: MeResponseSchema },
+  'POST /api/auth/second-factor': { json: MeResponseSchema },
+  'GET /api/auth/totp': { json: TotpStatusResponseSchema },
+  'POST /api/auth/totp/enrol': { json: TotpEnrolmentResponseSchema },
+  'POST /api/auth/totp/confirm': { json: TotpConfirmResponseSchema },
+  'GET /api/auth/sso': { json: SsoConfigResponseSchema },
+  'POST /api/auth/sso/start': { json: SsoStartResponseSchema },
+  'POST /api/auth/sso/callback': { json: MeResponseSchema },
   'GET /api/staff': { json: StaffListResponseSchema },
   'POST /api/staff': { json: StaffWithPasswordResponseSchema },
   'PATCH /api/staff/:id': { json: StaffResponseSchema },

@@ -1,3 +1,5 @@
+import { Secret, TOTP } from 'otpauth';
+import type { TestOidcProvider } from '../../helpers/oidc-provider';
 import type { TestApp } from '../../helpers/test-app';
 import { cookieHeader } from '../../helpers/test-app';
 import type { WorldIds } from './routes';
@@ -35,6 +37,44 @@ export interface ControlContext {
 }
 
 const freshSession = async (c: ControlContext) => cookieHeader((await c.t.signedIn('admin')).agent, c.t.url);
+
+/** The in-process OpenID provider the suite's app signs in with (set by hostile.test.ts). */
+export const sso: { idp?: TestOidcProvider } = {};
+
+/** A browser back from the provider: its pending cookie, and the return query kept for the body. */
+const ssoReturn = async (c: ControlContext) => {
+  const staff = await c.t.createStaff('clinician');
+  const agent = c.t.agent();
+  const start = await agent.post('/api/auth/sso/start').expect(200);
+  sso.idp!.signInAs({ sub: staff.id, email: staff.email, emailVerified: true });
+  c.made.ssoReturn = JSON.stringify(await sso.idp!.authorize(String(start.body.url)));
+  const jar = (agent as unknown as { jar: { getCookies(a: unknown): { toValueString(): string }[] } }).jar;
+  return jar
+    .getCookies({ domain: new URL(c.t.url).hostname, path: '/api/auth/sso/callback', secure: false, script: false })
+    .map((k) => k.toValueString())
+    .join('; ');
+};
+
+/** The code an authenticator app with this secret shows `stepsAhead` 30-second steps from now. */
+const totpCode = (secret: string, stepsAhead = 0) =>
+  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: Date.now() + stepsAhead * 30_000 });
+
+/** A half-finished sign-in (password given) of a fresh account with an authenticator app; its secret is kept for the body. */
+const pendingSignIn = async (c: ControlContext) => {
+  const staff = await c.t.createStaff('clinician');
+  const setup = c.t.agent();
+  await setup.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+  const secret = String((await setup.post('/api/auth/totp/enrol').expect(200)).body.secret);
+  await setup.post('/api/auth/totp/confirm').send({ code: totpCode(secret) }).expect(200);
+  const agent = c.t.agent();
+  await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+  c.made.pendingSecret = secret;
+  const jar = (agent as unknown as { jar: { getCookies(a: unknown): { toValueString(): string }[] } }).jar;
+  return jar
+    .getCookies({ domain: new URL(c.t.url).hostname, path: '/api/auth/second-factor', secure: false, script: false })
+    .map((k) => k.toValueString())
+    .join('; ');
+};
 
 export const CONTROLS: Control[] = [
   // reads first, while the world is as built
@@ -97,6 +137,17 @@ export const CONTROLS: Control[] = [
   { route: 'POST /api/visits/:id/admit' },
   { route: 'POST /api/visits/:id/leave' },
   { route: 'POST /api/visits/:id/participants/:participantId/remove' },
+
+  // two-step sign-in: the world's staff member sets up an app; a fresh account finishes a sign-in with a code
+  { route: 'GET /api/auth/totp' },
+  { route: 'POST /api/auth/totp/enrol', keep: (c, b) => (c.made.totpSecret = String(b.secret)) },
+  { route: 'POST /api/auth/totp/confirm', body: async (c) => ({ code: totpCode(c.made.totpSecret!) }) },
+  { route: 'POST /api/auth/second-factor', cookie: pendingSignIn, body: async (c) => ({ code: totpCode(c.made.pendingSecret!, 1) }) },
+
+  // single sign-on through the in-process provider
+  { route: 'GET /api/auth/sso' },
+  { route: 'POST /api/auth/sso/start' },
+  { route: 'POST /api/auth/sso/callback', cookie: ssoReturn, body: async (c) => JSON.parse(c.made.ssoReturn!) as Record<string, unknown> },
 
   // endings
   { route: 'POST /api/visits/:id/patient-link' },

@@ -8,7 +8,8 @@ import { startLivekitStandIn, type LivekitStandIn } from '../../helpers/livekit-
 import { expectRouteContract, RESPONSE_CONTRACTS } from '../../helpers/route-contracts';
 import { connects, describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { casesFor, type As, type Case } from './attacks';
-import { CONTROLS, type ControlContext } from './controls';
+import { CONTROLS, sso, type ControlContext } from './controls';
+import { startOidcProvider, type TestOidcProvider } from '../../helpers/oidc-provider';
 import { ROUTES, SOCKET_EVENTS, WEBHOOK_PATH, fillPath, type WorldIds } from './routes';
 import { auditSince, buildWorld, emitWithAck, snapshot, tableNames, type World } from './world';
 
@@ -87,10 +88,17 @@ describeEachDatabase('hostile input (%s)', (dialect) => {
   let w: World;
   let tables: string[];
   let livekit: LivekitStandIn;
+  let idp: TestOidcProvider;
   beforeAll(async () => {
     // A LiveKit that answers, so the video-token and room routes can succeed in their positive controls.
     livekit = await startLivekitStandIn();
-    t = await startTestApp(dialect, { env: { ...ENV, LIVEKIT_URL: livekit.url }, deps: { livekitReachable: async () => true } });
+    // A real OpenID provider, so the single sign-on routes can succeed in their positive controls.
+    idp = await startOidcProvider('http://127.0.0.1:3999/signin/sso');
+    sso.idp = idp;
+    t = await startTestApp(dialect, {
+      env: { ...ENV, LIVEKIT_URL: livekit.url, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret },
+      deps: { livekitReachable: async () => true },
+    });
     // Each case checks that its request wrote nothing. The presence sweep writes on its own clock
     // (it marks the world's socketless admitted patient "connection lost"), so it is stopped here:
     // a background write in the middle of a case would be blamed on the request.
@@ -101,6 +109,7 @@ describeEachDatabase('hostile input (%s)', (dialect) => {
   afterAll(async () => {
     await t?.close();
     await livekit?.close();
+    await idp?.close();
   });
 
   async function runHttpCase(c: Case) {

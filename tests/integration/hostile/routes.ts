@@ -122,6 +122,31 @@ export const ROUTES: RouteSpec[] = [
   },
   { method: 'POST', path: '/api/auth/logout', actor: 'staff', body: 'none' },
   { method: 'GET', path: '/api/auth/me', actor: 'staff' },
+  {
+    method: 'POST',
+    path: '/api/auth/second-factor',
+    actor: 'anyone',
+    body: { fields: { code: { kind: 'text', required: true, max: 64 } }, valid: () => ({ code: '123456' }) },
+  },
+  { method: 'GET', path: '/api/auth/totp', actor: 'staff' },
+  { method: 'GET', path: '/api/auth/sso', actor: 'anyone' },
+  { method: 'POST', path: '/api/auth/sso/start', actor: 'anyone', body: 'none' },
+  {
+    method: 'POST',
+    path: '/api/auth/sso/callback',
+    actor: 'anyone',
+    body: {
+      fields: { code: { kind: 'text', required: true, max: 2048 }, state: { kind: 'text', required: true, max: 512 }, iss: { kind: 'text', max: 2048 } },
+      valid: () => ({ code: 'a-code', state: 'a-state' }),
+    },
+  },
+  { method: 'POST', path: '/api/auth/totp/enrol', actor: 'staff', body: 'none' },
+  {
+    method: 'POST',
+    path: '/api/auth/totp/confirm',
+    actor: 'staff',
+    body: { fields: { code: { kind: 'text', required: true, max: 6 } }, valid: () => ({ code: '123456' }) },
+  },
 
   // staff accounts
   { method: 'GET', path: '/api/staff', actor: 'admin' },

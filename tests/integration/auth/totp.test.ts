@@ -1,0 +1,302 @@
+import { Secret, TOTP } from 'otpauth';
+import type TestAgent from 'supertest/lib/agent';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { resetSecondFactor } from '../../../server/auth/totp.service';
+import { Auditor } from '../../../server/audit/auditor';
+import { expectRouteContract } from '../../helpers/route-contracts';
+import { describeEachDatabase, startTestApp, type TestApp, type TestStaff } from '../../helpers/test-app';
+
+/** The code an authenticator app shows `stepsAhead` 30-second steps from now. */
+const codeAt = (secret: string, stepsAhead = 0) =>
+  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: Date.now() + stepsAhead * 30_000 });
+
+async function auditActions(t: TestApp, staffId: string): Promise<{ action: string; outcome: string; actor_id: string | null }[]> {
+  return t.database.db
+    .selectFrom('audit_log')
+    .select(['action', 'outcome', 'actor_id'])
+    .where((eb) => eb.or([eb('staff_id', '=', staffId), eb('actor_id', '=', staffId)]))
+    .orderBy('seq')
+    .execute();
+}
+
+const count = async (t: TestApp, table: 'sessions' | 'staff_recovery_codes' | 'staff_totp', staffId: string) =>
+  Number(
+    (
+      await t.database.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('staff_id', '=', staffId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+/** Signs in with the password only and sets up an authenticator app; returns its secret and recovery codes. */
+async function enrol(t: TestApp, staff: TestStaff): Promise<{ secret: string; recoveryCodes: string[]; agent: TestAgent }> {
+  const agent = t.agent();
+  await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+  const enrolment = await agent.post('/api/auth/totp/enrol').expect(200);
+  expectRouteContract(enrolment, 'POST /api/auth/totp/enrol');
+  const confirm = await agent
+    .post('/api/auth/totp/confirm')
+    .send({ code: codeAt(enrolment.body.secret) })
+    .expect(200);
+  expectRouteContract(confirm, 'POST /api/auth/totp/confirm');
+  return { secret: enrolment.body.secret, recoveryCodes: confirm.body.recoveryCodes, agent };
+}
+
+describeEachDatabase('two-step sign-in with an authenticator app (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+  });
+  afterAll(async () => t?.close());
+
+  it('enrols: a QR code and the secret for manual entry, a wrong code refused, the right one gives ten recovery codes once', async () => {
+    const staff = await t.createStaff('clinician');
+    const agent = t.agent();
+    await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    const before = await agent.get('/api/auth/totp').expect(200);
+    expectRouteContract(before, 'GET /api/auth/totp');
+    expect(before.body).toEqual({ enabled: false, recoveryCodesLeft: 0, required: false });
+
+    const enrolment = await agent.post('/api/auth/totp/enrol').expect(200);
+    expect(enrolment.body.secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(enrolment.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/.*secret=/);
+    expect(enrolment.body.qrCode).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(Buffer.from(enrolment.body.qrCode.split(',')[1], 'base64').toString()).toContain('<svg');
+
+    const wrong = await agent
+      .post('/api/auth/totp/confirm')
+      .send({ code: '000000' === codeAt(enrolment.body.secret) ? '111111' : '000000' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.code).toBe('invalid_code');
+    expect(await count(t, 'staff_recovery_codes', staff.id)).toBe(0);
+
+    const confirm = await agent
+      .post('/api/auth/totp/confirm')
+      .send({ code: codeAt(enrolment.body.secret) })
+      .expect(200);
+    expect(confirm.body.recoveryCodes).toHaveLength(10);
+    expect(new Set(confirm.body.recoveryCodes).size).toBe(10);
+    for (const c of confirm.body.recoveryCodes) expect(c).toMatch(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
+    // Stored hashed: no recovery code and no secret appears in the audit trail or the logs.
+    const stored = await t.database.db.selectFrom('staff_recovery_codes').select('code_hash').where('staff_id', '=', staff.id).execute();
+    expect(stored.map((r) => r.code_hash)).not.toContain(confirm.body.recoveryCodes[0]);
+    expect(t.rawLogs()).not.toContain(enrolment.body.secret);
+    expect(t.rawLogs()).not.toContain(confirm.body.recoveryCodes[0]);
+
+    const after = await agent.get('/api/auth/totp').expect(200);
+    expect(after.body).toEqual({ enabled: true, recoveryCodesLeft: 10, required: false });
+    expect((await auditActions(t, staff.id)).map((e) => e.action)).toContain('auth.totp_enrolled');
+    // A second enrolment over a working one is refused (an administrator resets it first).
+    expect((await agent.post('/api/auth/totp/enrol')).status).toBe(409);
+  });
+
+  it('signs in with password then code: no session after the password alone, a session after the code', async () => {
+    const staff = await t.createStaff('clinician');
+    const { secret } = await enrol(t, staff);
+    const agent = t.agent();
+    const first = await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    expectRouteContract(first, 'POST /api/auth/login');
+    expect(first.body).toEqual({ secondFactor: 'totp' });
+    expect(String(first.headers['set-cookie'])).not.toMatch(/alcove_staff=/);
+    await agent.get('/api/auth/me').expect(401);
+    // The half-finished sign-in's cookie is no session anywhere.
+    await agent.get('/api/staff').expect(401);
+
+    // The code the enrolment used is spent: the next step's code (an app a few seconds ahead) is fresh.
+    const done = await agent
+      .post('/api/auth/second-factor')
+      .send({ code: codeAt(secret, 1) })
+      .expect(200);
+    expectRouteContract(done, 'POST /api/auth/second-factor');
+    expect(done.body.user).toMatchObject({ id: staff.id, role: 'clinician' });
+    await agent.get('/api/auth/me').expect(200);
+    // The challenge is used up: it cannot start a second session.
+    const again = await agent.post('/api/auth/second-factor').send({ code: codeAt(secret, 1) });
+    expect(again.status).toBe(401);
+  });
+
+  it('refuses a wrong code with a clear error, audits it by id, and ends the attempt after three', async () => {
+    const staff = await t.createStaff('admin');
+    const { secret } = await enrol(t, staff);
+    const agent = t.agent();
+    await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    const right = codeAt(secret, 1);
+    const wrongCode = right === '123456' ? '654321' : '123456';
+    const wrong = await agent.post('/api/auth/second-factor').send({ code: wrongCode });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe('invalid_code');
+    expect(String(wrong.headers['set-cookie'] ?? '')).not.toMatch(/alcove_staff=/);
+    const entries = await auditActions(t, staff.id);
+    expect(entries.at(-1)).toMatchObject({ action: 'auth.second_factor_failed', outcome: 'failure', actor_id: null });
+    expect(t.rawLogs()).not.toContain(wrongCode);
+    for (let i = 0; i < 2; i++) await agent.post('/api/auth/second-factor').send({ code: wrongCode }).expect(401);
+    // Three wrong codes: this sign-in is over, even with the right code now (the password comes first again).
+    const expired = await agent.post('/api/auth/second-factor').send({ code: right });
+    expect(expired.status).toBe(401);
+    expect(expired.body.error.code).toBe('challenge_expired');
+    expect(await count(t, 'sessions', staff.id)).toBe(1); // only enrol()'s own
+  });
+
+  it('refuses a replayed code: a code accepted once is refused for the rest of its 30 seconds', async () => {
+    const staff = await t.createStaff('clinician');
+    const { secret } = await enrol(t, staff);
+    const code = codeAt(secret, 1);
+    const a = t.agent();
+    await a.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    await a.post('/api/auth/second-factor').send({ code }).expect(200);
+    const b = t.agent();
+    await b.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    const replay = await b.post('/api/auth/second-factor').send({ code });
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.code).toBe('invalid_code');
+    // An older step is no better than the same one.
+    expect((await b.post('/api/auth/second-factor').send({ code: codeAt(secret, 0) })).status).toBe(401);
+    await b.get('/api/auth/me').expect(401);
+  });
+
+  it('a recovery code signs in once, and only once', async () => {
+    const staff = await t.createStaff('clinician');
+    const { recoveryCodes } = await enrol(t, staff);
+    const code = recoveryCodes[3]!;
+    const a = t.agent();
+    await a.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    // Typed in capitals with a space instead of the dash: still the same code.
+    await a
+      .post('/api/auth/second-factor')
+      .send({ code: code.toUpperCase().replace('-', ' ') })
+      .expect(200);
+    await a.get('/api/auth/me').expect(200);
+    expect((await a.get('/api/auth/totp')).body.recoveryCodesLeft).toBe(9);
+    expect((await auditActions(t, staff.id)).map((e) => e.action)).toContain('auth.recovery_code_used');
+
+    const b = t.agent();
+    await b.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    const reuse = await b.post('/api/auth/second-factor').send({ code });
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.error.code).toBe('invalid_code');
+    await b.post('/api/auth/second-factor').send({ code: recoveryCodes[4] }).expect(200);
+  });
+
+  it("an administrator resets someone's second factor: audited, their sessions end, and they sign in with the password alone", async () => {
+    const staff = await t.createStaff('clinician');
+    const { agent } = await enrol(t, staff);
+    const admin = await t.createStaff('admin');
+    const auditor = new Auditor(t.database.db, t.dialect);
+    const done = await resetSecondFactor({ db: t.database.db, auditor }, { actor: { kind: 'staff', id: admin.id } }, staff.id);
+    expect(done).toBe(true);
+    expect(await count(t, 'staff_totp', staff.id)).toBe(0);
+    expect(await count(t, 'staff_recovery_codes', staff.id)).toBe(0);
+    await agent.get('/api/auth/me').expect(401);
+    const entries = await auditActions(t, staff.id);
+    expect(entries.at(-1)).toMatchObject({ action: 'staff.second_factor_reset', actor_id: admin.id });
+    const login = await t.agent().post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    expect(login.body.user.id).toBe(staff.id);
+    expect(
+      await resetSecondFactor({ db: t.database.db, auditor }, { actor: { kind: 'system' } }, '00000000-0000-4000-8000-000000000000'),
+    ).toBe(false);
+  });
+
+  it('refuses bad input and missing or forged sign-in state with 4xx, writing nothing', async () => {
+    const staff = await t.createStaff('clinician');
+    const { secret } = await enrol(t, staff);
+    // No half-finished sign-in at all.
+    const none = await t
+      .agent()
+      .post('/api/auth/second-factor')
+      .send({ code: codeAt(secret, 1) });
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe('challenge_expired');
+    const forged = await t
+      .agent()
+      .post('/api/auth/second-factor')
+      .set('Cookie', 'alcove_pending=eyJhbGciOiJIUzI1NiJ9.eyJraW5kIjoicGVuZGluZyJ9.AAAA')
+      .send({ code: codeAt(secret, 1) });
+    expect(forged.status).toBe(401);
+    // A session cookie is not a half-finished sign-in either.
+    const { agent: signedIn } = await t.signedIn('clinician');
+    expect((await signedIn.post('/api/auth/second-factor').send({ code: '123456' })).status).toBe(401);
+
+    const agent = t.agent();
+    await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    for (const body of [{}, { code: '' }, { code: 123456 }, { code: 'x'.repeat(100) }, { code: '123456', extra: 1 }]) {
+      const res = await agent.post('/api/auth/second-factor').send(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await t.agent().post('/api/auth/totp/enrol')).status).toBe(401);
+    expect((await t.agent().post('/api/auth/totp/confirm').send({ code: '123456' })).status).toBe(401);
+    expect((await t.agent().get('/api/auth/totp')).status).toBe(401);
+    expect((await signedIn.post('/api/auth/totp/confirm').send({ code: 'abcdef' })).status).toBe(400);
+    expect((await signedIn.post('/api/auth/totp/confirm').send({ code: '123456' })).status).toBe(409); // nothing to confirm
+    expect((await signedIn.post('/api/auth/totp/enrol').send({ extra: 1 })).status).toBe(400);
+    // Nothing was written: no session for the account besides enrol()'s own.
+    expect(await count(t, 'sessions', staff.id)).toBe(1);
+    expect((await agent.get('/api/auth/me')).status).toBe(401);
+    await t.agent().get('/healthz').expect(200);
+  });
+});
+
+describeEachDatabase('a clinic that requires a second factor (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { REQUIRE_2FA_FOR: 'clinician,admin', LOGIN_LIMIT_PER_ACCOUNT: '3' } });
+  });
+  afterAll(async () => t?.close());
+
+  it('sends a clinician without one to enrol at sign-in; enrolling finishes the sign-in', async () => {
+    const staff = await t.createStaff('clinician');
+    const agent = t.agent();
+    const login = await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    expect(login.body).toEqual({ secondFactor: 'enrol' });
+    await agent.get('/api/auth/me').expect(401);
+    // Enrolment is all this half-finished sign-in allows.
+    await agent.post('/api/auth/second-factor').send({ code: '123456' }).expect(401);
+    const enrolment = await agent.post('/api/auth/totp/enrol').expect(200);
+    const confirm = await agent
+      .post('/api/auth/totp/confirm')
+      .send({ code: codeAt(enrolment.body.secret) })
+      .expect(200);
+    expectRouteContract(confirm, 'POST /api/auth/totp/confirm');
+    expect(confirm.body.user).toMatchObject({ id: staff.id });
+    expect(confirm.body.recoveryCodes).toHaveLength(10);
+    const status = await agent.get('/api/auth/totp').expect(200);
+    expect(status.body).toEqual({ enabled: true, recoveryCodesLeft: 10, required: true });
+    expect((await auditActions(t, staff.id)).map((e) => e.action)).toEqual(['auth.totp_enrolled', 'auth.sign_in']);
+
+    // From now on this account signs in with a code.
+    const next = await t.agent().post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    expect(next.body).toEqual({ secondFactor: 'totp' });
+  });
+
+  it('an administrator too; a scheduler (not listed) signs in with the password alone', async () => {
+    const admin = await t.createStaff('admin');
+    expect((await t.agent().post('/api/auth/login').send({ email: admin.email, password: admin.password }).expect(200)).body).toEqual({
+      secondFactor: 'enrol',
+    });
+    const scheduler = await t.createStaff('scheduler');
+    const res = await t.agent().post('/api/auth/login').send({ email: scheduler.email, password: scheduler.password }).expect(200);
+    expect(res.body.user.id).toBe(scheduler.id);
+  });
+
+  it('rate-limits the code step per account across fresh sign-ins', async () => {
+    const staff = await t.createStaff('clinician');
+    const agent = t.agent();
+    await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+    const enrolment = await agent.post('/api/auth/totp/enrol').expect(200);
+    await agent
+      .post('/api/auth/totp/confirm')
+      .send({ code: codeAt(enrolment.body.secret) })
+      .expect(200);
+    const right = codeAt(enrolment.body.secret, 1);
+    const wrongCode = right === '123456' ? '654321' : '123456';
+    // Each try starts a fresh sign-in, so only the per-account limit (3 here) can stop the guessing.
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const a = t.agent();
+      await a.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+      statuses.push((await a.post('/api/auth/second-factor').send({ code: wrongCode })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+});
