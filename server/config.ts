@@ -84,6 +84,9 @@ const EnvSchema = z
     LOGIN_LIMIT_PER_ACCOUNT: positiveInt.default(5),
     LOGIN_LIMIT_PER_ADDRESS: positiveInt.default(30),
     LOGIN_LIMIT_WINDOW_MINUTES: windowMinutes.default(15),
+    LOGIN_LIMIT_ACCOUNT_WIDE: positiveInt.default(50),
+    ADMIN_EMAIL: z.email().max(254).optional(),
+    STAFF_INVITE_HOURS: positiveInt.max(24 * 14).default(72),
     JOIN_LIMIT_WINDOW_MINUTES: windowMinutes.default(15),
     VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: positiveInt.default(30),
     VIDEO_TOKEN_LIMIT_WINDOW_MINUTES: windowMinutes.default(1),
@@ -191,6 +194,8 @@ export interface Config {
     loginPerAccount: number;
     loginPerAddress: number;
     loginWindowMinutes: number;
+    /** Failed sign-ins to one account from all addresses; past it only the account's known devices and addresses may try. */
+    loginAccountWide: number;
     /** Per address; the count itself is join.limitPerAddress. */
     joinWindowMinutes: number;
     videoTokenPerParticipant: number;
@@ -229,6 +234,10 @@ export interface Config {
   oidc?: { issuer: string; clientId: string; clientSecret: string; redirectUri: string; buttonLabel: string };
   /** Password sign-in is refused: staff sign in through the OpenID provider only. */
   ssoOnly: boolean;
+  /** The first administrator's email, when chosen ahead of the first start. */
+  adminEmail?: string;
+  /** How long an invitation or password-reset link works. */
+  staffInviteHours: number;
 }
 
 export class ConfigError extends Error {
@@ -285,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
       loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
       loginWindowMinutes: e.LOGIN_LIMIT_WINDOW_MINUTES,
+      loginAccountWide: e.LOGIN_LIMIT_ACCOUNT_WIDE,
       joinWindowMinutes: e.JOIN_LIMIT_WINDOW_MINUTES,
       videoTokenPerParticipant: e.VIDEO_TOKEN_LIMIT_PER_PARTICIPANT,
       videoTokenWindowMinutes: e.VIDEO_TOKEN_LIMIT_WINDOW_MINUTES,
@@ -307,6 +317,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       limitPerAddress: e.JOIN_LIMIT_PER_ADDRESS,
     },
     clinicName: e.CLINIC_NAME,
+    ...(e.ADMIN_EMAIL ? { adminEmail: e.ADMIN_EMAIL.toLowerCase() } : {}),
+    staffInviteHours: e.STAFF_INVITE_HOURS,
     crisisResources: e.CRISIS_RESOURCES ?? DEFAULT_CRISIS_RESOURCES,
     twoFactorRequiredFor: e.REQUIRE_2FA_FOR ?? [],
     ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET

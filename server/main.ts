@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createApp, DEFAULT_CLIENT_DIR } from './app';
+import { Auditor } from './audit/auditor';
 import { ConfigError, loadConfig, type Config } from './config';
 import { DatabaseOpenError, describeDatabaseUrl, openDatabase, waitForDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrate';
@@ -9,7 +10,7 @@ import { createLivekitProbe } from './health/livekit-probe';
 import { createLogger, createStdout } from './logger';
 import { createRedisStores } from './middleware/redis-rate-store';
 import { attachRedisFanout } from './realtime/redis-fanout';
-import { ensureFirstAdmin } from './staff/staff.service';
+import { issueFirstAdminLink, needsFirstAdmin } from './staff/staff.service';
 
 let config: Config;
 try {
@@ -65,21 +66,38 @@ try {
   process.exit(1);
 }
 
-const firstAdmin = await ensureFirstAdmin(database.db);
-if (firstAdmin) {
-  // Printed once to the terminal, deliberately outside the structured log.
-  output.writeRaw(
-    [
-      '',
-      '  First start: an administrator account was created.',
-      `  Sign in at ${config.publicUrl}/ with`,
-      `    email:    ${firstAdmin.email}`,
-      `    password: ${firstAdmin.password}`,
-      '  This password is shown only once.',
-      '',
-      '',
-    ].join('\n'),
-  );
+// The first administrator chooses their own password through a one-time link; no password is ever printed.
+if (await needsFirstAdmin(database.db)) {
+  if (config.env === 'production') {
+    // CAUTION: in production the link is never printed: whoever reads the log must not be able to claim the clinic.
+    logger.warn(
+      'no administrator can sign in yet: run `npm run staff -- invite --role admin --email EMAIL --name "NAME"` on this server for a one-time link',
+    );
+  } else {
+    const link = await issueFirstAdminLink(
+      {
+        db: database.db,
+        auditor: new Auditor(database.db, database.dialect),
+        publicUrl: config.publicUrl,
+        inviteHours: config.staffInviteHours,
+      },
+      config.adminEmail,
+    );
+    if (link) {
+      // Printed to the terminal, deliberately outside the structured log.
+      output.writeRaw(
+        [
+          '',
+          '  First start: no administrator can sign in yet.',
+          `  Open this one-time link to ${link.email ? `set the password of ${link.email}` : 'create the administrator account'}:`,
+          `    ${link.url}`,
+          `  It works once, until ${link.expiresAt}; restarting the server replaces it.`,
+          '',
+          '',
+        ].join('\n'),
+      );
+    }
+  }
 }
 
 const livekitReachable = createLivekitProbe(config.livekit.url);

@@ -1,5 +1,5 @@
 import { createBrowserRouter, Link, Outlet } from 'react-router';
-import { SessionProvider } from '../features/auth/use-session';
+import { SessionProvider, useSession } from '../features/auth/use-session';
 import { SignInPage } from '../features/auth/sign-in-page';
 import { AuditPage } from '../features/audit/audit-page';
 import { StaffAdminPage } from '../features/staff-admin/staff-admin-page';
@@ -48,10 +48,21 @@ export const router = createBrowserRouter([
     element: <StaffRoot />,
     children: [
       { path: '/signin', element: <SignInPage /> },
+      { path: '/invite/:token', lazy: () => import('../features/account/invitation-page').then((m) => ({ Component: m.InvitationPage })) },
       {
         element: <StaffLayout />,
         children: [
           { index: true, element: <HomePage /> },
+          {
+            path: 'account/password',
+            lazy: () =>
+              import('../features/account/change-password-page').then(({ ChangePasswordPage }) => ({
+                Component: function AccountPasswordPage() {
+                  const { user } = useSession();
+                  return <ChangePasswordPage required={user?.mustChangePassword === true} />;
+                },
+              })),
+          },
           { path: 'admin/staff', element: <StaffAdminPage /> },
           // The schedule composes the patient picker (another feature) here, so neither imports the other.
           { path: 'schedule', element: <SchedulePage PatientPicker={PatientPicker} /> },

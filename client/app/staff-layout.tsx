@@ -16,6 +16,8 @@ export function StaffLayout() {
     );
   }
   if (!user) return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
+  // A password someone else set must be replaced before anything else (the server refuses the rest meanwhile).
+  if (user.mustChangePassword && location.pathname !== '/account/password') return <Navigate to="/account/password" replace />;
   return (
     <>
       <a className="skip-link" href="#main">
@@ -38,6 +40,9 @@ export function StaffLayout() {
           <span className="user-name">
             {user.name} <span className="muted">· {ROLE_LABEL[user.role]}</span>
           </span>
+          <NavLink to="/account/password" className="btn btn-quiet">
+            Password
+          </NavLink>
           <button type="button" className="btn btn-quiet" onClick={() => void signOut()}>
             Sign out
           </button>

@@ -36,10 +36,20 @@ export function loadSessions(sessions: SessionManager) {
   };
 }
 
-/** The signed-in staff member, or 401; with roles given, 403 for any other role. */
+/**
+ * The signed-in staff member, or 401; with roles given, 403 for any other role. While a password
+ * set by someone else awaits its change, 403 `password_change_required` (see signedInStaff).
+ */
 export function requireStaff(res: Response, ...roles: StaffRole[]): StaffPrincipal {
+  const staff = signedInStaff(res);
+  if (staff.mustChangePassword) throw new HttpError(403, 'password_change_required', 'Choose your own password first');
+  if (roles.length && !roles.includes(staff.role)) throw new HttpError(403, 'forbidden', 'Your role cannot do this');
+  return staff;
+}
+
+/** The signed-in staff member or 401, even while their password must be changed: only for /me, sign-out and the change itself. */
+export function signedInStaff(res: Response): StaffPrincipal {
   const staff = res.locals.staff;
   if (!staff) throw unauthenticated();
-  if (roles.length && !roles.includes(staff.role)) throw new HttpError(403, 'forbidden', 'Your role cannot do this');
   return staff;
 }

@@ -1,25 +1,30 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
+import { AcceptInvitationRequestSchema, ChangePasswordRequestSchema, InvitationLookupRequestSchema } from '@shared/api/account.schema';
 import { LoginRequestSchema } from '@shared/api/auth.schema';
 import { auditFrom, type Auditor } from '../audit/auditor';
 import type { Config } from '../config';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
-import { limiters } from '../middleware/limiters';
 import type { StoreFactory } from '../middleware/rate-limit';
-import { requireStaff } from './auth.middleware';
+import { acceptInvitation, changeOwnPassword, lookupInvitation, type StaffDeps } from '../staff/staff.service';
+import { signedInStaff } from './auth.middleware';
 import { DUMMY_HASH_PROMISE, verifyPassword } from './password';
 import { STAFF_COOKIE, type SessionManager } from './session';
 import { SignInChallenges } from './totp-challenge';
-import { findStaffByEmail, type StaffRow } from './staff.store';
+import { SignInThrottle } from './sign-in-throttle';
+import { NO_PASSWORD, findStaffByEmail, recordSignIn, type StaffRow } from './staff.store';
 import { requireNoBody } from '../middleware/require-no-body';
 
-export const toStaffUser = (row: Pick<StaffRow, 'id' | 'email' | 'name' | 'role'>) => ({
+export const toStaffUser = (row: Pick<StaffRow, 'id' | 'email' | 'name' | 'role'> & { mustChangePassword?: boolean }) => ({
   id: row.id,
   email: row.email,
   name: row.name,
   role: row.role,
+  ...(row.mustChangePassword ? { mustChangePassword: true as const } : {}),
 });
+
+const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'That email and password do not match an active account');
 
 export function authRoutes(deps: {
   db: Kysely<DB>;
@@ -29,34 +34,58 @@ export function authRoutes(deps: {
   storeFor: StoreFactory;
 }): Router {
   const { db, auditor, config, sessions } = deps;
+  const throttle = new SignInThrottle(db, config, deps.storeFor);
+  const staffDeps: StaffDeps = { db, auditor, publicUrl: config.publicUrl, inviteHours: config.staffInviteHours, signOut: sessions };
   const r = Router();
   const challenges = new SignInChallenges(db, config);
-  r.post('/login', ...limiters.login(config, deps.storeFor), async (req, res) => {
-    if (config.ssoOnly) throw new HttpError(403, 'sso_only', 'This clinic signs in through its identity provider only: use the single sign-on button.');
-    const body = LoginRequestSchema.parse(req.body);
-    const staff = await findStaffByEmail(db, body.email.trim());
-    // Unknown email and wrong password take the same path and the same time.
-    const ok = await verifyPassword(body.password, staff?.password_hash ?? (await DUMMY_HASH_PROMISE));
-    if (!staff || !ok || !staff.active) {
+
+  /**
+   * Checks an email and password. Resolves the account only when both match an active account
+   * that has a password; every refusal is counted by the throttle and audited (ids only).
+   */
+  async function checkPassword(req: Request, res: Response, emailTyped: string, password: string): Promise<StaffRow> {
+    const email = emailTyped.trim().toLowerCase();
+    const staff = await findStaffByEmail(db, email);
+    await throttle.check(req, email, staff?.id);
+    // Unknown email, an account still waiting for its invitation and a wrong password take the same path and the same time.
+    const usable = staff && staff.password_hash !== NO_PASSWORD ? staff.password_hash : await DUMMY_HASH_PROMISE;
+    const ok = await verifyPassword(password, usable);
+    if (!staff || !ok || !staff.active || staff.password_hash === NO_PASSWORD) {
+      await throttle.failed(req, email);
       // Never the email typed: only the account's id when one matched, to spot attacks on an account.
       await auditor.record(
         db,
         { ...auditFrom(req, res), actor: { kind: 'anonymous' } },
         { action: 'auth.sign_in_failed', outcome: 'failure', ...(staff ? { targets: { staffId: staff.id } } : {}) },
       );
-      throw new HttpError(401, 'invalid_credentials', 'That email and password do not match an active account');
+      throw invalidCredentials();
     }
+    await throttle.succeeded(req, res, email, staff.id);
+    return staff;
+  }
+
+  /** Opens a session for an account whose sign-in is complete, records when, and audits it. */
+  async function completeSignIn(req: Request, res: Response, staff: StaffRow): Promise<void> {
+    await sessions.startStaffSession(res, staff.id);
+    res.locals.actorId = staff.id;
+    await recordSignIn(db, staff.id);
+    await auditor.record(db, { ...auditFrom(req, res), actor: { kind: 'staff', id: staff.id } }, { action: 'auth.sign_in' });
+  }
+
+  r.post('/login', async (req, res) => {
+    if (config.ssoOnly)
+      throw new HttpError(403, 'sso_only', 'This clinic signs in through its identity provider only: use the single sign-on button.');
+    const body = LoginRequestSchema.parse(req.body);
+    const staff = await checkPassword(req, res, body.email, body.password);
     // A second factor (or its enrolment, when the clinic requires one) comes before any session: totp.routes.ts.
     const secondFactor = await challenges.beginIfNeeded(res, staff, config.twoFactorRequiredFor);
     if (secondFactor) return void res.json({ secondFactor });
-    await sessions.startStaffSession(res, staff.id);
-    res.locals.actorId = staff.id;
-    await auditor.record(db, { ...auditFrom(req, res), actor: { kind: 'staff', id: staff.id } }, { action: 'auth.sign_in' });
-    res.json({ user: toStaffUser(staff) });
+    await completeSignIn(req, res, staff);
+    res.json({ user: toStaffUser({ ...staff, mustChangePassword: staff.must_change_password === 1 }) });
   });
 
   r.post('/logout', async (req, res) => {
-    const staff = requireStaff(res);
+    const staff = signedInStaff(res);
     requireNoBody(req.body);
     await sessions.revoke(staff.sessionId);
     await auditor.record(db, auditFrom(req, res), { action: 'auth.sign_out' });
@@ -65,8 +94,41 @@ export function authRoutes(deps: {
   });
 
   r.get('/me', (_req, res) => {
-    const staff = requireStaff(res);
+    const staff = signedInStaff(res);
     res.json({ user: toStaffUser(staff) });
+  });
+
+  /** What a one-time link is for (the set-password page asks before showing its form). */
+  r.post('/invitation', async (req, res) => {
+    const { token } = InvitationLookupRequestSchema.parse(req.body);
+    const { invitation, staff } = await lookupInvitation(db, token);
+    res.json({
+      invitation: { purpose: invitation.purpose, email: staff?.email ?? null, name: staff?.name ?? null, expiresAt: invitation.expires_at },
+    });
+  });
+
+  /** Sets one's own password through a one-time link, then signs in (any other session of the account ends). */
+  r.post('/invitation/accept', async (req, res) => {
+    const body = AcceptInvitationRequestSchema.parse(req.body);
+    const staff = await acceptInvitation(staffDeps, { ...auditFrom(req, res), actor: { kind: 'anonymous' } }, body);
+    await completeSignIn(req, res, staff);
+    res.json({ user: toStaffUser(staff) });
+  });
+
+  /** Changes one's own password (the current one required); the other sessions end, this one stays. */
+  r.post('/password', async (req, res) => {
+    const me = signedInStaff(res);
+    const body = ChangePasswordRequestSchema.parse(req.body);
+    // A stolen session must not become a way to guess the password: wrong current passwords count like failed sign-ins.
+    await throttle.check(req, me.email, me.id);
+    const result = await changeOwnPassword(staffDeps, auditFrom(req, res), { staffId: me.id, sessionId: me.sessionId }, body);
+    if (result.wrongCurrent) {
+      await throttle.failed(req, me.email);
+      throw new HttpError(400, 'invalid_credentials', 'Your current password is not right', [
+        { field: 'currentPassword', message: 'Not your current password' },
+      ]);
+    }
+    res.json({ user: toStaffUser(result.staff) });
   });
 
   return r;

@@ -7,6 +7,7 @@ import * as m004 from './migrations/004-checkins';
 import * as m005 from './migrations/005-audit';
 import * as m006 from './migrations/006-participant-presence';
 import * as m007 from './migrations/007-alert-push-record';
+import * as m011 from './migrations/011-staff-invitations';
 import * as m012 from './migrations/012-two-factor';
 
 /**
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-audit': m005,
   '006-participant-presence': m006,
   '007-alert-push-record': m007,
+  '011-staff-invitations': m011,
   '012-two-factor': m012,
 };
 

@@ -17,6 +17,40 @@ export interface StaffTable {
   active: number;
   created_at: string;
   updated_at: string;
+  /** 1 when the password was set by someone else (CLI, first start): it must be changed at the next sign-in. */
+  must_change_password: number;
+  last_sign_in_at: string | null;
+}
+
+export interface StaffInvitationTable {
+  id: string;
+  /** Null only for the first-start setup link, which creates the first administrator. */
+  staff_id: string | null;
+  purpose: 'invite' | 'reset' | 'setup';
+  /** SHA-256 of the link's token; the token itself is shown once and never stored. */
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** A device or address an account signed in from (a keyed hash, never the raw value). */
+export interface StaffSignInSourceTable {
+  staff_id: string;
+  source_hash: string;
+  last_seen_at: string;
+}
+
+export interface SessionTable {
+  id: string;
+  kind: 'staff' | 'patient';
+  staff_id: string | null;
+  participant_id: string | null;
+  visit_id: string | null;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
 }
 
 export interface SessionTable {
@@ -229,6 +263,8 @@ export interface SignInChallengeTable {
 export interface DB {
   staff: StaffTable;
   sessions: SessionTable;
+  staff_invitations: StaffInvitationTable;
+  staff_sign_in_sources: StaffSignInSourceTable;
   patients: PatientTable;
   visits: VisitTable;
   visit_clinicians: VisitClinicianTable;

@@ -10,26 +10,12 @@ const participantKey = (req: Request): string | undefined => {
   return locals?.patient?.participantId ?? locals?.staff?.id;
 };
 
-/** The sign-in email, normalised, as the per-account key; undefined (not counted) when absent or absurd. */
-const emailKey = (req: Request): string | undefined => {
-  const email = (req.body as { email?: unknown } | undefined)?.email;
-  return typeof email === 'string' && email.length <= 254 ? email.trim().toLowerCase() : undefined;
-};
-
 /**
  * Ready-made abuse limits, sized from config (see .env.example). Call each factory once per app
  * (where the router is built) and mount the result on the route; pass the app's `storeFor` so
  * the counters live in Redis when REDIS_URL is set. Over a limit: 429 `rate_limited` with Retry-After.
  */
 export const limiters = {
-  /** Sign-in: all attempts per address, and failed attempts per account (by email). Mount both, in order. */
-  login(config: Config, storeFor?: StoreFactory): RequestHandler[] {
-    const windowMs = minutes(config.limits.loginWindowMinutes);
-    return [
-      createLimiter({ name: 'login-ip', windowMs, limit: config.limits.loginPerAddress }, storeFor),
-      createLimiter({ name: 'login-account', windowMs, limit: config.limits.loginPerAccount, key: emailKey, onlyFailures: true }, storeFor),
-    ];
-  },
   /** POST /api/join, per client address: guessing link tokens is the attack. */
   join(config: Config, storeFor?: StoreFactory): RequestHandler {
     return createLimiter(

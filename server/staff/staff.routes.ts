@@ -2,37 +2,28 @@ import { Router } from 'express';
 import { CreateStaffRequestSchema, UpdateStaffRequestSchema } from '@shared/api/staff.schema';
 import { auditFrom } from '../audit/auditor';
 import { requireStaff } from '../auth/auth.middleware';
-import type { StaffRow } from '../auth/staff.store';
 import { HttpError, notFound } from '../http-error';
 import { parseId } from '../id';
-import { addStaffMember, resetStaffPassword, updateStaffAccount, type StaffDeps } from './staff.service';
-import { listStaff } from '../auth/staff.store';
 import { requireNoBody } from '../middleware/require-no-body';
+import { inviteStaffMember, resetStaffPassword, updateStaffAccount, type StaffDeps } from './staff.service';
+import { listStaffMembers, toStaffMember, type StaffMemberFacts } from './staff.presenter';
 
-export const toStaffMember = (row: StaffRow) => ({
-  id: row.id,
-  email: row.email,
-  name: row.name,
-  role: row.role,
-  active: row.active === 1,
-  createdAt: row.created_at,
-});
-
-/** Staff accounts: admin only. Passwords are shown once, in the response that creates or resets them. */
+/** Staff accounts: admin only. Invitation and reset links are shown once, in the response that issues them. */
 export function staffRoutes(deps: StaffDeps): Router {
   const { db } = deps;
   const r = Router();
 
   r.get('/', async (_req, res) => {
     requireStaff(res, 'admin');
-    res.json({ staff: (await listStaff(db)).map(toStaffMember) });
+    res.json({ staff: await listStaffMembers(db) });
   });
 
   r.post('/', async (req, res) => {
     requireStaff(res, 'admin');
     const body = CreateStaffRequestSchema.parse(req.body);
-    const { staff, password } = await addStaffMember(deps, auditFrom(req, res), body);
-    res.status(201).json({ staff: toStaffMember(staff), password });
+    const { staff, invitation } = await inviteStaffMember(deps, auditFrom(req, res), body);
+    const facts: StaffMemberFacts = { invitationExpiresAt: invitation.expiresAt, twoFactorEnabled: false };
+    res.status(201).json({ staff: toStaffMember(staff, facts), invitation });
   });
 
   r.patch('/:id', async (req, res) => {
@@ -44,16 +35,19 @@ export function staffRoutes(deps: StaffDeps): Router {
     }
     const staff = await updateStaffAccount(deps, auditFrom(req, res), id, body);
     if (!staff) throw notFound();
-    res.json({ staff: toStaffMember(staff) });
+    res.json({ staff: (await listStaffMembers(db, staff.id))[0] });
   });
 
   r.post('/:id/reset-password', async (req, res) => {
-    requireStaff(res, 'admin');
+    const admin = requireStaff(res, 'admin');
     const id = parseId(req.params.id);
     requireNoBody(req.body);
+    // One's own password is changed with the current one, never reset into a link one would hold oneself.
+    if (id === admin.id) throw new HttpError(409, 'conflict', 'Change your own password from your account page');
     const result = await resetStaffPassword(deps, auditFrom(req, res), id);
     if (!result) throw notFound();
-    res.json({ staff: toStaffMember(result.staff), password: result.password });
+    const staff = (await listStaffMembers(db, id))[0];
+    res.json({ staff, invitation: result.invitation });
   });
 
   return r;

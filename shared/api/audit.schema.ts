@@ -18,6 +18,15 @@ export const AUDIT_ACTIONS = [
   'staff.created',
   'staff.updated',
   'staff.password_reset',
+  /** A one-time link to set a password was issued (new account, reset, first-start setup); ids only, never the link. */
+  'staff.invitation_issued',
+  'staff.invitation_accepted',
+  /** Staff changed their own password (the current one given). */
+  'staff.password_changed',
+  'staff.renamed',
+  'staff.role_changed',
+  'staff.deactivated',
+  'staff.reactivated',
   'patient.created',
   'patient.read',
   'patient.updated',

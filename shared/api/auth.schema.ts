@@ -23,6 +23,8 @@ export const StaffUserSchema = z.object({
   email: z.string(),
   name: z.string(),
   role: StaffRoleSchema,
+  /** Present (true) only while a password set by someone else must be replaced: nothing else works until then. */
+  mustChangePassword: z.literal(true).optional(),
 });
 export type StaffUser = z.infer<typeof StaffUserSchema>;
 

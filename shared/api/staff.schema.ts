@@ -10,19 +10,25 @@ export const CreateStaffRequestSchema = z.strictObject({
 });
 export type CreateStaffRequest = z.infer<typeof CreateStaffRequestSchema>;
 
-export const StaffMemberSchema = StaffUserSchema.extend({
+export const StaffMemberSchema = StaffUserSchema.omit({ mustChangePassword: true }).extend({
   active: z.boolean(),
   createdAt: z.string(),
+  lastSignInAt: z.string().nullable(),
+  /** False while the person has not yet set a password through their link. */
+  passwordSet: z.boolean(),
+  /** When the account's unused invitation or reset link stops working; null when there is none. */
+  invitationExpiresAt: z.string().nullable(),
+  twoFactorEnabled: z.boolean(),
 });
 export type StaffMember = z.infer<typeof StaffMemberSchema>;
 
 export const StaffListResponseSchema = z.object({ staff: z.array(StaffMemberSchema) });
 export const StaffResponseSchema = z.object({ staff: StaffMemberSchema });
 
-/** Returned once when an account is created or its password reset; the password is never shown again. */
-export const StaffWithPasswordResponseSchema = z.object({
+/** Returned once when an account is created or its password reset: the one-time link is never shown again. */
+export const StaffWithInvitationResponseSchema = z.object({
   staff: StaffMemberSchema,
-  password: z.string(),
+  invitation: z.object({ url: z.string(), expiresAt: z.string() }),
 });
 
 export const UpdateStaffRequestSchema = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuditListResponseSchema, AuditVerifyResultSchema } from '@shared/api/audit.schema';
+import { AccountResponseSchema, InvitationResponseSchema } from '@shared/api/account.schema';
 import { MeResponseSchema } from '@shared/api/auth.schema';
 import {
   AcknowledgeAlertResponseSchema,
@@ -24,7 +25,7 @@ import {
 import { InstrumentListResponseSchema, InstrumentResponseSchema } from '@shared/api/instruments.schema';
 import { JoinResponseSchema } from '@shared/api/join.schema';
 import { PatientListResponseSchema, PatientResponseSchema } from '@shared/api/patients.schema';
-import { StaffListResponseSchema, StaffResponseSchema, StaffWithPasswordResponseSchema } from '@shared/api/staff.schema';
+import { StaffListResponseSchema, StaffResponseSchema, StaffWithInvitationResponseSchema } from '@shared/api/staff.schema';
 import {
   ClinicianListResponseSchema,
   ConsentResponseSchema,
@@ -65,6 +66,9 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'POST /api/auth/login': { json: LoginResponseSchema },
   'POST /api/auth/logout': { noContent: true },
   'GET /api/auth/me': { json: MeResponseSchema },
+  'POST /api/auth/invitation': { json: InvitationResponseSchema },
+  'POST /api/auth/invitation/accept': { json: AccountResponseSchema },
+  'POST /api/auth/password': { json: AccountResponseSchema },
   'POST /api/auth/second-factor': { json: MeResponseSchema },
   'GET /api/auth/totp': { json: TotpStatusResponseSchema },
   'POST /api/auth/totp/enrol': { json: TotpEnrolmentResponseSchema },
@@ -73,9 +77,9 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'POST /api/auth/sso/start': { json: SsoStartResponseSchema },
   'POST /api/auth/sso/callback': { json: MeResponseSchema },
   'GET /api/staff': { json: StaffListResponseSchema },
-  'POST /api/staff': { json: StaffWithPasswordResponseSchema },
+  'POST /api/staff': { json: StaffWithInvitationResponseSchema },
   'PATCH /api/staff/:id': { json: StaffResponseSchema },
-  'POST /api/staff/:id/reset-password': { json: StaffWithPasswordResponseSchema },
+  'POST /api/staff/:id/reset-password': { json: StaffWithInvitationResponseSchema },
   'POST /api/patients': { json: PatientResponseSchema },
   'GET /api/patients': { json: PatientListResponseSchema },
   'GET /api/patients/:id': { json: PatientResponseSchema },

@@ -10,7 +10,7 @@ export interface ServerProcess {
   /** The server's process id (the benchmarks read its memory). */
   pid: number;
   databaseUrl: string;
-  /** The first-start admin sign-in printed by the server. */
+  /** The first administrator, created through the one-time setup link the server printed (empty when it printed none). */
   admin: { email: string; password: string };
   output: () => string;
   /** SIGTERM, then waits for the exit and removes the temporary folder. */
@@ -84,14 +84,13 @@ export async function startServerProcess(name: string, env: Record<string, strin
     if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 150));
   }
-  const email = /email:\s+(\S+)/.exec(out)?.[1] ?? '';
-  const password = /password:\s+(\S+)/.exec(out)?.[1] ?? '';
+  const admin = await finishFirstAdmin(url, out);
   return {
     url,
     port,
     pid: child.pid ?? 0,
     databaseUrl,
-    admin: { email, password },
+    admin,
     output: () => out,
     terminate() {
       if (child.exitCode !== null) return Promise.resolve(child.exitCode);
@@ -114,4 +113,23 @@ export async function startServerProcess(name: string, env: Record<string, strin
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The first administrator every server-process test signs in as. */
+export const FIRST_ADMIN = { email: 'admin@clinic.test', name: 'Clinic administrator', password: 'first admin tulip orbit canvas' };
+
+/**
+ * Uses the one-time setup link a fresh server prints (as the person at the terminal would) to
+ * create the first administrator with a known password.
+ */
+async function finishFirstAdmin(url: string, out: string): Promise<{ email: string; password: string }> {
+  const token = /\/invite\/([A-Za-z0-9_-]+)/.exec(out)?.[1];
+  if (!token) return { email: '', password: '' };
+  const res = await fetch(`${url}/api/auth/invitation/accept`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: url },
+    body: JSON.stringify({ token, password: FIRST_ADMIN.password, email: FIRST_ADMIN.email, name: FIRST_ADMIN.name }),
+  });
+  if (!res.ok) throw new Error(`first-start setup link refused: ${res.status} ${await res.text()}`);
+  return { email: FIRST_ADMIN.email, password: FIRST_ADMIN.password };
 }

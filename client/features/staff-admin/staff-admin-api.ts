@@ -1,10 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
-import type { CreateStaffRequest, StaffListResponseSchema, StaffWithPasswordResponseSchema } from '@shared/api/staff.schema';
+import type {
+  CreateStaffRequest,
+  StaffListResponseSchema,
+  StaffResponseSchema,
+  StaffWithInvitationResponseSchema,
+  UpdateStaffRequest,
+} from '@shared/api/staff.schema';
 import { api } from '../../lib/api';
 
 type StaffListResponse = z.infer<typeof StaffListResponseSchema>;
-export type StaffWithPassword = z.infer<typeof StaffWithPasswordResponseSchema>;
+type StaffResponse = z.infer<typeof StaffResponseSchema>;
+export type StaffWithInvitation = z.infer<typeof StaffWithInvitationResponseSchema>;
 
 export const staffKey = ['staff'] as const;
 
@@ -17,18 +24,29 @@ export function useStaffList() {
   return useQuery({ queryKey: staffKey, queryFn: fetchStaff });
 }
 
-/** Adds an account; the answer carries its password, which is never shown again. */
+/** Adds an account; the answer carries its one-time invitation link, which is never shown again. */
 export function useCreateStaff() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: CreateStaffRequest) => api<StaffWithPassword>('POST', '/api/staff', input),
+    mutationFn: (input: CreateStaffRequest) => api<StaffWithInvitation>('POST', '/api/staff', input),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: staffKey }),
   });
 }
 
-/** Gives an account a new password and signs it out everywhere; the list does not change. */
+/** Voids the password, signs the account out everywhere and issues a new one-time link (shown once). */
 export function useResetPassword() {
+  const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (staffId: string) => api<StaffWithPassword>('POST', `/api/staff/${staffId}/reset-password`),
+    mutationFn: (staffId: string) => api<StaffWithInvitation>('POST', `/api/staff/${staffId}/reset-password`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: staffKey }),
+  });
+}
+
+/** Rename, change role, deactivate or reactivate: each signs the account out everywhere. */
+export function useUpdateStaff() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, patch }: { id: string; patch: UpdateStaffRequest }) => api<StaffResponse>('PATCH', `/api/staff/${id}`, patch),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: staffKey }),
   });
 }

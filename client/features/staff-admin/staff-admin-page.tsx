@@ -4,7 +4,7 @@ import type { StaffMember } from '@shared/api/staff.schema';
 import { Field } from '../../components/field';
 import { usePageTitle } from '../../components/use-page-title';
 import { ApiError } from '../../lib/api';
-import { useCreateStaff, useResetPassword, useStaffList, type StaffWithPassword } from './staff-admin-api';
+import { useCreateStaff, useResetPassword, useStaffList, useUpdateStaff, type StaffWithInvitation } from './staff-admin-api';
 
 const ROLES: { value: StaffRole; label: string }[] = [
   { value: 'clinician', label: 'Clinician' },
@@ -14,35 +14,53 @@ const ROLES: { value: StaffRole; label: string }[] = [
 
 interface Issued {
   email: string;
-  password: string;
+  url: string;
+  expiresAt: string;
   why: 'created' | 'reset';
 }
 
-/** Admin: list staff, add an account, reset a password. A new password is shown exactly once. */
+const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** Admin: list staff, invite, reset a password, rename, change role, deactivate. A link is shown exactly once. */
 export function StaffAdminPage() {
   usePageTitle('Staff');
   const list = useStaffList();
   const staff = list.data ?? null;
   const resetPassword = useResetPassword();
+  const update = useUpdateStaff();
   const [issued, setIssued] = useState<Issued | null>(null);
   const loadError = list.error ? list.error.message || 'Could not load staff' : null;
   const resetError = resetPassword.error ? resetPassword.error.message || 'Could not reset the password' : null;
+  const updateError = update.error ? update.error.message || 'Could not change the account' : null;
+  const show = (r: StaffWithInvitation, why: Issued['why']) =>
+    setIssued({ email: r.staff.email, url: r.invitation.url, expiresAt: r.invitation.expiresAt, why });
 
   function handleReset(member: StaffMember) {
-    if (!window.confirm(`Reset the password for ${member.email}? They will be signed out everywhere.`)) return;
-    resetPassword.mutate(member.id, { onSuccess: (r) => setIssued({ email: r.staff.email, password: r.password, why: 'reset' }) });
+    const what = member.passwordSet ? 'Reset the password for' : 'Send a new invitation link to';
+    if (!window.confirm(`${what} ${member.email}? Their current password stops working and they are signed out everywhere.`)) return;
+    resetPassword.mutate(member.id, { onSuccess: (r) => show(r, 'reset') });
+  }
+
+  function handleActive(member: StaffMember) {
+    if (member.active && !window.confirm(`Deactivate ${member.email}? They are signed out everywhere at once.`)) return;
+    update.mutate({ id: member.id, patch: { active: !member.active } });
+  }
+
+  function handleRename(member: StaffMember) {
+    const name = window.prompt(`New name for ${member.email}`, member.name)?.trim();
+    if (name && name !== member.name) update.mutate({ id: member.id, patch: { name } });
   }
 
   return (
     <div className="page">
       <h1>Staff</h1>
-      {issued && <PasswordNotice issued={issued} onDone={() => setIssued(null)} />}
-      <AddStaffForm onCreated={(r) => setIssued({ email: r.staff.email, password: r.password, why: 'created' })} />
+      {issued && <LinkNotice issued={issued} onDone={() => setIssued(null)} />}
+      <AddStaffForm onCreated={(r) => show(r, 'created')} />
       <section aria-labelledby="staff-list-heading" className="card">
         <h2 id="staff-list-heading">Accounts</h2>
-        {(loadError ?? resetError) && (
+        {(loadError ?? resetError ?? updateError) && (
           <p role="alert" className="alert alert-error">
-            {loadError ?? resetError}
+            {loadError ?? resetError ?? updateError}
           </p>
         )}
         {!staff && !loadError && <p role="status">Loading…</p>}
@@ -55,6 +73,8 @@ export function StaffAdminPage() {
                   <th scope="col">Email</th>
                   <th scope="col">Role</th>
                   <th scope="col">Status</th>
+                  <th scope="col">Last sign-in</th>
+                  <th scope="col">Two-factor</th>
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
                   </th>
@@ -69,16 +89,46 @@ export function StaffAdminPage() {
                     <td className="break" data-label="Email">
                       {m.email}
                     </td>
-                    <td data-label="Role">{ROLES.find((r) => r.value === m.role)?.label}</td>
-                    <td data-label="Status">{m.active ? 'Active' : 'Deactivated'}</td>
-                    <td>
+                    <td data-label="Role">
+                      <select
+                        aria-label={`Role for ${m.email}`}
+                        value={m.role}
+                        disabled={update.isPending}
+                        onChange={(e) => update.mutate({ id: m.id, patch: { role: e.target.value as StaffRole } })}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r.value} value={r.value}>
+                            {r.label}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td data-label="Status">
+                      {!m.active ? 'Deactivated' : m.passwordSet ? 'Active' : m.invitationExpiresAt ? 'Invited' : 'Invitation expired'}
+                    </td>
+                    <td data-label="Last sign-in">{m.lastSignInAt ? when(m.lastSignInAt) : 'Never'}</td>
+                    <td data-label="Two-factor">{m.twoFactorEnabled ? 'On' : 'Off'}</td>
+                    <td className="row-actions">
+                      <button type="button" className="btn btn-small" onClick={() => handleRename(m)} aria-label={`Rename ${m.email}`}>
+                        Rename
+                      </button>{' '}
+                      {m.active && (
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() => handleReset(m)}
+                          aria-label={`${m.passwordSet ? 'Reset password for' : 'New invitation link for'} ${m.email}`}
+                        >
+                          {m.passwordSet ? 'Reset password' : 'New link'}
+                        </button>
+                      )}{' '}
                       <button
                         type="button"
                         className="btn btn-small"
-                        onClick={() => handleReset(m)}
-                        aria-label={`Reset password for ${m.email}`}
+                        onClick={() => handleActive(m)}
+                        aria-label={`${m.active ? 'Deactivate' : 'Reactivate'} ${m.email}`}
                       >
-                        Reset password
+                        {m.active ? 'Deactivate' : 'Reactivate'}
                       </button>
                     </td>
                   </tr>
@@ -92,21 +142,24 @@ export function StaffAdminPage() {
   );
 }
 
-function PasswordNotice({ issued, onDone }: { issued: Issued; onDone: () => void }) {
+function LinkNotice({ issued, onDone }: { issued: Issued; onDone: () => void }) {
   const [copied, setCopied] = useState(false);
   return (
     <div className="alert alert-success" role="status">
       <p>
-        {issued.why === 'created' ? 'Account created' : 'Password reset'} for <strong>{issued.email}</strong>. Give them this password
-        through a private channel; it will not be shown again.
+        {issued.why === 'created' ? 'Account created' : 'New link issued'} for <strong>{issued.email}</strong>. Send them this one-time link
+        through a private channel; they choose their own password with it. It works once, until {when(issued.expiresAt)}, and will not be
+        shown again.
       </p>
       <p className="password-line">
-        <code data-testid="issued-password">{issued.password}</code>{' '}
+        <code data-testid="issued-link" className="break">
+          {issued.url}
+        </code>{' '}
         <button
           type="button"
           className="btn btn-small"
           onClick={() =>
-            void navigator.clipboard?.writeText(issued.password).then(
+            void navigator.clipboard?.writeText(issued.url).then(
               () => setCopied(true),
               () => undefined,
             )
@@ -122,7 +175,7 @@ function PasswordNotice({ issued, onDone }: { issued: Issued; onDone: () => void
   );
 }
 
-function AddStaffForm({ onCreated }: { onCreated: (r: StaffWithPassword) => void }) {
+function AddStaffForm({ onCreated }: { onCreated: (r: StaffWithInvitation) => void }) {
   const id = useId();
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');

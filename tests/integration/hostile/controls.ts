@@ -1,5 +1,6 @@
 import { Secret, TOTP } from 'otpauth';
 import type { TestOidcProvider } from '../../helpers/oidc-provider';
+import { randomUUID } from 'node:crypto';
 import type { TestApp } from '../../helpers/test-app';
 import { cookieHeader } from '../../helpers/test-app';
 import type { WorldIds } from './routes';
@@ -37,6 +38,13 @@ export interface ControlContext {
 }
 
 const freshSession = async (c: ControlContext) => cookieHeader((await c.t.signedIn('admin')).agent, c.t.url);
+
+/** A fresh one-time link, issued the way an admin issues it. */
+const invitationToken = async (c: ControlContext) => {
+  const { agent } = await c.t.signedIn('admin');
+  const res = await agent.post('/api/staff').send({ email: `invited-${randomUUID()}@clinic.test`, name: 'Invited By Suite', role: 'clinician' }).expect(201);
+  return String((res.body as { invitation: { url: string } }).invitation.url).split('/invite/')[1];
+};
 
 /** The in-process OpenID provider the suite's app signs in with (set by hostile.test.ts). */
 export const sso: { idp?: TestOidcProvider } = {};
@@ -112,6 +120,19 @@ export const CONTROLS: Control[] = [
   { route: 'POST /api/staff' },
   { route: 'PATCH /api/staff/:id' },
   { route: 'POST /api/staff/:id/reset-password' },
+  { route: 'POST /api/auth/invitation', body: async (c) => ({ token: await invitationToken(c) }) },
+  { route: 'POST /api/auth/invitation/accept', body: async (c) => ({ token: await invitationToken(c), password: 'tulip orbit canvas harbour' }) },
+  {
+    route: 'POST /api/auth/password',
+    // The cookie is made first: a fresh account whose password the body then gives.
+    cookie: async (c) => {
+      const staff = await c.t.createStaff('clinician', { password: 'hostile control password' });
+      const agent = c.t.agent();
+      await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
+      return cookieHeader(agent, c.t.url);
+    },
+    body: async () => ({ currentPassword: 'hostile control password', newPassword: 'tulip orbit canvas harbour' }),
+  },
   { route: 'POST /api/patients' },
   { route: 'POST /api/visits', keep: (c, b) => (c.made.visit = (b.visit as { id: string }).id) },
   { route: 'PATCH /api/visits/:id' },

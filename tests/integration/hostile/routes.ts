@@ -122,6 +122,30 @@ export const ROUTES: RouteSpec[] = [
   },
   { method: 'POST', path: '/api/auth/logout', actor: 'staff', body: 'none' },
   { method: 'GET', path: '/api/auth/me', actor: 'staff' },
+  { method: 'POST', path: '/api/auth/invitation', actor: 'anyone', body: { fields: { token: { kind: 'token', required: true } }, valid: (w) => ({ token: w.token }) } },
+  {
+    method: 'POST',
+    path: '/api/auth/invitation/accept',
+    actor: 'anyone',
+    body: {
+      fields: {
+        token: { kind: 'token', required: true },
+        password: { kind: 'secret', required: true, max: 1024 },
+        email: { kind: 'email', max: 254 },
+        name: { kind: 'text', max: 120 },
+      },
+      valid: (w) => ({ token: w.token, password: 'tulip orbit canvas harbour' }),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/password',
+    actor: 'staff',
+    body: {
+      fields: { currentPassword: { kind: 'secret', required: true, max: 1024 }, newPassword: { kind: 'secret', required: true, max: 1024 } },
+      valid: () => ({ currentPassword: 'not the password', newPassword: 'tulip orbit canvas harbour' }),
+    },
+  },
   {
     method: 'POST',
     path: '/api/auth/second-factor',
