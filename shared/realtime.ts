@@ -69,6 +69,11 @@ export interface ServerToClientEvents {
   'visit:clinician-presence': (p: { visitId: string; online: boolean }) => void;
   /** Everyone on the visit: it was ended for all. Never auto-rejoin after this. */
   'visit:ended': (p: { visitId: string }) => void;
+  /**
+   * Everyone still on the visit: its E2EE key was replaced because someone lost their place. Fetch
+   * a new video token (it carries the new key; the route checks admission again). Names no key.
+   */
+  'video:rekey': (p: { visitId: string }) => void;
   /** Staff of the visit, and its patient: a check-in was sent. Ids only. */
   'checkin:sent': (p: CheckinSentEvent) => void;
   /** Staff of the visit: how many items are answered — counts only, never answers. */
@@ -114,6 +119,7 @@ export const SERVER_EVENT_SCHEMAS = {
   'visit:waiting-message': z.object({ visitId: z.string(), message: WaitingMessageSchema.nullable() }),
   'visit:clinician-presence': z.object({ visitId: z.string(), online: z.boolean() }),
   'visit:ended': z.object({ visitId: z.string() }),
+  'video:rekey': z.object({ visitId: z.string() }),
   'checkin:sent': CheckinRefSchema.extend({ instrumentId: z.string() }),
   'checkin:progress': CheckinRefSchema.extend({ answered: z.number().int(), total: z.number().int() }),
   'checkin:shared': CheckinRefSchema,

@@ -86,9 +86,9 @@ export class Revocation {
    * (which carries the key; the token route checks admission again). The event names no key.
    */
   rekeyed(visitId: string): void {
-    void pushAfterCommit(this.logger, 'video:rekey', { visitId }, () => {
-      // TODO(rekey event): emitted once 'video:rekey' is declared in shared/realtime.ts.
-    });
+    void pushAfterCommit(this.logger, 'video:rekey', { visitId }, () =>
+      this.io.to([rooms.visitStaff(visitId), rooms.visitPatients(visitId)]).emit('video:rekey', { visitId }),
+    );
   }
 
   private drop(scope: string, ids: Record<string, string>, targets: string[]): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { LogLevel, type Room, setLogLevel, Track } from 'livekit-client';
 import type { VideoTokenResponse } from '@shared/api/waiting-room.schema';
+import { useE2EERekey } from './use-e2ee-rekey';
 import { useE2EESetup, type EncryptionState } from './use-e2ee-setup';
 import { useRoomConnection, type LocalMediaInput, type RoomConnectionHandlers } from './use-room-connection';
 import { fetchVideoToken, tokenRefusal } from './video-api';
@@ -125,6 +126,7 @@ export function useVideoRoom({ visitId, media, onEnded, onNotAdmitted }: VideoRo
   const token = fetched && fetched.attempt === attempt ? fetched.token : null;
   const { setup, encryption } = useE2EESetup(token);
   const unsupported = setup.kind === 'unsupported';
+  useE2EERekey(visitId, setup);
 
   const handlers: RoomConnectionHandlers = {
     onConnecting: () => setStatus({ kind: 'connecting' }),

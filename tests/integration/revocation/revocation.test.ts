@@ -177,9 +177,14 @@ describeEachDatabase('revocation reaches every live channel (%s)', (dialect) => 
     const oldPatientKey = (await patient.agent.post(`/api/visits/${v.visitId}/video-token`).expect(200)).body.e2eeKey as string;
     expect(oldPatientKey).toBe(before.key);
     const socket = await openSocket(patient.agent);
+    const consoleSocket = await openSocket(v.clinicians[0]!.agent);
+    expect(await consoleSocket.timeout(10_000).emitWithAck('visit:watch', { visitId: v.visitId })).toEqual({ ok: true });
+    const rekey = nextEvent(consoleSocket, 'video:rekey');
     await expectShutOut(socket, patient.agent, () =>
       v.clinicians[0]!.agent.post(`/api/visits/${v.visitId}/participants/${patient.participantId}/remove`).expect(200),
     );
+    // Those who stay are told to fetch the new key (the event itself names none).
+    expect(await rekey).toEqual({ visitId: v.visitId });
     expect(lk.removed().map((r) => r.identity)).toContain(patient.participantId);
     const after = await clinicianInCall(v);
     expect(after.key).not.toBe(before.key);
