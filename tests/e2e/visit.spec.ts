@@ -178,13 +178,16 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
       }
       mediaFlowed = true;
     } else {
-      // No media server: the call says so and keeps retrying, while the rest of the page works.
-      for (const page of [patient, clinician]) {
-        await page
-          .getByTestId('video-unavailable')
-          .getByText('The video service cannot be reached; retrying…')
-          .waitFor({ timeout: 20_000 });
-      }
+      // No media server: the call says so (calm words for the patient, what to check for the
+      // clinician) and keeps retrying, while the rest of the page works.
+      await patient
+        .getByTestId('video-unavailable')
+        .getByText(/Your care team knows/)
+        .waitFor({ timeout: 20_000 });
+      await clinician
+        .getByTestId('video-unavailable')
+        .getByText(/The video server cannot be reached/)
+        .waitFor({ timeout: 20_000 });
     }
     // Patients never get a screen-share control.
     expect(await patient.getByRole('button', { name: /Share screen/ }).count()).toBe(0);

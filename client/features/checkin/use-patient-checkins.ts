@@ -50,6 +50,25 @@ export interface PatientCheckins {
 // Ids only: which check-ins were put off or cleared as safe in this tab. Never answers.
 const DEFERRED_KEY = 'alcove.checkin.deferred';
 const SAFE_KEY = 'alcove.checkin.safe';
+// Whether the panel is hidden: phones reload background tabs, and a hidden panel must stay hidden.
+const hiddenKey = (visitId: string) => `alcove.checkin.hidden.${visitId}`;
+
+function readHidden(visitId: string): boolean {
+  try {
+    return sessionStorage.getItem(hiddenKey(visitId)) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function writeHidden(visitId: string, hidden: boolean) {
+  try {
+    if (hidden) sessionStorage.setItem(hiddenKey(visitId), '1');
+    else sessionStorage.removeItem(hiddenKey(visitId));
+  } catch {
+    /* private mode: remembered for this page only */
+  }
+}
 
 function readSet(key: string): Set<string> {
   try {
@@ -105,7 +124,14 @@ export function usePatientCheckins(visitId: string): PatientCheckins {
   const [deferred, setDeferred] = useState<Set<string>>(() => readSet(DEFERRED_KEY));
   const [safe, setSafe] = useState<Set<string>>(() => readSet(SAFE_KEY));
   const [doneId, setDoneId] = useState<string | null>(null);
-  const [hidden, setHidden] = useState(false);
+  const [hidden, setHiddenState] = useState(() => readHidden(visitId));
+  const setHidden = useCallback(
+    (value: boolean) => {
+      writeHidden(visitId, value);
+      setHiddenState(value);
+    },
+    [visitId],
+  );
   const [saveState, setSaveState] = useState<SaveState>('idle');
   const [itemErrors, setItemErrors] = useState<Record<string, string>>({});
   const [shareError, setShareError] = useState<PatientCheckins['shareError']>(null);

@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LanguageToggle } from '../../components/language-toggle';
 import { usePageTitle } from '../../components/use-page-title';
@@ -69,6 +69,7 @@ function StageView({ flow, props }: { flow: JoinFlow; props: JoinExperienceProps
           lang={lang}
           error={stage.error}
           retryAfterSeconds={stage.retryAfterSeconds}
+          attemptsLeft={stage.attemptsLeft}
           busy={flow.busy}
           onSubmit={(d) => void flow.submitDob(d)}
         />
@@ -156,6 +157,7 @@ function StageView({ flow, props }: { flow: JoinFlow; props: JoinExperienceProps
       return (
         <Message title={t('denied.title')} testId="denied">
           <p>{t('denied.body')}</p>
+          <p className="muted">{t('denied.live')}</p>
         </Message>
       );
     case 'ended':
@@ -165,6 +167,25 @@ function StageView({ flow, props }: { flow: JoinFlow; props: JoinExperienceProps
         </Message>
       );
   }
+}
+
+/**
+ * Each new step puts focus on its heading, so a screen reader reads where the patient now is and
+ * the next Tab starts at the top of the step. The first screen keeps the browser's own focus.
+ */
+function useFocusStepHeading(kind: StageKind) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (kind === 'loading') return;
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const heading = document.querySelector<HTMLElement>('#main h1');
+    if (!heading) return;
+    if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+    heading.focus({ preventScroll: false });
+  }, [kind]);
 }
 
 /**
@@ -178,6 +199,7 @@ export function JoinExperience(props: JoinExperienceProps) {
   usePageTitle(t(TITLE_KEY[kind]));
   const { onStageChange } = props;
   useEffect(() => onStageChange?.(kind), [kind, onStageChange]);
+  useFocusStepHeading(kind);
 
   return (
     <div className={`join-page join-stage-${kind}`}>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { WaitingMessage } from '@shared/api/waiting-room.schema';
-import { DobRequiredDetailsSchema, TooEarlyDetailsSchema } from '@shared/api/join.schema';
+import { DobMismatchDetailsSchema, DobRequiredDetailsSchema, TooEarlyDetailsSchema } from '@shared/api/join.schema';
 import type { ParticipantState } from '@shared/api/visits.schema';
 import { ApiError } from '../../lib/api';
 import { browserLanguage, isLanguage, setLanguage, type Language } from '../../lib/i18n';
@@ -10,7 +10,7 @@ import { postConsent, postJoin, postLeave, postWaitingRoom, type JoinResponse } 
 /** Where the patient is in the visit, from opening the link to the end. */
 export type JoinStage =
   | { kind: 'loading' }
-  | { kind: 'dob'; clinicName: string | null; error: 'mismatch' | 'rate_limited' | null; retryAfterSeconds?: number }
+  | { kind: 'dob'; clinicName: string | null; error: 'mismatch' | 'rate_limited' | null; retryAfterSeconds?: number; attemptsLeft?: number }
   | { kind: 'too_early'; opensAt: string | null }
   | { kind: 'closed'; reason: 'expired' | 'revoked' | 'cancelled' | 'not_found' | 'rate_limited' | 'network' | 'error' }
   | { kind: 'consent' }
@@ -156,11 +156,14 @@ export function useJoinFlow(token: string): JoinFlow {
     'participant:state',
     (p) => {
       if (p.participantId !== participantId) return;
+      // The server's word wins from any screen of the visit: denied → sent back → admitted reaches the call live.
       setStage((current) => {
-        if (p.state === 'admitted' && (current.kind === 'waiting' || current.kind === 'devices')) return { kind: 'call' };
-        if (p.state === 'waiting' && current.kind === 'call') return { kind: 'waiting' };
         if (p.state === 'denied') return { kind: 'denied' };
         if (p.state === 'removed') return { kind: 'ended' };
+        const inVisit = current.kind === 'devices' || current.kind === 'waiting' || current.kind === 'call' || current.kind === 'denied';
+        if (p.state === 'admitted' && inVisit) return { kind: 'call' };
+        // In the middle of a device check the patient stays there; Continue takes them to the waiting room.
+        if (p.state === 'waiting' && (current.kind === 'call' || current.kind === 'denied')) return { kind: 'waiting' };
         return current;
       });
     },
@@ -220,8 +223,10 @@ export function useJoinFlow(token: string): JoinFlow {
       try {
         applyJoin(await postJoin(token, dateOfBirth));
       } catch (err) {
-        if (err instanceof ApiError && err.code === 'dob_mismatch') setStage((s) => (s.kind === 'dob' ? { ...s, error: 'mismatch' } : s));
-        else if (err instanceof ApiError && err.code === 'rate_limited')
+        if (err instanceof ApiError && err.code === 'dob_mismatch') {
+          const attemptsLeft = err.readDetails(DobMismatchDetailsSchema)?.attemptsLeft;
+          setStage((s) => (s.kind === 'dob' ? { ...s, error: 'mismatch', attemptsLeft } : s));
+        } else if (err instanceof ApiError && err.code === 'rate_limited')
           setStage((s) => (s.kind === 'dob' ? { ...s, error: 'rate_limited', retryAfterSeconds: err.retryAfterSeconds } : s));
         else setStage(stageForError(err));
       } finally {

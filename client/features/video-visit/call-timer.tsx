@@ -10,28 +10,46 @@ function clock(ms: number): string {
   return `${h ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
 }
 
-/** Time in the call so far, next to the scheduled length; it keeps counting across a page reload. */
-export function CallTimer({ visitId, durationMinutes }: { visitId: string; durationMinutes?: number }) {
+const storageKey = (visitId: string) => `alcove.call-time.${visitId}`;
+
+/** Time already counted in this tab for this visit (kept across a reload). */
+function savedMs(visitId: string): number {
+  const saved = Number(sessionStorage.getItem(storageKey(visitId)));
+  return Number.isFinite(saved) && saved > 0 && saved < 12 * 3600_000 ? saved : 0;
+}
+
+/**
+ * Time in the call so far, next to the scheduled length. It counts only while the viewer is
+ * connected with someone else (never while the video service is down or nobody else is there),
+ * and keeps what it counted across a page reload. Before anyone connected it shows no clock.
+ */
+export function CallTimer({ visitId, durationMinutes, running }: { visitId: string; durationMinutes?: number; running: boolean }) {
   const { t } = useTranslation('video');
-  const [startedAt] = useState(() => {
-    const key = `alcove.call-start.${visitId}`;
-    const saved = Number(sessionStorage.getItem(key));
-    if (saved && Date.now() - saved < 6 * 3600_000) return saved;
-    const now = Date.now();
-    sessionStorage.setItem(key, String(now));
-    return now;
-  });
-  const [now, setNow] = useState(() => Date.now());
+  const [counted, setCounted] = useState(() => savedMs(visitId));
+
   useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), 1000);
+    if (!running) return;
+    let last = Date.now();
+    const id = setInterval(() => {
+      const now = Date.now();
+      const step = now - last;
+      last = now;
+      setCounted((ms) => {
+        const next = ms + step;
+        sessionStorage.setItem(storageKey(visitId), String(next));
+        return next;
+      });
+    }, 1000);
     return () => clearInterval(id);
-  }, []);
-  const elapsed = now - startedAt;
-  const over = durationMinutes !== undefined && elapsed > durationMinutes * 60_000;
+  }, [running, visitId]);
+
+  const over = durationMinutes !== undefined && counted > durationMinutes * 60_000;
+  const length = durationMinutes !== undefined && <span className="muted">{t('call.scheduledLength', { minutes: durationMinutes })}</span>;
+  if (!running && counted === 0) return <span className="call-timer call-timer-idle">{length}</span>;
   return (
     <span className={`call-timer${over ? ' call-timer-over' : ''}`} role="timer" aria-label={t('call.timerLabel')}>
-      {clock(elapsed)}
-      {durationMinutes !== undefined && <span className="muted"> · {t('call.scheduledLength', { minutes: durationMinutes })}</span>}
+      {clock(counted)}
+      {length && <> · {length}</>}
     </span>
   );
 }

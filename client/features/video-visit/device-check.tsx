@@ -64,14 +64,42 @@ function DeviceHelp({ device, problem, onRetry }: { device: 'camera' | 'micropho
   );
 }
 
+// On this device (not per tab): the camera and microphone worked here before. A flag, nothing else.
+const CHECKED_KEY = 'alcove.devices-checked';
+
+function checkedBefore(): boolean {
+  try {
+    return localStorage.getItem(CHECKED_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function rememberChecked(ok: boolean): void {
+  try {
+    if (ok) localStorage.setItem(CHECKED_KEY, '1');
+    else localStorage.removeItem(CHECKED_KEY);
+  } catch {
+    /* private mode: the full check shows next time */
+  }
+}
+
+/** Everything the patient chose works right now: the microphone, and the camera unless it is off. */
+function devicesWork(media: LocalMedia, cameraOn: boolean): boolean {
+  if (media.status !== 'ready' || media.audioProblem || !media.audioTrack) return false;
+  return !cameraOn || (!media.videoProblem && media.videoTrack !== null);
+}
+
 /**
  * The device check: a live camera preview, a microphone level meter, device choices, and plain
  * help when the browser refuses the camera or microphone. The patient can always go on, with the
- * camera off or by audio only.
+ * camera off or by audio only. When the devices already worked on this device and work now, it is
+ * one tap ("Looks good"), with the choices one more tap away.
  */
 export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalMedia; onContinue: () => void; busy?: boolean }) {
   const { t } = useTranslation('video');
   const [soundError, setSoundError] = useState(false);
+  const [showChoices, setShowChoices] = useState(() => !checkedBefore());
   const { request, status } = media;
 
   useEffect(() => {
@@ -80,6 +108,38 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
 
   const cameraOn = media.choices.cameraEnabled && !media.choices.audioOnly;
   const requesting = media.status !== 'ready';
+  const working = devicesWork(media, cameraOn);
+  const quick = !showChoices && working;
+
+  function handleContinue() {
+    rememberChecked(working);
+    onContinue();
+  }
+
+  if (!showChoices && (requesting || working)) {
+    return (
+      <section className="device-check device-check-quick" aria-labelledby="device-check-title">
+        <h1 id="device-check-title">{t('device.title')}</h1>
+        <p className="muted">{quick ? t('device.quickIntro') : t('device.requesting')}</p>
+        <div className="device-preview device-preview-quick">
+          {media.videoTrack && cameraOn ? (
+            <LocalVideoPreview track={media.videoTrack} label={t('device.previewLabel')} />
+          ) : (
+            <div className="preview-off" data-testid="camera-off">
+              <span>{media.choices.audioOnly ? t('device.audioOnlyOn') : t('device.cameraIsOff')}</span>
+            </div>
+          )}
+        </div>
+        {media.audioTrack && <MicLevel track={media.audioTrack} />}
+        <button type="button" className="btn btn-primary btn-block device-looks-good" onClick={handleContinue} disabled={busy || !quick}>
+          {t('device.looksGood')}
+        </button>
+        <button type="button" className="btn btn-quiet btn-block device-change" onClick={() => setShowChoices(true)}>
+          {t('device.change')}
+        </button>
+      </section>
+    );
+  }
 
   async function handleTestSound() {
     setSoundError(false);
@@ -175,7 +235,7 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
             </label>
           </fieldset>
 
-          <button type="button" className="btn btn-primary btn-block" onClick={onContinue} disabled={busy}>
+          <button type="button" className="btn btn-primary btn-block device-continue" onClick={handleContinue} disabled={busy}>
             {t('device.continue')}
           </button>
         </div>

@@ -17,6 +17,9 @@ export interface LocalMediaInput {
   videoTrack: LocalTrack | null;
   audioTrack: LocalTrack | null;
   choices: MediaChoices;
+  /** With these, a call reloaded into asks for the camera again, so the self-view comes back. */
+  status?: 'idle' | 'requesting' | 'ready';
+  request?: () => Promise<void>;
 }
 
 export interface RoomConnectionHandlers extends RoomEventHandlers {

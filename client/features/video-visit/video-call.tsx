@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import {
   ConnectionQualityIndicator,
   LockLockedIcon,
@@ -7,8 +7,9 @@ import {
   StartAudio,
   useConnectionQualityIndicator,
 } from '@livekit/components-react';
-import type { LocalVideoTrack, Participant } from 'livekit-client';
+import { RoomEvent, type LocalVideoTrack, type Participant, type Room } from 'livekit-client';
 import { useTranslation } from 'react-i18next';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 import { CallControls } from './call-controls';
 import { CallStage } from './call-stage';
 import { CallTimer } from './call-timer';
@@ -29,8 +30,29 @@ function RetryCountdown({ retryAt }: { retryAt: number }) {
   return <span className="muted">{t('call.retryIn', { seconds })}</span>;
 }
 
+/** Whether anyone else is in the connected room (the call timer runs only then). */
+function useSomeoneElseHere(room: Room | null): boolean {
+  const subscribe = useCallback(
+    (onChange: () => void) => {
+      if (!room) return () => undefined;
+      const events = [
+        RoomEvent.Connected,
+        RoomEvent.ParticipantConnected,
+        RoomEvent.ParticipantDisconnected,
+        RoomEvent.Disconnected,
+      ] as const;
+      for (const e of events) room.on(e, onChange);
+      return () => {
+        for (const e of events) room.off(e, onChange);
+      };
+    },
+    [room],
+  );
+  return useSyncExternalStore(subscribe, () => (room?.remoteParticipants.size ?? 0) > 0);
+}
+
 /** Banners for every state other than "in the call and fine". */
-function CallStatusPanel({ call, status }: { call: VideoRoom; status: CallStatus }) {
+function CallStatusPanel({ call, status, role }: { call: VideoRoom; status: CallStatus; role: 'patient' | 'clinician' }) {
   const { t } = useTranslation('video');
   switch (status.kind) {
     case 'fetching':
@@ -46,9 +68,11 @@ function CallStatusPanel({ call, status }: { call: VideoRoom; status: CallStatus
     case 'unavailable':
       return (
         <div className="call-banner call-banner-warn" role="status" data-testid="video-unavailable">
-          <p>{t('call.unavailable')}</p>
+          {/* The patient is reassured; the clinician is told what to check. */}
+          <p>{role === 'patient' ? t('call.unavailablePatient') : t('call.unavailableClinician')}</p>
           <p>
-            <RetryCountdown retryAt={status.retryAt} />{' '}
+            {/* A ticking countdown would only add worry for a patient; the clinician sees when the next try is. */}
+            {role === 'clinician' && <RetryCountdown retryAt={status.retryAt} />}{' '}
             <button type="button" className="btn btn-small" onClick={call.rejoin}>
               {t('call.tryNow')}
             </button>
@@ -164,10 +188,26 @@ export function VideoCall({
   const call = useVideoRoom({ visitId, media, onEnded, onNotAdmitted });
   const { status, room } = call;
   const inRoom = room !== null && (status.kind === 'connected' || status.kind === 'reconnecting' || status.kind === 'connecting');
+  const someoneElseHere = useSomeoneElseHere(room);
+  // Reloaded straight into the call: the preview tracks are gone, so ask for them again (usually
+  // without a prompt) and the self-view comes back; the call then publishes these same tracks.
+  const mediaStatus = media?.status;
+  const requestMedia = media?.request;
+  useEffect(() => {
+    if (mediaStatus === 'idle' && requestMedia) void requestMedia();
+  }, [mediaStatus, requestMedia]);
+  const [confirmingLeave, setConfirmingLeave] = useState(false);
 
-  async function handleLeave() {
+  async function leaveNow() {
+    setConfirmingLeave(false);
     await call.leave();
     onLeave();
+  }
+
+  // A patient's "Leave" asks once: one stray tap must not end their visit.
+  function handleLeave() {
+    if (role === 'patient' && status.kind !== 'ended') setConfirmingLeave(true);
+    else void leaveNow();
   }
 
   return (
@@ -179,8 +219,9 @@ export function VideoCall({
       data-e2ee={call.encryption}
     >
       <section className="call-main" aria-label={t('call.region')}>
+        {role === 'patient' && <h1 className="visually-hidden">{t('call.region')}</h1>}
         <div className="call-topbar">
-          <CallTimer visitId={visitId} durationMinutes={durationMinutes} />
+          <CallTimer visitId={visitId} durationMinutes={durationMinutes} running={status.kind === 'connected' && someoneElseHere} />
           <EncryptionBadge state={call.encryption} />
           {room && status.kind === 'connected' && (
             <RoomContext.Provider value={room}>
@@ -188,7 +229,7 @@ export function VideoCall({
             </RoomContext.Provider>
           )}
         </div>
-        <CallStatusPanel call={call} status={status} />
+        <CallStatusPanel call={call} status={status} role={role} />
         {call.encryption === 'off_browser' && (
           <p className="call-banner call-banner-warn" role="status">
             {t('call.e2eeOffBrowser')}
@@ -213,7 +254,7 @@ export function VideoCall({
               canShareScreen={role === 'clinician'}
               audioOnly={call.audioOnly}
               onAudioOnlyChange={call.setAudioOnly}
-              onLeave={() => void handleLeave()}
+              onLeave={handleLeave}
               leaveLabel={leaveLabel ?? (role === 'patient' ? t('call.leavePatient') : t('call.leaveClinician'))}
             />
           </RoomContext.Provider>
@@ -227,7 +268,7 @@ export function VideoCall({
                 </div>
               )}
               <div className="call-controls call-controls-idle">
-                <button type="button" className="call-btn call-btn-leave lk-button" onClick={() => void handleLeave()}>
+                <button type="button" className="call-btn call-btn-leave lk-button" onClick={handleLeave}>
                   <span className="call-btn-label">
                     {leaveLabel ?? (role === 'patient' ? t('call.leavePatient') : t('call.leaveClinician'))}
                   </span>
@@ -238,6 +279,18 @@ export function VideoCall({
         )}
       </section>
       {aside && <aside className="call-aside">{aside}</aside>}
+      {confirmingLeave && (
+        <ConfirmDialog
+          title={t('call.leaveConfirmTitle')}
+          confirmLabel={t('call.leaveConfirm')}
+          cancelLabel={t('call.leaveStay')}
+          danger
+          onConfirm={() => void leaveNow()}
+          onCancel={() => setConfirmingLeave(false)}
+        >
+          <p>{t('call.leaveConfirmBody')}</p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

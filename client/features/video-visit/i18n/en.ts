@@ -25,6 +25,9 @@ export const en = {
     modeCameraOff: 'With my camera off for now',
     modeAudioOnly: 'Audio only (uses less data)',
     continue: 'Continue',
+    quickIntro: 'Your camera and microphone worked on this device before. If you can see yourself, you are ready.',
+    looksGood: 'Looks good',
+    change: 'Change camera or microphone',
     tryAgain: 'Try again',
   },
   problem: {
@@ -84,10 +87,17 @@ export const en = {
     deviceSettings: 'Choose camera, microphone and speaker',
     leavePatient: 'Leave visit',
     leaveClinician: 'Leave call',
+    leaveConfirmTitle: 'Leave the visit?',
+    leaveConfirmBody: 'Your care team will see that you left. You can come back with the same link while the visit is on.',
+    leaveConfirm: 'Leave',
+    leaveStay: 'Stay',
     timerLabel: 'Time in this visit',
     scheduledLength: '{{minutes}} min visit',
     connecting: 'Connecting to your video visit…',
-    unavailable: 'The video service cannot be reached; retrying…',
+    unavailablePatient:
+      'The video is not working right now. Your care team knows. Please stay on this page: check-ins still work, and the video starts by itself when it is back.',
+    unavailableClinician:
+      'The video server cannot be reached; retrying. Check that LiveKit is running and that LIVEKIT_URL points at it (/readyz shows "livekit": "unreachable" while it is down). The waiting room and check-ins keep working, and the patient is told to stay.',
     retryIn: 'Next try in {{seconds}} s.',
     tryNow: 'Try now',
     unsupportedTitle: 'This browser cannot join an encrypted visit.',

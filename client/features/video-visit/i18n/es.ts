@@ -27,6 +27,9 @@ export const es: typeof en = {
     modeCameraOff: 'Con la cámara apagada por ahora',
     modeAudioOnly: 'Solo audio (usa menos datos)',
     continue: 'Continuar',
+    quickIntro: 'Su cámara y su micrófono ya funcionaron en este dispositivo. Si puede verse en la imagen, todo está listo.',
+    looksGood: 'Todo bien',
+    change: 'Cambiar cámara o micrófono',
     tryAgain: 'Intentar de nuevo',
   },
   problem: {
@@ -88,10 +91,17 @@ export const es: typeof en = {
     deviceSettings: 'Elegir cámara, micrófono y altavoz',
     leavePatient: 'Salir de la consulta',
     leaveClinician: 'Salir de la llamada',
+    leaveConfirmTitle: '¿Salir de la consulta?',
+    leaveConfirmBody: 'Su equipo de atención verá que usted salió. Puede volver con el mismo enlace mientras la consulta siga abierta.',
+    leaveConfirm: 'Salir',
+    leaveStay: 'Quedarme',
     timerLabel: 'Tiempo en esta consulta',
     scheduledLength: 'consulta de {{minutes}} min',
     connecting: 'Conectando con su consulta por video…',
-    unavailable: 'No se puede conectar con el servicio de video; lo seguimos intentando…',
+    unavailablePatient:
+      'El video no funciona en este momento. Su equipo de atención ya lo sabe. Quédese en esta página: los cuestionarios siguen funcionando y el video empezará solo cuando vuelva.',
+    unavailableClinician:
+      'No se puede conectar con el servidor de video; lo seguimos intentando. Compruebe que LiveKit está en marcha y que LIVEKIT_URL apunta a él (/readyz muestra "livekit": "unreachable" mientras no responde). La sala de espera y los cuestionarios siguen funcionando, y al paciente se le pide que espere.',
     retryIn: 'Próximo intento en {{seconds}} s.',
     tryNow: 'Intentar ahora',
     unsupportedTitle: 'Este navegador no puede entrar a una consulta cifrada.',
