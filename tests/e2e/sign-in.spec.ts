@@ -15,9 +15,10 @@ describe.skipIf(!hasChromium)('staff sign-in in a real browser', () => {
     await server?.stop();
   });
 
-  it('the first start prints an admin sign-in once', () => {
-    expect(server.admin.email).toBe('admin@alcove.local');
-    expect(server.admin.password.length).toBeGreaterThanOrEqual(20);
+  it('the first start prints a one-time setup link, never a password', () => {
+    expect(server.output()).toMatch(/\/invite\/[A-Za-z0-9_-]{43}/);
+    expect(server.output()).not.toMatch(/password:/i);
+    expect(server.admin.email).toBe('admin@clinic.test');
   });
 
   for (const [label, viewport] of [
@@ -46,10 +47,10 @@ describe.skipIf(!hasChromium)('staff sign-in in a real browser', () => {
 
       await page.getByLabel('Full name').fill(`Dr. Rivera ${label}`);
       await page.getByLabel('Email', { exact: true }).fill(`rivera-${label}@clinic.test`);
-      await page.getByLabel('Role').selectOption('clinician');
+      await page.getByLabel('Role', { exact: true }).selectOption('clinician');
       await page.getByRole('button', { name: 'Add staff member' }).click();
-      await page.getByTestId('issued-password').waitFor();
-      expect((await page.getByTestId('issued-password').textContent())?.length).toBeGreaterThanOrEqual(20);
+      await page.getByTestId('issued-link').waitFor();
+      expect(await page.getByTestId('issued-link').textContent()).toContain('/invite/');
       await page
         .locator('td', { hasText: `rivera-${label}@clinic.test` })
         .first()
@@ -80,31 +81,33 @@ describe.skipIf(!hasChromium)('staff sign-in in a real browser', () => {
     await page.getByLabel('Full name').fill('Casey Kim');
     await page.getByLabel('Email', { exact: true }).fill('casey@clinic.test');
     await page.getByRole('button', { name: 'Add staff member' }).click();
-    const first = await page.getByTestId('issued-password').textContent();
+    const first = await page.getByTestId('issued-link').textContent();
     await page.locator('td', { hasText: 'casey@clinic.test' }).waitFor();
     await page.getByRole('button', { name: 'Done' }).click();
-    expect(await page.getByTestId('issued-password').count()).toBe(0);
+    expect(await page.getByTestId('issued-link').count()).toBe(0);
 
     await page.getByLabel('Full name').fill('Casey Again');
     await page.getByLabel('Email', { exact: true }).fill('casey@clinic.test');
     await page.getByRole('button', { name: 'Add staff member' }).click();
     await page.getByText('An account with this email already exists').waitFor();
-    expect(await page.getByTestId('issued-password').count()).toBe(0);
+    expect(await page.getByTestId('issued-link').count()).toBe(0);
 
     page.once('dialog', (d) => void d.accept());
-    await page.getByRole('button', { name: 'Reset password for casey@clinic.test' }).click();
-    await page.getByText('Password reset for').waitFor();
-    const reset = await page.getByTestId('issued-password').textContent();
-    expect(reset?.length).toBeGreaterThanOrEqual(20);
+    await page.getByRole('button', { name: 'New invitation link for casey@clinic.test' }).click();
+    await page.getByText('New link issued for').waitFor();
+    const reset = (await page.getByTestId('issued-link').textContent()) ?? '';
+    expect(reset).toContain('/invite/');
     expect(reset).not.toBe(first);
 
     // Signing out returns to this page after the next sign-in, without a reload: a clinician gets a refusal, not the cached list.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/signin');
-    await page.getByLabel('Email').fill('casey@clinic.test');
-    await page.getByLabel('Password').fill(reset ?? '');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/admin/staff');
+    // Casey opens the newest link and chooses a password; the first link no longer works.
+    await page.goto(new URL(reset).pathname);
+    await page.getByLabel('New password').fill('casey tulip orbit canvas');
+    await page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await page.locator('.user-name').waitFor();
+    await page.goto('/admin/staff');
     await page.getByRole('alert').waitFor();
     expect(await page.locator('td', { hasText: server.admin.email }).count()).toBe(0);
     expect(await page.locator('.user-name').textContent()).toContain('Casey Kim');
