@@ -48,6 +48,7 @@ export const router = createBrowserRouter([
     element: <StaffRoot />,
     children: [
       { path: '/signin', element: <SignInPage /> },
+      { path: '/signin/sso', lazy: () => import('../features/auth/sso-return-page').then((m) => ({ Component: m.SsoReturnPage })) },
       { path: '/invite/:token', lazy: () => import('../features/account/invitation-page').then((m) => ({ Component: m.InvitationPage })) },
       {
         element: <StaffLayout />,
@@ -62,6 +63,17 @@ export const router = createBrowserRouter([
                   return <ChangePasswordPage required={user?.mustChangePassword === true} />;
                 },
               })),
+          },
+          {
+            path: 'account/two-factor',
+            // The account page composes the sign-in feature's enrolment, so neither feature imports the other.
+            lazy: async () => {
+              const [{ TwoFactorPage }, { TotpEnrolment }] = await Promise.all([
+                import('../features/account/two-factor-page'),
+                import('../features/auth/totp-enrolment'),
+              ]);
+              return { Component: () => <TwoFactorPage Enrolment={TotpEnrolment} /> };
+            },
           },
           { path: 'admin/staff', element: <StaffAdminPage /> },
           // The schedule composes the patient picker (another feature) here, so neither imports the other.

@@ -43,6 +43,9 @@ export function StaffLayout() {
           <NavLink to="/account/password" className="btn btn-quiet">
             Password
           </NavLink>
+          <NavLink to="/account/two-factor" className="btn btn-quiet">
+            Two-step sign-in
+          </NavLink>
           <button type="button" className="btn btn-quiet" onClick={() => void signOut()}>
             Sign out
           </button>

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
 import type { LoginRequest, MeResponseSchema, StaffUser } from '@shared/api/auth.schema';
+import type { LoginResponse } from '@shared/api/two-factor.schema';
 import { api, ApiError } from '../../lib/api';
 
 type MeResponse = z.infer<typeof MeResponseSchema>;
@@ -34,11 +35,14 @@ export function useSessionUser() {
   return useQuery({ queryKey: sessionKey, queryFn: fetchSessionUser });
 }
 
+/** Email and password: the session when that is all the account needs, or which second step comes next. */
 export function useSignIn() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (input: LoginRequest) => (await api<MeResponse>('POST', '/api/auth/login', input)).user,
-    onSuccess: (user) => queryClient.setQueryData<StaffUser | null>(sessionKey, user),
+    mutationFn: (input: LoginRequest) => api<LoginResponse>('POST', '/api/auth/login', input),
+    onSuccess: (res) => {
+      if ('user' in res) queryClient.setQueryData<StaffUser | null>(sessionKey, res.user);
+    },
   });
 }
 

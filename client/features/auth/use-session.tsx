@@ -6,7 +6,8 @@ import { forgetStaffData, useSessionUser, useSignIn, useSignOut } from './sessio
 interface SessionState {
   user: StaffUser | null;
   loading: boolean;
-  signIn(email: string, password: string): Promise<void>;
+  /** Resolves 'done' when signed in, or the second step the account needs ('totp', or 'enrol' when the clinic requires an app). */
+  signIn(email: string, password: string): Promise<'done' | 'totp' | 'enrol'>;
   signOut(): Promise<void>;
 }
 
@@ -37,7 +38,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       user,
       loading,
       signIn: async (email, password) => {
-        await signInAsync({ email, password });
+        const res = await signInAsync({ email, password });
+        return 'user' in res ? 'done' : res.secondFactor;
       },
       signOut: async () => {
         await signOutAsync();
