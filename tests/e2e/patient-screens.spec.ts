@@ -269,4 +269,25 @@ describe.skipIf(!hasChromium)('patient screens on a small phone', () => {
     await expectFocusOnHeading(page, 'This visit has ended');
     await checkScreen(page, 'ended');
   });
+
+  it('camera refused on a device that passed before: no "Looks good", the help for this browser instead, once', async () => {
+    const refusedCtx = await newContext(browser, SMALL_PHONE, server.url);
+    await refusedCtx.addInitScript(() => {
+      localStorage.setItem('alcove.devices-checked', '1');
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    const refused = await refusedCtx.newPage();
+    const next = await createVisitAsScheduler(scheduler, { clinicianIds: [clinicianId], preferredName: 'Robin' });
+    await refused.goto(next.joinPath);
+    await refused.getByRole('button', { name: 'I understand, continue' }).tap();
+    await refused.getByText('Your browser is not allowing the camera and microphone.').waitFor();
+    expect(await refused.getByText('Your browser is not allowing the microphone.').count()).toBe(0);
+    await refused
+      .getByText(/Allow the camera and microphone for this site/)
+      .first()
+      .waitFor();
+    expect(await refused.getByRole('button', { name: 'Looks good' }).count()).toBe(0);
+    await checkScreen(refused, 'devices-refused');
+    await refusedCtx.close();
+  });
 });

@@ -39,7 +39,15 @@ function DeviceSelect({
 }
 
 /** What went wrong with one device, and the steps that fix it on this kind of phone or computer. */
-function DeviceHelp({ device, problem, onRetry }: { device: 'camera' | 'microphone'; problem: DeviceProblem; onRetry: () => void }) {
+function DeviceHelp({
+  device,
+  problem,
+  onRetry,
+}: {
+  device: 'camera' | 'microphone' | 'both';
+  problem: DeviceProblem;
+  onRetry: () => void;
+}) {
   const { t } = useTranslation('video');
   const platform = detectPlatform();
   const key =
@@ -173,8 +181,15 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
           )}
         </div>
         <div className="device-controls">
-          {media.videoProblem && cameraOn && <DeviceHelp device="camera" problem={media.videoProblem} onRetry={() => void request()} />}
-          {media.audioProblem && <DeviceHelp device="microphone" problem={media.audioProblem} onRetry={() => void request()} />}
+          {/* Both refused the same way: one box, so the same steps are not read twice. */}
+          {cameraOn && media.videoProblem && media.videoProblem === media.audioProblem ? (
+            <DeviceHelp device="both" problem={media.videoProblem} onRetry={() => void request()} />
+          ) : (
+            <>
+              {media.videoProblem && cameraOn && <DeviceHelp device="camera" problem={media.videoProblem} onRetry={() => void request()} />}
+              {media.audioProblem && <DeviceHelp device="microphone" problem={media.audioProblem} onRetry={() => void request()} />}
+            </>
+          )}
 
           {media.audioTrack && <MicLevel track={media.audioTrack} />}
 

@@ -12,6 +12,7 @@ export const en = {
     speaker: 'Speaker',
     cameraWord: 'camera',
     microphoneWord: 'microphone',
+    bothWord: 'camera and microphone',
     cameraN: 'Camera {{n}}',
     microphoneN: 'Microphone {{n}}',
     speakerN: 'Speaker {{n}}',
@@ -42,6 +43,12 @@ export const en = {
       notFound: 'We could not find a microphone.',
       inUse: 'Another app is using your microphone.',
       other: 'The microphone could not start.',
+    },
+    both: {
+      denied: 'Your browser is not allowing the camera and microphone.',
+      notFound: 'We could not find a camera or a microphone.',
+      inUse: 'Another app is using your camera and microphone.',
+      other: 'The camera and microphone could not start.',
     },
   },
   help: {

@@ -14,6 +14,7 @@ export const es: typeof en = {
     speaker: 'Altavoz',
     cameraWord: 'cámara',
     microphoneWord: 'micrófono',
+    bothWord: 'cámara y micrófono',
     cameraN: 'Cámara {{n}}',
     microphoneN: 'Micrófono {{n}}',
     speakerN: 'Altavoz {{n}}',
@@ -44,6 +45,12 @@ export const es: typeof en = {
       notFound: 'No encontramos ningún micrófono.',
       inUse: 'Otra aplicación está usando su micrófono.',
       other: 'El micrófono no pudo iniciarse.',
+    },
+    both: {
+      denied: 'Su navegador no permite usar la cámara ni el micrófono.',
+      notFound: 'No encontramos ninguna cámara ni ningún micrófono.',
+      inUse: 'Otra aplicación está usando su cámara y su micrófono.',
+      other: 'La cámara y el micrófono no pudieron iniciarse.',
     },
   },
   help: {
