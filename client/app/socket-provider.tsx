@@ -19,7 +19,12 @@ export function SocketProvider({ children }: { children: ReactNode }) {
       setStatus((s) => ({ connected: true, connections: s.connections + 1 }));
       void queryClient.invalidateQueries({ predicate: (q) => q.meta?.resync !== false });
     };
-    const handleDisconnect = () => setStatus((s) => ({ ...s, connected: false }));
+    const handleDisconnect = (reason: string) => {
+      setStatus((s) => ({ ...s, connected: false }));
+      // The server closed this socket on purpose (a session or right that ended): it will not
+      // reconnect by itself, so ask again at once who is signed in and what may be shown.
+      if (reason === 'io server disconnect') void queryClient.invalidateQueries({ predicate: (q) => q.meta?.resync !== false });
+    };
     socket.on('connect', handleConnect);
     socket.on('disconnect', handleDisconnect);
     return () => {
