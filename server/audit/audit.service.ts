@@ -5,7 +5,7 @@ import type { AuditAction, AuditActorKind, AuditEntry, AuditFilter, AuditVerifyR
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { serialWrite } from '../db/serial-write';
-import { auditRowsAfter, insertAuditRow, lastAuditLink, listAuditRows, type AuditRow, type AuditRowFilter } from './audit.store';
+import { auditRowsAfter, insertAuditRows, lastAuditLink, listAuditRows, type AuditRow, type AuditRowFilter } from './audit.store';
 
 export type { AuditAction } from '@shared/api/audit.schema';
 
@@ -79,15 +79,10 @@ export function hashAuditRow(row: Omit<AuditRow, 'hash'>): string {
   return createHash('sha256').update(canonicalAuditContent(row), 'utf8').digest('hex');
 }
 
-/**
- * Appends one entry to the audit trail, chained to the entry before it. Safe under concurrent
- * callers and several processes on both dialects (see serialWrite). Pass your transaction as
- * `db` when you are inside one, so the entry commits (or rolls back) with your change.
- * Throws on a target or actor id that is not a UUID.
- */
-export async function recordAudit(db: Kysely<DB>, dialect: Dialect, entry: AuditInput): Promise<AuditRow> {
+/** An entry's columns before it is placed in the chain (no seq, prev_hash or hash yet). */
+function unchained(entry: AuditInput): Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'> {
   const t = entry.targets ?? {};
-  const base = {
+  return {
     id: randomUUID(),
     at: new Date().toISOString(),
     actor_kind: entry.actor.kind,
@@ -102,13 +97,40 @@ export async function recordAudit(db: Kysely<DB>, dialect: Dialect, entry: Audit
     link_id: idOrNull(t.linkId, 'linkId'),
     request_id: idOrNull(entry.requestId, 'requestId'),
     ip: entry.ip && isIP(entry.ip) ? entry.ip : null,
-  } as const;
+  };
+}
+
+/**
+ * Appends one entry to the audit trail, chained to the entry before it. Safe under concurrent
+ * callers and several processes on both dialects (see serialWrite). Pass your transaction as
+ * `db` when you are inside one, so the entry commits (or rolls back) with your change.
+ * Throws on a target or actor id that is not a UUID.
+ */
+export async function recordAudit(db: Kysely<DB>, dialect: Dialect, entry: AuditInput): Promise<AuditRow> {
+  const [row] = await recordAuditEntries(db, dialect, [entry]);
+  return row!;
+}
+
+/**
+ * Appends several entries, in order, with one chain lock, one read of the chain's end and one
+ * insert: the same round trips as a single entry, so the lock is held no longer for more.
+ * Everything is built (and every id checked) before the lock is taken.
+ */
+export async function recordAuditEntries(db: Kysely<DB>, dialect: Dialect, entries: AuditInput[]): Promise<AuditRow[]> {
+  if (!entries.length) return [];
+  const bases = entries.map(unchained);
   return serialWrite(db, dialect, AUDIT_LOCK_KEY, async (trx) => {
     const last = await lastAuditLink(trx);
-    const unhashed = { ...base, seq: (last?.seq ?? 0) + 1, prev_hash: last?.hash ?? GENESIS_HASH };
-    const row: AuditRow = { ...unhashed, hash: hashAuditRow(unhashed) };
-    await insertAuditRow(trx, row);
-    return row;
+    let seq = last?.seq ?? 0;
+    let prev = last?.hash ?? GENESIS_HASH;
+    const rows = bases.map((base): AuditRow => {
+      seq += 1;
+      const unhashed = { ...base, seq, prev_hash: prev };
+      prev = hashAuditRow(unhashed);
+      return { ...unhashed, hash: prev };
+    });
+    await insertAuditRows(trx, rows);
+    return rows;
   });
 }
 

@@ -4,7 +4,7 @@ import type { AuditAction } from '@shared/api/audit.schema';
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { writeTransaction } from '../db/serial-write';
-import { recordAudit, type AuditActor, type AuditTargets } from './audit.service';
+import { recordAuditEntries, type AuditActor, type AuditTargets } from './audit.service';
 
 /** Who is acting, built once per request from its sessions (see auditFrom). */
 export interface AuditContext {
@@ -38,11 +38,16 @@ export class Auditor {
   }
 
   /**
-   * Appends entries, in order. Pass the change's transaction (from `transaction`) to commit with it;
-   * pass the root db to record something that changed nothing (a read, a refused sign-in).
+   * Appends entries, in order, in one append (one lock, one read, one insert however many).
+   * Pass the change's transaction (from `transaction`) to commit with it; pass the root db to
+   * record something that changed nothing (a read, a refused sign-in).
    */
   async record(db: Kysely<DB>, ctx: AuditContext, ...events: AuditEvent[]): Promise<void> {
-    for (const e of events) await recordAudit(db, this.dialect, { ...ctx, ...e });
+    await recordAuditEntries(
+      db,
+      this.dialect,
+      events.map((e) => ({ ...ctx, ...e })),
+    );
   }
 }
 

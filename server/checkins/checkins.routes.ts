@@ -76,7 +76,7 @@ export function checkinsRoutes(deps: service.CheckinsDeps & { answerLimiter?: Re
     const { row, answering } = await requireCheckinPatient(res, db, req.params.id);
     const linkId = linkIdParam(req);
     requireNoBody(req.body);
-    res.json(await service.clearAnswer(deps, row, answering, linkId));
+    res.json(await service.clearAnswer(deps, auditFrom(req, res), row, answering, linkId));
   });
 
   r.post('/checkins/:id/submit', async (req, res) => {

@@ -76,7 +76,7 @@ export function waitingRoomRoutes(deps: service.WaitingRoomDeps): Router {
     const visitId = parseId(req.params.id);
     await requireVisitClinician(res, db, visitId);
     const body = WaitingMessageRequestSchema.parse(req.body);
-    res.json({ message: await service.setWaitingMessage(deps, visitId, body) });
+    res.json({ message: await service.setWaitingMessage(deps, auditFrom(req, res), visitId, body) });
   });
 
   return r;

@@ -44,8 +44,8 @@ interface Move {
   /** A refusal that comes before any state check (e.g. consent first). */
   check?: (p: ParticipantRow) => void;
   patch: (now: string) => ParticipantPatch;
-  /** Undefined for the patient's own steps that are not audited (entering the waiting room, leaving). */
-  action?: AuditAction;
+  /** The entry written when the state changes (nothing is written when it was already settled). */
+  action: AuditAction;
   /** Only while the visit is open (leaving and removal also work after it ended). */
   needsOpenVisit: boolean;
   /** Clinicians of the visit cannot be moved by these actions; 404 unless this participant is the caller. */
@@ -92,9 +92,7 @@ async function move(
     if (!(await transitionParticipant(trx, p.id, p.state, m.to, m.patch(now))))
       throw conflict('Someone else changed this participant just now');
     const started = await extra(trx, visit, now);
-    if (m.action) {
-      await deps.auditor.record(trx, ctx, { action: m.action, targets: { visitId, participantId: p.id, patientId: visit.patient_id } });
-    }
+    await deps.auditor.record(trx, ctx, { action: m.action, targets: { visitId, participantId: p.id, patientId: visit.patient_id } });
     return { participant: { ...p, state: m.to }, visit, before: p.state, started };
   });
 }
@@ -149,6 +147,7 @@ export async function enterWaitingRoom(
       if (!p.consented_at) throw new HttpError(403, 'consent_required', 'Please read and accept the consent first');
     },
     patch: (now) => ({ waiting_since: now }),
+    action: 'participant.waiting',
     needsOpenVisit: true,
     guestsOnly: false,
     refuse: (state) =>
@@ -192,6 +191,7 @@ export async function leave(deps: WaitingRoomDeps, ctx: AuditContext, visitId: s
       from: ['joining', 'waiting', 'admitted'],
       settled: ['left', 'removed', 'denied'],
       patch: () => ({ waiting_since: null }),
+      action: 'participant.left',
       needsOpenVisit: false,
       guestsOnly: false,
       refuse: (state) => conflict(`Cannot leave from here (${state})`),
@@ -312,14 +312,15 @@ export async function endVisit(deps: WaitingRoomDeps, ctx: AuditContext, visitId
   return { id: visit.id, status: 'completed' as const };
 }
 
-/** Sets or clears the one-way "running late" message and pushes it to the waiting patient. */
+/** Sets or clears the one-way "running late" message and pushes it to the waiting patient; audited without its text. */
 export async function setWaitingMessage(
   deps: WaitingRoomDeps,
+  ctx: AuditContext,
   visitId: string,
   req: WaitingMessageRequest,
 ): Promise<WaitingMessage | null> {
   const message = await deps.auditor.transaction(async (trx) => {
-    await requireOpenVisit(trx, visitId);
+    const visit = await requireOpenVisit(trx, visitId);
     if (req.preset && req.text) {
       throw new HttpError(400, 'validation_failed', 'Send a preset or a text, not both', [
         { field: 'text', message: 'Send a preset or a text, not both' },
@@ -327,6 +328,7 @@ export async function setWaitingMessage(
     }
     const next: WaitingMessage | null = req.preset ? { preset: req.preset } : req.text ? { text: req.text } : null;
     await saveWaitingMessage(trx, visitId, next ? JSON.stringify(next) : null);
+    await deps.auditor.record(trx, ctx, { action: 'visit.waiting_message_set', targets: { visitId, patientId: visit.patient_id } });
     return next;
   });
   deps.broadcast.waitingMessage(visitId, message);

@@ -35,6 +35,10 @@ export const AUDIT_ACTIONS = [
   'visit.cancelled',
   'visit.read',
   'visit.ended',
+  /** A clinician set, changed or cleared the waiting-room message (never its text). */
+  'visit.waiting_message_set',
+  /** A signed-in person asked for a visit, check-in or patient that is not theirs and got 404. */
+  'access.refused',
   'link.issued',
   'link.revoked',
   'link.used',
@@ -46,10 +50,18 @@ export const AUDIT_ACTIONS = [
   'participant.removed',
   /** The system moved a waiting participant whose connection stayed lost past the grace period to `left`. */
   'participant.presence_expired',
+  /** The patient entered the waiting room (from joining, or coming back after leaving). */
+  'participant.waiting',
+  /** The patient left (closed the visit, or left the waiting room or the call). */
+  'participant.left',
   'video.token_issued',
   'checkin.sent',
   'checkin.shared',
   'checkin.read',
+  /** The patient saved or changed one answer (ids only: never the question's answer). */
+  'checkin.answer_saved',
+  /** The patient took one answer back. */
+  'checkin.answer_deleted',
   'safety.alert_raised',
   'safety.alert_acknowledged',
   'fhir.exported',

@@ -40,8 +40,14 @@ async function roundTrips(request: () => Promise<unknown>): Promise<number> {
   return count;
 }
 
-/** The most round trips each route may make (see the README's decisions for what they are). */
-const BUDGET = { sessionCheck: 1, answerSave: 8, videoToken: 3, patientToken: 7, clinicianToken: 8, firstClinicianToken: 13 };
+/**
+ * The most round trips each route may make (see the README's decisions for what they are). An
+ * answer save includes its audit entry (issue 11): one read of the chain's end and one insert,
+ * plus the chain's advisory lock on PostgreSQL.
+ */
+const BUDGET = { sessionCheck: 1, answerSave: 10, videoToken: 3, patientToken: 7, clinicianToken: 8, firstClinicianToken: 13 };
+/** Statements PostgreSQL needs beyond SQLite for the same work: the audit chain's advisory lock. */
+const PG_AUDIT_LOCK = 1;
 
 describeEachDatabase('hot-path round trips (%s)', (dialect) => {
   let t: TestApp;
@@ -68,7 +74,7 @@ describeEachDatabase('hot-path round trips (%s)', (dialect) => {
     };
     console.log(`round trips (${dialect}): ${JSON.stringify(figures)}`);
     expect(figures.sessionCheck).toBeLessThanOrEqual(BUDGET.sessionCheck);
-    expect(figures.answerSave).toBeLessThanOrEqual(BUDGET.answerSave);
+    expect(figures.answerSave).toBeLessThanOrEqual(BUDGET.answerSave + (dialect === 'postgres' ? PG_AUDIT_LOCK : 0));
     expect(figures.videoToken).toBeLessThanOrEqual(BUDGET.videoToken);
   });
 });
