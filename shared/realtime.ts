@@ -25,6 +25,8 @@ export interface LiveParticipant {
   waitingSince: string | null;
   /** Their last socket dropped and has not come back (yet); they leave the waiting room after a grace period. */
   connectionLost: boolean;
+  /** A later device with the same link ("Jordan — another device"): admitting it ends the earlier one. */
+  otherDevice: boolean;
 }
 
 /** The visit statuses of shared/api/visits.schema.ts, under the name socket code uses. */
@@ -63,6 +65,8 @@ export interface ServerToClientEvents {
   'visit:status': (p: { visitId: string; status: VisitStatusName }) => void;
   /** Patient: their own participant state changed (admitted, denied, returned to waiting, removed). */
   'participant:state': (p: { participantId: string; state: ParticipantStateName }) => void;
+  /** Patient: another device with this link was admitted; this one's session has ended (its socket is dropped next). */
+  'participant:moved': (p: { participantId: string }) => void;
   /** Patient: the one-way waiting-room message changed (null clears it). */
   'visit:waiting-message': (p: { visitId: string; message: WaitingMessage | null }) => void;
   /** Patient: whether any clinician of the visit is online now. */
@@ -110,12 +114,14 @@ export const SERVER_EVENT_SCHEMAS = {
         state: ParticipantStateSchema,
         waitingSince: z.string().nullable(),
         connectionLost: z.boolean(),
+        otherDevice: z.boolean(),
       }),
     ),
   }),
   'visit:waiting': z.object({ visitId: z.string(), waiting: z.number().int() }),
   'visit:status': z.object({ visitId: z.string(), status: VisitStatusSchema }),
   'participant:state': z.object({ participantId: z.string(), state: ParticipantStateSchema }),
+  'participant:moved': z.object({ participantId: z.string() }),
   'visit:waiting-message': z.object({ visitId: z.string(), message: WaitingMessageSchema.nullable() }),
   'visit:clinician-presence': z.object({ visitId: z.string(), online: z.boolean() }),
   'visit:ended': z.object({ visitId: z.string() }),

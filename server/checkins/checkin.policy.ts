@@ -5,10 +5,10 @@ import type { DB } from '../db/schema';
 import { HttpError, forbidden, notFound, unauthenticated } from '../http-error';
 import { parseId } from '../id';
 import { canReadPatientHistory } from '../patients/patient.policy';
-import { findParticipant } from '../visits/participants.store';
+import { findParticipant, mayUseCheckins } from '../visits/participants.store';
 import { isOpen } from '../visits/visit-lifecycle';
 import { findVisit, isClinicianOnVisit } from '../visits/visits.store';
-import { findCheckin, findCheckinForAnswering, type AnsweringFacts, type CheckinRow } from './checkins.store';
+import { findCheckin, findCheckinForAnswering, heldElsewhere, type AnsweringFacts, type CheckinRow } from './checkins.store';
 
 /*
  * Who may see and touch a check-in. Anyone outside its visit gets 404: a check-in's existence is
@@ -26,9 +26,23 @@ export async function requireCheckinViewer(res: Response, db: Kysely<DB>, rawId:
   if (!row) throw notFound();
   // Powers follow the current role: a former clinician keeps no clinical access to old visits.
   if (staff && staff.role === 'clinician' && (await isClinicianOnVisit(db, row.visit_id, staff.id))) return { row, viewer: { kind: 'clinician', staff } };
-  if (patient && patient.visitId === row.visit_id) return { row, viewer: { kind: 'patient', patient } };
+  if (patient && patient.visitId === row.visit_id) {
+    await requireCheckinDevice(db, patient);
+    return { row, viewer: { kind: 'patient', patient } };
+  }
   throw notFound();
 }
+
+/**
+ * A patient device sees the visit's check-ins only once it has entered the waiting room, and not
+ * while another device of the visit is in the call (a second browser with the link waits for a
+ * clinician's decision first).
+ */
+export async function requireCheckinDevice(db: Kysely<DB>, patient: PatientPrincipal): Promise<void> {
+  if (!(await mayUseCheckins(db, patient.participantId, patient.visitId))) throw notAdmittedHere();
+}
+
+const notAdmittedHere = () => new HttpError(403, 'not_admitted', 'Your clinician has not let this device in yet');
 
 /**
  * Only the patient of the check-in's visit, with what `requireAnswering` needs; its clinicians get
@@ -49,7 +63,8 @@ export async function requireCheckinPatient(
   if (viewer.kind !== 'patient') throw forbidden('Only the patient can answer a check-in');
   const visit = await findVisit(db, row.visit_id);
   const p = await findParticipant(db, viewer.patient.participantId);
-  return { row, patient: viewer.patient, answering: { visitStatus: visit?.status ?? null, participant: p ? { visitId: p.visit_id, state: p.state } : null } };
+  const participant = p ? { id: p.id, visitId: p.visit_id, state: p.state, elsewhere: await heldElsewhere(db, row, p.id, p.state) } : null;
+  return { row, patient: viewer.patient, answering: { visitStatus: visit?.status ?? null, participant } };
 }
 
 /** Only a clinician of the check-in's visit; its patient gets 403, anyone else 404. */
@@ -66,6 +81,7 @@ export function requireAnswering(row: CheckinRow, facts: AnsweringFacts): void {
   const p = facts.participant;
   if (!p || p.visitId !== row.visit_id) throw notFound();
   if (p.state !== 'waiting' && p.state !== 'admitted') throw new HttpError(403, 'not_admitted', 'Join the visit again to answer this check-in');
+  if (p.elsewhere) throw notAdmittedHere();
 }
 
 /** Only a clinician currently caring for the patient reads their check-in history; anyone else gets 404. */

@@ -7,7 +7,7 @@ import { requireStaff } from '../auth/auth.middleware';
 import { HttpError, notFound, unauthenticated } from '../http-error';
 import { parseId } from '../id';
 import { requireVisitClinician } from '../visits/visit.policy';
-import { requireCheckinClinician, requireCheckinPatient, requireCheckinViewer } from './checkin.policy';
+import { requireCheckinClinician, requireCheckinDevice, requireCheckinPatient, requireCheckinViewer } from './checkin.policy';
 import * as service from './checkins.service';
 import { requireNoBody } from '../middleware/require-no-body';
 
@@ -46,7 +46,10 @@ export function checkinsRoutes(deps: service.CheckinsDeps & { answerLimiter?: Re
     // A browser may carry both sessions; a clinician of this visit is answered as a clinician.
     if (patient && patient.visitId === visitId && !res.locals.staff) {
       const { lang } = CheckinLanguageQuerySchema.parse(req.query);
-      res.json({ checkins: await service.listForPatient(deps, visitId, lang ?? 'en') });
+      await requireCheckinDevice(db, patient);
+      const checkins = await service.listForPatient(deps, visitId, lang ?? 'en', patient.participantId);
+      await deps.auditor.record(db, auditFrom(req, res), { action: 'checkin.read', targets: { visitId, participantId: patient.participantId } });
+      res.json({ checkins });
       return;
     }
     if (!res.locals.staff) {
@@ -61,7 +64,14 @@ export function checkinsRoutes(deps: service.CheckinsDeps & { answerLimiter?: Re
   r.get('/checkins/:id', async (req, res) => {
     const { row, viewer } = await requireCheckinViewer(res, db, req.params.id);
     const { lang } = CheckinLanguageQuerySchema.parse(req.query);
-    if (viewer.kind === 'patient') res.json({ checkin: await service.getForPatient(deps, row, lang ?? 'en') });
+    if (viewer.kind === 'patient') {
+      const checkin = await service.getForPatient(deps, row, lang ?? 'en', viewer.patient.participantId);
+      await deps.auditor.record(db, auditFrom(req, res), {
+        action: 'checkin.read',
+        targets: { visitId: row.visit_id, patientId: row.patient_id, checkinId: row.id, participantId: viewer.patient.participantId },
+      });
+      res.json({ checkin });
+    }
     else res.json({ checkin: await service.getForClinician(deps, auditFrom(req, res), row) });
   });
 

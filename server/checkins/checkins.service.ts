@@ -56,11 +56,6 @@ export interface CheckinsDeps {
 const alreadyShared = () => new HttpError(409, 'already_shared', 'This check-in was already shared and can no longer change');
 
 const targetsOf = (row: CheckinRow): AuditTargets => ({ checkinId: row.id, visitId: row.visit_id, patientId: row.patient_id });
-/** An answer's entry also names the participant (device) who gave it. */
-const answerTargets = (row: CheckinRow, answering: AnsweringFacts): AuditTargets => ({
-  ...targetsOf(row),
-  participantId: answering.participant?.id,
-});
 
 function definitionOf(deps: CheckinsDeps, row: CheckinRow): InstrumentDefinition | undefined {
   return deps.instruments.get(row.instrument_id)?.definition;
@@ -157,19 +152,20 @@ export async function getForClinician(deps: CheckinsDeps, ctx: AuditContext, row
   return toClinicianCheckin(definitionOf(deps, row), row, answers.get(row.id) ?? {}, alerts);
 }
 
-/** The patient's own check-ins in this visit, with their own answers. */
-export async function listForPatient(deps: CheckinsDeps, visitId: string, lang: Language): Promise<PatientCheckin[]> {
+/** The patient's own check-ins in this visit, with the answers this device gave. */
+export async function listForPatient(deps: CheckinsDeps, visitId: string, lang: Language, participantId: string): Promise<PatientCheckin[]> {
   const rows = await listVisitCheckins(deps.db, visitId);
   const answers = await answersOf(
     deps.db,
     rows.map((r) => r.id),
+    participantId,
   );
   return rows.map((r) => toPatientCheckin(definitionOf(deps, r), r, answers.get(r.id) ?? {}, lang, deps.crisisResources));
 }
 
-/** One check-in for its patient, with their own answers. */
-export async function getForPatient(deps: CheckinsDeps, row: CheckinRow, lang: Language): Promise<PatientCheckin> {
-  const answers = await answersOf(deps.db, [row.id]);
+/** One check-in for its patient, with the answers this device gave. */
+export async function getForPatient(deps: CheckinsDeps, row: CheckinRow, lang: Language, participantId: string): Promise<PatientCheckin> {
+  const answers = await answersOf(deps.db, [row.id], participantId);
   return toPatientCheckin(definitionOf(deps, row), row, answers.get(row.id) ?? {}, lang, deps.crisisResources);
 }
 
@@ -205,18 +201,12 @@ export async function saveAnswer(
       await deleteAnswer(trx, row.id, linkId);
       delete next[linkId];
     } else {
-      await upsertAnswer(trx, row.id, linkId, check.value, now);
+      await upsertAnswer(trx, row.id, linkId, check.value, now, answering.participant?.id ?? null);
       next[linkId] = check.value;
     }
     const safety = check.value === '' ? { crisis: false, clinicianAlerts: [] } : assessSafety(def, next, { only: linkId });
     const raised = await raiseAlerts(trx, row, safety.clinicianAlerts, now);
-    // Last, one append for all: the chain lock is then held only for it and the commit.
-    await deps.auditor.record(
-      trx,
-      ctx,
-      { action: check.value === '' ? 'checkin.answer_deleted' : 'checkin.answer_saved', targets: answerTargets(row, answering) },
-      ...raised.map(() => ({ action: 'safety.alert_raised' as const, targets: targetsOf(row) })),
-    );
+    if (raised.length) await deps.auditor.record(trx, ctx, ...raised.map(() => ({ action: 'safety.alert_raised' as const, targets: targetsOf(row) })));
     return { answers: next, crisis: safety.crisis, newAlerts: raised };
   });
 
@@ -227,13 +217,7 @@ export async function saveAnswer(
 }
 
 /** Takes an answer back (e.g. every box of a multiple-choice item unticked). Clinicians get the new count. */
-export async function clearAnswer(
-  deps: CheckinsDeps,
-  ctx: AuditContext,
-  row: CheckinRow,
-  answering: AnsweringFacts,
-  linkId: string,
-): Promise<{ saved: true }> {
+export async function clearAnswer(deps: CheckinsDeps, row: CheckinRow, answering: AnsweringFacts, linkId: string): Promise<{ saved: true }> {
   if (row.status === 'shared') throw alreadyShared();
   const def = requireDefinition(deps, row);
   requireAnswering(row, answering);
@@ -244,9 +228,7 @@ export async function clearAnswer(
   const answers = await deps.auditor.transaction(async (trx) => {
     if (!(await touchUnshared(trx, row.id, 'in_progress', now))) throw alreadyShared();
     await deleteAnswer(trx, row.id, linkId);
-    const left = (await answersOf(trx, [row.id])).get(row.id) ?? {};
-    await deps.auditor.record(trx, ctx, { action: 'checkin.answer_deleted', targets: answerTargets(row, answering) });
-    return left;
+    return (await answersOf(trx, [row.id])).get(row.id) ?? {};
   });
   const progress = progressOf(def, answers);
   await deps.broadcast.progress(row.visit_id, row.id, progress.answered, progress.total);

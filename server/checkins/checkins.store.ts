@@ -17,7 +17,32 @@ export function findCheckin(db: Kysely<DB>, id: string): Promise<CheckinRow | un
 /** What decides whether a patient may answer: their visit's status and their own participant row. */
 export interface AnsweringFacts {
   visitStatus: VisitStatus | null;
-  participant: { visitId: string; state: ParticipantState } | null;
+  /**
+   * `elsewhere`: another device holds this check-in (another device of the visit is in the call,
+   * or gave answers to it): this one may not touch it until a clinician admits it.
+   */
+  participant: { id: string; visitId: string; state: ParticipantState; elsewhere: boolean } | null;
+}
+
+/** Whether another patient device holds this check-in: it is admitted while `participantId` is not, or it gave answers here. */
+export async function heldElsewhere(db: Kysely<DB>, checkin: Pick<CheckinRow, 'id' | 'visit_id'>, participantId: string, state: ParticipantState): Promise<boolean> {
+  const other = await db
+    .selectFrom('participants')
+    .select('id')
+    .where('visit_id', '=', checkin.visit_id)
+    .where('kind', '=', 'patient')
+    .where('id', '!=', participantId)
+    .where('state', '=', 'admitted')
+    .executeTakeFirst();
+  if (other && state !== 'admitted') return true;
+  const foreign = await db
+    .selectFrom('checkin_answers')
+    .select('link_id')
+    .where('checkin_id', '=', checkin.id)
+    .where('participant_id', 'is not', null)
+    .where('participant_id', '!=', participantId)
+    .executeTakeFirst();
+  return foreign !== undefined;
 }
 
 /** A check-in with its visit's status and the given participant's row, in one query (the answer-save hot path). */
@@ -28,11 +53,37 @@ export async function findCheckinForAnswering(db: Kysely<DB>, id: string, partic
     .leftJoin('participants', (j) => j.on('participants.id', '=', participantId))
     .selectAll('checkins')
     .select(['visits.status as visit_status', 'participants.visit_id as participant_visit_id', 'participants.state as participant_state'])
+    // Another device holds the check-in: it is in the call (this one is not), or it gave answers here.
+    .select((eb) => [
+      eb
+        .exists(
+          eb
+            .selectFrom('participants as other')
+            .select('other.id')
+            .whereRef('other.visit_id', '=', 'checkins.visit_id')
+            .where('other.kind', '=', 'patient')
+            .where('other.id', '!=', participantId)
+            .where('other.state', '=', 'admitted'),
+        )
+        .as('other_admitted'),
+      eb
+        .exists(
+          eb
+            .selectFrom('checkin_answers as a')
+            .select('a.link_id')
+            .whereRef('a.checkin_id', '=', 'checkins.id')
+            .where('a.participant_id', 'is not', null)
+            .where('a.participant_id', '!=', participantId),
+        )
+        .as('foreign_answers'),
+    ])
     .where('checkins.id', '=', id)
     .executeTakeFirst();
   if (!r) return undefined;
-  const { visit_status, participant_visit_id, participant_state, ...row } = r;
-  const participant = participant_visit_id && participant_state ? { visitId: participant_visit_id, state: participant_state } : null;
+  const { visit_status, participant_visit_id, participant_state, other_admitted, foreign_answers, ...row } = r;
+  const elsewhere = (Boolean(Number(other_admitted)) && participant_state !== 'admitted') || Boolean(Number(foreign_answers));
+  const participant =
+    participant_visit_id && participant_state ? { id: participantId, visitId: participant_visit_id, state: participant_state, elsewhere } : null;
   return { row, answering: { visitStatus: visit_status, participant } };
 }
 
@@ -82,10 +133,13 @@ function parseValue(text: string): AnswerValue | undefined {
 }
 
 /** Stored answers of several check-ins, by check-in id then linkId. */
-export async function answersOf(db: Kysely<DB>, checkinIds: string[]): Promise<Map<string, Record<string, AnswerValue>>> {
+export async function answersOf(db: Kysely<DB>, checkinIds: string[], givenBy?: string): Promise<Map<string, Record<string, AnswerValue>>> {
   const out = new Map<string, Record<string, AnswerValue>>(checkinIds.map((id) => [id, {}]));
   if (checkinIds.length === 0) return out;
-  const rows = await db.selectFrom('checkin_answers').selectAll().where('checkin_id', 'in', checkinIds).execute();
+  let q = db.selectFrom('checkin_answers').selectAll().where('checkin_id', 'in', checkinIds);
+  // A patient device reads only the answers it gave (or that moved to it when it was admitted).
+  if (givenBy !== undefined) q = q.where('participant_id', '=', givenBy);
+  const rows = await q.execute();
   for (const r of rows) {
     const v = parseValue(r.value);
     const answers = out.get(r.checkin_id);
@@ -94,13 +148,13 @@ export async function answersOf(db: Kysely<DB>, checkinIds: string[]): Promise<M
   return out;
 }
 
-/** Saves (or replaces) one answer. */
-export async function upsertAnswer(db: Kysely<DB>, checkinId: string, linkId: string, value: AnswerValue, now: string): Promise<void> {
+/** Saves (or replaces) one answer, given by the patient device `participantId`. */
+export async function upsertAnswer(db: Kysely<DB>, checkinId: string, linkId: string, value: AnswerValue, now: string, participantId: string | null = null): Promise<void> {
   const text = JSON.stringify(value);
   await db
     .insertInto('checkin_answers')
-    .values({ checkin_id: checkinId, link_id: linkId, value: text, answered_at: now })
-    .onConflict((oc) => oc.columns(['checkin_id', 'link_id']).doUpdateSet({ value: text, answered_at: now }))
+    .values({ checkin_id: checkinId, link_id: linkId, value: text, answered_at: now, participant_id: participantId })
+    .onConflict((oc) => oc.columns(['checkin_id', 'link_id']).doUpdateSet({ value: text, answered_at: now, participant_id: participantId }))
     .execute();
 }
 

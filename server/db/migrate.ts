@@ -7,6 +7,7 @@ import * as m004 from './migrations/004-checkins';
 import * as m005 from './migrations/005-audit';
 import * as m006 from './migrations/006-participant-presence';
 import * as m007 from './migrations/007-alert-push-record';
+import * as m008 from './migrations/008-device-participants';
 import * as m011 from './migrations/011-staff-invitations';
 import * as m012 from './migrations/012-two-factor';
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-audit': m005,
   '006-participant-presence': m006,
   '007-alert-push-record': m007,
+  '008-device-participants': m008,
   '011-staff-invitations': m011,
   '012-two-factor': m012,
 };

@@ -122,6 +122,8 @@ export interface DobFailureTable {
   id: string;
   link_id: string;
   at: string;
+  /** The address the wrong guess came from (null for rows older than migration 008). */
+  address: string | null;
 }
 
 export interface ParticipantTable {
@@ -137,6 +139,8 @@ export interface ParticipantTable {
   admitted_by: string | null;
   /** When the participant's last socket went away; null while connected (or never seen). */
   disconnected_at: string | null;
+  /** Patients: the link this device came through (a reissued link starts a fresh participant). Null for clinicians. */
+  link_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -214,6 +218,8 @@ export interface CheckinAnswerTable {
   /** JSON: an option code, an array of option codes, text, or "asked-declined". Never logged. */
   value: string;
   answered_at: string;
+  /** The patient participant (device) who gave the answer: unshared answers are theirs alone. */
+  participant_id: string | null;
 }
 
 export interface SafetyAlertTable {

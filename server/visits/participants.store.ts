@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { LiveParticipant } from '@shared/realtime';
 import type { DB, ParticipantState, ParticipantTable } from '../db/schema';
-import { chunks, lockVisit } from './visits.store';
+import { chunks } from './visits.store';
 
 type Db = Kysely<DB>;
 export type ParticipantRow = ParticipantTable;
@@ -47,7 +47,10 @@ export async function leaveAllParticipants(db: Db, visitId: string, now: string)
 
 /** Stores an accepted consent and marks the participant as having consented. Run inside the caller's transaction. */
 export async function recordConsent(db: Db, visitId: string, participantId: string, version: string, now: string): Promise<void> {
-  await db.insertInto('consents').values({ id: randomUUID(), visit_id: visitId, participant_id: participantId, version, accepted_at: now }).execute();
+  await db
+    .insertInto('consents')
+    .values({ id: randomUUID(), visit_id: visitId, participant_id: participantId, version, accepted_at: now })
+    .execute();
   await db
     .updateTable('participants')
     .set({ consent_version: version, consented_at: now, updated_at: now })
@@ -85,6 +88,7 @@ export async function findOrCreateClinicianParticipant(db: Db, visitId: string, 
       admitted_at: now,
       admitted_by: staffId,
       disconnected_at: null,
+      link_id: null,
       created_at: now,
       updated_at: now,
     })
@@ -99,45 +103,135 @@ export async function findOrCreateClinicianParticipant(db: Db, visitId: string, 
 }
 
 /**
- * The visit's one patient participant, created in state `joining` if it does not exist yet.
- * Concurrent joins are serialized by locking the visit row first inside the transaction, so a
- * visit never gets a second patient.
+ * A new patient participant: one person on one device, reached through `linkId`. Every browser
+ * that is not already a device of this link gets its own, which must be admitted on its own.
  */
-export async function findOrCreatePatientParticipant(db: Db, visitId: string): Promise<ParticipantRow> {
-  return db.transaction().execute(async (trx) => {
-    await lockVisit(trx, visitId);
-    const existing = await trx
-      .selectFrom('participants')
-      .selectAll()
-      .where('visit_id', '=', visitId)
-      .where('kind', '=', 'patient')
-      .orderBy('created_at')
-      .orderBy('id')
-      .executeTakeFirst();
-    if (existing) return existing;
-    const now = new Date().toISOString();
-    const row: ParticipantRow = {
-      id: randomUUID(),
-      visit_id: visitId,
-      kind: 'patient',
-      staff_id: null,
-      state: 'joining',
-      consent_version: null,
-      consented_at: null,
-      waiting_since: null,
-      admitted_at: null,
-      admitted_by: null,
-      disconnected_at: null,
-      created_at: now,
-      updated_at: now,
-    };
-    await trx.insertInto('participants').values(row).execute();
-    return row;
-  });
+export async function createPatientDevice(db: Db, visitId: string, linkId: string): Promise<ParticipantRow> {
+  const now = new Date().toISOString();
+  const row: ParticipantRow = {
+    id: randomUUID(),
+    visit_id: visitId,
+    kind: 'patient',
+    staff_id: null,
+    state: 'joining',
+    consent_version: null,
+    consented_at: null,
+    waiting_since: null,
+    admitted_at: null,
+    admitted_by: null,
+    disconnected_at: null,
+    link_id: linkId,
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('participants').values(row).execute();
+  return row;
+}
+
+/**
+ * The device a returning browser already is: its session's participant, if that participant came
+ * through this very link and still has its place (not removed). Anything else is a new device.
+ */
+export async function findReturningDevice(
+  db: Db,
+  participantId: string,
+  visitId: string,
+  linkId: string,
+): Promise<ParticipantRow | undefined> {
+  return db
+    .selectFrom('participants')
+    .selectAll()
+    .where('id', '=', participantId)
+    .where('visit_id', '=', visitId)
+    .where('link_id', '=', linkId)
+    .where('kind', '=', 'patient')
+    .where('state', '!=', 'removed')
+    .executeTakeFirst();
+}
+
+/** Device states that still hold (or may take back) a place in the visit. */
+const LIVE_DEVICE_STATES: readonly ParticipantState[] = ['joining', 'waiting', 'admitted', 'left'];
+
+/**
+ * A device of a link was admitted: the link's other devices (the same person's old phone, or
+ * whoever else holds the link) leave, their sessions end, and the unshared answers given on them
+ * move to the admitted device. Run inside the admission's transaction; returns the ended devices,
+ * whose sockets the caller tells and drops after commit.
+ */
+export async function endOtherDevices(
+  db: Db,
+  admitted: Pick<ParticipantRow, 'id' | 'visit_id' | 'link_id'>,
+  now: string,
+): Promise<string[]> {
+  if (!admitted.link_id) return [];
+  const others = await db
+    .selectFrom('participants')
+    .select(['id', 'state'])
+    .where('visit_id', '=', admitted.visit_id)
+    .where('link_id', '=', admitted.link_id)
+    .where('kind', '=', 'patient')
+    .where('id', '!=', admitted.id)
+    .where('state', 'in', LIVE_DEVICE_STATES)
+    .execute();
+  if (!others.length) return [];
+  const ids = others.map((o) => o.id);
+  await db.updateTable('participants').set({ state: 'left', waiting_since: null, updated_at: now }).where('id', 'in', ids).execute();
+  await db.updateTable('sessions').set({ revoked_at: now }).where('participant_id', 'in', ids).where('revoked_at', 'is', null).execute();
+  await db.updateTable('checkin_answers').set({ participant_id: admitted.id }).where('participant_id', 'in', ids).execute();
+  return ids;
+}
+
+/**
+ * A new link was issued: whoever came through the old ones keeps nothing. Their places end (the
+ * callers revoke their sessions), and the unshared answers they gave are deleted, so the next
+ * person starts with an empty check-in instead of someone else's words. Run inside the reissue's
+ * transaction; returns the participants that lost their place.
+ */
+export async function retireLinkParticipants(db: Db, visitId: string, now: string): Promise<string[]> {
+  const rows = await db.selectFrom('participants').select('id').where('visit_id', '=', visitId).where('kind', '=', 'patient').execute();
+  if (!rows.length) return [];
+  const ids = rows.map((r) => r.id);
+  await db
+    .updateTable('participants')
+    .set({ state: 'left', waiting_since: null, updated_at: now })
+    .where('id', 'in', ids)
+    .where('state', 'in', ['joining', 'waiting', 'admitted'])
+    .execute();
+  await db
+    .deleteFrom('checkin_answers')
+    .where('checkin_id', 'in', (eb) =>
+      eb.selectFrom('checkins').select('id').where('visit_id', '=', visitId).where('status', '!=', 'shared'),
+    )
+    .execute();
+  return ids;
+}
+
+/**
+ * Whether this patient device may see the visit's check-ins (its own answers only): it has
+ * entered the waiting room (or was there and left), and no other device of the visit is in the
+ * call unless it is this one. A device that only knocked, was denied, or waits while the patient
+ * is in the call sees nothing.
+ */
+export async function mayUseCheckins(db: Db, participantId: string, visitId: string): Promise<boolean> {
+  const rows = await db
+    .selectFrom('participants')
+    .select(['id', 'state'])
+    .where('visit_id', '=', visitId)
+    .where('kind', '=', 'patient')
+    .where((eb) => eb.or([eb('id', '=', participantId), eb('state', '=', 'admitted')]))
+    .execute();
+  const me = rows.find((r) => r.id === participantId);
+  if (!me || !['waiting', 'admitted', 'left'].includes(me.state)) return false;
+  return me.state === 'admitted' || !rows.some((r) => r.id !== participantId);
 }
 
 /** The name shown for a participant: a clinician's name, or the patient's preferred name. */
-export function participantDisplayName(r: { kind: string; staff_name: string | null; preferred_name: string | null; display_name: string }): string {
+export function participantDisplayName(r: {
+  kind: string;
+  staff_name: string | null;
+  preferred_name: string | null;
+  display_name: string;
+}): string {
   return r.kind === 'clinician' ? (r.staff_name ?? 'Clinician') : (r.preferred_name ?? r.display_name);
 }
 
@@ -155,6 +249,7 @@ export async function listLiveParticipants(db: Db, visitId: string): Promise<Liv
       'participants.waiting_since',
       'participants.disconnected_at',
       'participants.created_at',
+      'participants.link_id',
       'staff.name as staff_name',
       'patients.display_name',
       'patients.preferred_name',
@@ -163,14 +258,21 @@ export async function listLiveParticipants(db: Db, visitId: string): Promise<Liv
     .orderBy('participants.created_at')
     .orderBy('participants.id')
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    state: r.state,
-    waitingSince: r.state === 'waiting' ? r.waiting_since : null,
-    displayName: participantDisplayName(r),
-    connectionLost: r.disconnected_at !== null && PRESENT_STATES.includes(r.state),
-  }));
+  // Rows come in arrival order, so a link already seen means this is the same link on another device.
+  const seenLinks = new Set<string>();
+  return rows.map((r) => {
+    const otherDevice = r.link_id !== null && seenLinks.has(r.link_id);
+    if (r.link_id !== null) seenLinks.add(r.link_id);
+    return {
+      id: r.id,
+      kind: r.kind,
+      state: r.state,
+      waitingSince: r.state === 'waiting' ? r.waiting_since : null,
+      displayName: participantDisplayName(r),
+      connectionLost: r.disconnected_at !== null && PRESENT_STATES.includes(r.state),
+      otherDevice,
+    };
+  });
 }
 
 /** States in which a participant is expected to hold a connection (so losing it is news). */
@@ -224,7 +326,9 @@ export async function expireWaiting(db: Db, id: string, cutoff: string, now: str
   return Number(r.numUpdatedRows) > 0;
 }
 
-export type ParticipantWithName = Pick<ParticipantTable, 'id' | 'visit_id' | 'kind' | 'state' | 'created_at'> & { staff_name: string | null };
+export type ParticipantWithName = Pick<ParticipantTable, 'id' | 'visit_id' | 'kind' | 'state' | 'created_at'> & {
+  staff_name: string | null;
+};
 
 /** Participants of many visits (with the staff name for clinicians), by visit id. */
 export async function participantsByVisit(db: Db, visitIds: string[]): Promise<Map<string, ParticipantWithName[]>> {
@@ -253,4 +357,3 @@ export async function participantsByVisit(db: Db, visitIds: string[]): Promise<M
   }
   return out;
 }
-

@@ -36,6 +36,15 @@ export class VisitBroadcast {
     );
   }
 
+  /** Tells devices replaced by another device of the same link that the visit moved (sent before they are dropped). */
+  moved(participantIds: string[]): void {
+    for (const participantId of participantIds) {
+      void pushAfterCommit(this.logger, 'participant:moved', { participantId }, () =>
+        this.io.to(rooms.participant(participantId)).emit('participant:moved', { participantId }),
+      );
+    }
+  }
+
   async status(visitId: string, status: VisitStatusName): Promise<void> {
     await pushAfterCommit(this.logger, 'visit:status', { visitId }, async () => {
       const clinicians = await clinicianIdsOf(this.db, visitId);

@@ -8,6 +8,7 @@ import type { Revocation } from '../realtime/revocation';
 import { HttpError, notFound } from '../http-error';
 import { isAlreadyGone, type VideoService } from '../video/livekit';
 import {
+  endOtherDevices,
   findParticipant,
   recordConsent,
   revokeParticipantSessions,
@@ -207,8 +208,13 @@ export async function leave(deps: WaitingRoomDeps, ctx: AuditContext, visitId: s
   return outcome(m);
 }
 
-/** A clinician admits a waiting participant; the first admission starts the visit. */
+/**
+ * A clinician admits a waiting participant; the first admission starts the visit. Admitting a
+ * device ends the other devices of the same link (the same person's old phone, or whoever else
+ * holds the link): they are told the visit moved, and lose their sessions, sockets and video.
+ */
 export async function admit(deps: WaitingRoomDeps, ctx: AuditContext, visitId: string, participantId: string, staffId: string) {
+  let replaced: string[] = [];
   const m = await move(
     deps,
     ctx,
@@ -223,9 +229,17 @@ export async function admit(deps: WaitingRoomDeps, ctx: AuditContext, visitId: s
       guestsOnly: true,
       refuse: (state) => conflict(`Only a waiting participant can be admitted (this one is ${state})`),
     },
-    (trx, _visit, now) => startVisit(trx, visitId, now),
+    async (trx, _visit, now) => {
+      const p = await findParticipant(trx, participantId);
+      if (p) replaced = await endOtherDevices(trx, p, now);
+      return startVisit(trx, visitId, now);
+    },
   );
   await announce(deps, m);
+  if (replaced.length) {
+    deps.broadcast.moved(replaced);
+    await deps.revocation.participantsRevoked(visitId, replaced);
+  }
   return outcome(m);
 }
 

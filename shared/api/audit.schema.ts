@@ -43,6 +43,12 @@ export const AUDIT_ACTIONS = [
   'link.revoked',
   'link.used',
   'dob.failed',
+  /** A link was presented that is unknown, replaced, expired or not open yet (no date of birth was checked). */
+  'link.refused',
+  /** Wrong dates of birth locked a link for everyone (the per-link limit), until it lifts or staff unlock it. */
+  'dob.locked',
+  /** Staff lifted a link's date-of-birth lock. */
+  'dob.unlocked',
   'consent.recorded',
   'participant.admitted',
   'participant.denied',

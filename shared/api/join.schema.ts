@@ -51,3 +51,15 @@ export const TooEarlyDetailsSchema = z.object({ opensAt: z.string() });
 
 /** `details` of 403 dob_mismatch: how many tries this link has left this hour. */
 export const DobMismatchDetailsSchema = z.object({ attemptsLeft: z.number().int() });
+
+/**
+ * GET /api/visits/:id/patient-link/lock and POST …/unlock: whether wrong dates of birth have
+ * locked the visit's live link for everyone, until when, and how many wrong tries count now.
+ */
+export const DobLockSchema = z.object({
+  locked: z.boolean(),
+  lockedUntil: z.string().nullable(),
+  failures: z.number().int(),
+});
+export type DobLock = z.infer<typeof DobLockSchema>;
+export const DobLockResponseSchema = z.object({ lock: DobLockSchema });

@@ -23,7 +23,7 @@ import {
   TotpStatusResponseSchema,
 } from '@shared/api/two-factor.schema';
 import { InstrumentListResponseSchema, InstrumentResponseSchema } from '@shared/api/instruments.schema';
-import { JoinResponseSchema } from '@shared/api/join.schema';
+import { JoinResponseSchema, DobLockResponseSchema } from '@shared/api/join.schema';
 import { PatientListResponseSchema, PatientResponseSchema } from '@shared/api/patients.schema';
 import { StaffListResponseSchema, StaffResponseSchema, StaffWithInvitationResponseSchema } from '@shared/api/staff.schema';
 import {
@@ -90,6 +90,8 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'PATCH /api/visits/:id': { json: VisitResponseSchema },
   'POST /api/visits/:id/cancel': { json: VisitResponseSchema },
   'POST /api/visits/:id/patient-link': { json: PatientLinkResponseSchema },
+  'GET /api/visits/:id/patient-link/lock': { json: DobLockResponseSchema },
+  'POST /api/visits/:id/patient-link/unlock': { json: DobLockResponseSchema },
   'GET /api/visits/:id/calendar.ics': { file: 'text/calendar' },
   'POST /api/visits/:id/patient-invite.ics': { file: 'text/calendar' },
   'POST /api/join': { json: JoinResponseSchema },

@@ -41,6 +41,7 @@ const TITLE_KEY: Record<StageKind, string> = {
   left: 'titles.join',
   denied: 'titles.join',
   ended: 'titles.ended',
+  moved: 'titles.ended',
 };
 
 function Message({ title, children, testId }: { title: string; children?: ReactNode; testId?: string }) {
@@ -164,6 +165,12 @@ function StageView({ flow, props }: { flow: JoinFlow; props: JoinExperienceProps
       return (
         <Message title={t('ended.title')} testId="visit-ended">
           <p>{t('ended.body')}</p>
+        </Message>
+      );
+    case 'moved':
+      return (
+        <Message title={t('moved.title')} testId="visit-moved">
+          <p>{t('moved.body')}</p>
         </Message>
       );
   }

@@ -19,7 +19,9 @@ export type JoinStage =
   | { kind: 'call' }
   | { kind: 'left'; from: 'waiting' | 'call' }
   | { kind: 'denied' }
-  | { kind: 'ended' };
+  | { kind: 'ended' }
+  /** Another device with this link was admitted: this one's session ended, and it holds no video. */
+  | { kind: 'moved' };
 
 export type StageKind = JoinStage['kind'];
 
@@ -169,6 +171,7 @@ export function useJoinFlow(token: string): JoinFlow {
     },
     joined,
   );
+  useSocketEvent('participant:moved', (p) => p.participantId === participantId && setStage({ kind: 'moved' }), joined);
   useSocketEvent('visit:waiting-message', (p) => forThisVisit(p) && setWaitingMessage(p.message), joined);
   useSocketEvent('visit:clinician-presence', (p) => forThisVisit(p) && setClinicianOnline(p.online), joined);
   useSocketEvent('visit:ended', (p) => forThisVisit(p) && setStage({ kind: 'ended' }), joined);
@@ -186,7 +189,8 @@ export function useJoinFlow(token: string): JoinFlow {
   useEffect(() => {
     if (connections < 2) return;
     const kind = stageRef.current.kind;
-    if (kind === 'ended' || kind === 'left' || kind === 'closed') return;
+    // A moved device must not knock again: joining now would make it a new arrival.
+    if (kind === 'ended' || kind === 'left' || kind === 'closed' || kind === 'moved') return;
     postJoin(token)
       .then(applyJoin)
       .catch(() => undefined);

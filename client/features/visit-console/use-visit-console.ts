@@ -41,7 +41,7 @@ const ACTION_ERRORS: Partial<Record<ApiError['code'], string>> = {
 };
 
 function toLive(p: VisitDetail['participants'][number]): LiveParticipant {
-  return { ...p, waitingSince: null, connectionLost: false };
+  return { ...p, waitingSince: null, connectionLost: false, otherDevice: false };
 }
 
 /**

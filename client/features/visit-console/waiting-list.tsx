@@ -41,6 +41,11 @@ function ConnectionLost() {
   );
 }
 
+/** A later device with the same link is shown as such, so the clinician knows what admitting it does. */
+function nameOf(p: LiveParticipant): string {
+  return p.otherDevice ? `${p.displayName} — another device` : p.displayName;
+}
+
 /**
  * Who is waiting (and since when) with Admit / Deny, and who is in the visit with "send back" and
  * "remove". Clinicians of the visit are listed for context but cannot be moved.
@@ -78,8 +83,11 @@ export function WaitingList({
               {waiting.map((p) => (
                 <li key={p.id} className="participant-row" data-testid="waiting-participant">
                   <div className="participant-who">
-                    <strong>{p.displayName}</strong> <span className="muted">· {KIND_LABEL[p.kind]}</span>
+                    <strong>{nameOf(p)}</strong> <span className="muted">· {KIND_LABEL[p.kind]}</span>
                     {p.connectionLost && <ConnectionLost />}
+                    {p.otherDevice && (
+                      <div className="muted">Same link, another browser or phone. Admitting it ends their earlier device.</div>
+                    )}
                     {p.waitingSince && (
                       <div className="muted">
                         Waiting since <time dateTime={p.waitingSince}>{timeOf(p.waitingSince)}</time> ({waitedFor(p.waitingSince, now)})
@@ -93,10 +101,10 @@ export function WaitingList({
                       disabled={disabled || busy('admit', p.id)}
                       onClick={() => onAction('admit', p)}
                     >
-                      Admit<span className="visually-hidden"> {p.displayName}</span>
+                      Admit<span className="visually-hidden"> {nameOf(p)}</span>
                     </button>
                     <button type="button" className="btn" disabled={disabled || busy('deny', p.id)} onClick={() => onAction('deny', p)}>
-                      Deny<span className="visually-hidden"> {p.displayName}</span>
+                      Deny<span className="visually-hidden"> {nameOf(p)}</span>
                     </button>
                   </div>
                 </li>
@@ -113,7 +121,7 @@ export function WaitingList({
             {others.map((p) => (
               <li key={p.id} className="participant-row" data-testid="participant" data-state={p.state}>
                 <div className="participant-who">
-                  <strong>{p.displayName}</strong> <span className="muted">· {KIND_LABEL[p.kind]}</span>{' '}
+                  <strong>{nameOf(p)}</strong> <span className="muted">· {KIND_LABEL[p.kind]}</span>{' '}
                   <span
                     className={`badge ${p.state === 'admitted' ? 'badge-live' : p.state === 'removed' || p.state === 'denied' ? 'badge-danger' : ''}`}
                   >
@@ -130,7 +138,7 @@ export function WaitingList({
                         disabled={disabled || busy('return-to-waiting', p.id)}
                         onClick={() => onAction('return-to-waiting', p)}
                       >
-                        Send back to waiting<span className="visually-hidden"> ({p.displayName})</span>
+                        Send back to waiting<span className="visually-hidden"> ({nameOf(p)})</span>
                       </button>
                     )}
                     {p.state !== 'removed' && (
@@ -140,7 +148,7 @@ export function WaitingList({
                         disabled={disabled || busy('remove', p.id)}
                         onClick={() => onAction('remove', p)}
                       >
-                        Remove<span className="visually-hidden"> {p.displayName}</span>
+                        Remove<span className="visually-hidden"> {nameOf(p)}</span>
                       </button>
                     )}
                   </div>

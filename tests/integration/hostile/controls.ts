@@ -94,6 +94,8 @@ export const CONTROLS: Control[] = [
   { route: 'GET /api/visits' },
   { route: 'GET /api/visits/:id' },
   { route: 'GET /api/visits/:id/calendar.ics' },
+  { route: 'GET /api/visits/:id/patient-link/lock' },
+  { route: 'POST /api/visits/:id/patient-link/unlock' },
   { route: 'GET /api/video/config' },
   { route: 'GET /api/video/config', as: 'patient' },
   { route: 'GET /api/instruments' },

@@ -271,6 +271,21 @@ export const ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/api/visits/:id/patient-link', actor: 'scheduler', params: { id: 'visit' }, body: 'none' },
   {
     method: 'GET',
+    path: '/api/visits/:id/patient-link/lock',
+    actor: 'scheduler',
+    roles: ['scheduler', 'admin', 'clinician'],
+    params: { id: 'visit' },
+  },
+  {
+    method: 'POST',
+    path: '/api/visits/:id/patient-link/unlock',
+    actor: 'scheduler',
+    roles: ['scheduler', 'admin', 'clinician'],
+    params: { id: 'visit' },
+    body: 'none',
+  },
+  {
+    method: 'GET',
     path: '/api/visits/:id/calendar.ics',
     actor: 'scheduler',
     roles: ['scheduler', 'admin', 'clinician'],

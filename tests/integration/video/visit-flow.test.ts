@@ -321,7 +321,8 @@ describeEachDatabase('waiting room and video tokens (%s)', (dialect) => {
     const v = await buildVisit(t);
     const { agent, participantId } = await patientWaiting(t, v);
     await agent.post(`/api/visits/${v.visitId}/leave`).expect(200);
-    const again = await joinAsPatient(t, v.token);
+    // The same browser: another one would be another device, waiting to be admitted on its own.
+    const again = agent;
     const joined = await again.post('/api/join').send({ token: v.token }).expect(200);
     expect(joined.body.participant).toMatchObject({ id: participantId, consented: true });
     const back = await again.post(`/api/visits/${v.visitId}/waiting-room`).expect(200);

@@ -98,7 +98,13 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
       const second = await t.signedIn('clinician');
       const v = await buildVisit(cast.scheduler.agent, {
         clinicianIds: [cast.clinicianOn.staff.id, second.staff.id],
-        patient: { displayName: 'Legal Name Person', preferredName: 'Sky', pronouns: 'xe/xem', preferredLanguage: 'es', externalId: 'MRN-JOIN-1' },
+        patient: {
+          displayName: 'Legal Name Person',
+          preferredName: 'Sky',
+          pronouns: 'xe/xem',
+          preferredLanguage: 'es',
+          externalId: 'MRN-JOIN-1',
+        },
         reason: 'Sexual function follow-up',
       });
       const { agent, res } = await openLink(t, v.token);
@@ -125,7 +131,11 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
       expect(cookie).toMatch(/HttpOnly/i);
       expect(cookie).toMatch(/SameSite=Strict/i);
 
-      const session = await t.database.db.selectFrom('sessions').selectAll().where('participant_id', '=', res.body.participant.id).executeTakeFirstOrThrow();
+      const session = await t.database.db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('participant_id', '=', res.body.participant.id)
+        .executeTakeFirstOrThrow();
       expect(session).toMatchObject({ kind: 'patient', visit_id: v.id, staff_id: null, revoked_at: null });
       expect(session.expires_at).toBe(v.body.patientLink.expiresAt);
       // The session is a real patient principal for that participant.
@@ -143,23 +153,31 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
       expect((await openLink(t, v.token)).res.body.patient.preferredName).toBe('Only Displayname');
     });
 
-    it('every join of a visit, from any browser and at once, reaches the same one patient participant', async () => {
+    it('every browser opening the link is its own device; the same browser coming back is the same one', async () => {
       const v = await visit();
       const results = await Promise.all(Array.from({ length: 6 }, () => openLink(t, v.token)));
       expect(results.map((r) => r.res.status)).toEqual(Array(6).fill(200));
-      expect(new Set(results.map((r) => r.res.body.participant.id)).size).toBe(1);
-      const again = await openLink(t, v.token);
+      expect(new Set(results.map((r) => r.res.body.participant.id)).size).toBe(6);
+      const again = await openLink(t, v.token, undefined, results[0]!.agent);
       expect(again.res.body.participant.id).toBe(results[0]?.res.body.participant.id);
+      expect(again.res.headers['set-cookie']).toBeUndefined();
       const rows = await t.database.db.selectFrom('participants').selectAll().where('visit_id', '=', v.id).execute();
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ kind: 'patient', state: 'joining', staff_id: null });
+      expect(rows).toHaveLength(6);
+      const link = await t.database.db.selectFrom('patient_links').select('id').where('visit_id', '=', v.id).executeTakeFirstOrThrow();
+      for (const row of rows) expect(row).toMatchObject({ kind: 'patient', state: 'joining', staff_id: null, link_id: link.id });
     });
 
-    it('reports consent already given', async () => {
+    it('reports consent already given to the same browser', async () => {
       const v = await visit();
       const first = await openLink(t, v.token);
-      await t.database.db.updateTable('participants').set({ consented_at: new Date().toISOString(), consent_version: 'x' }).where('id', '=', first.res.body.participant.id).execute();
-      expect((await openLink(t, v.token)).res.body.participant.consented).toBe(true);
+      await t.database.db
+        .updateTable('participants')
+        .set({ consented_at: new Date().toISOString(), consent_version: 'x' })
+        .where('id', '=', first.res.body.participant.id)
+        .execute();
+      expect((await openLink(t, v.token, undefined, first.agent)).res.body.participant.consented).toBe(true);
+      // Another browser is another device: its own consent.
+      expect((await openLink(t, v.token)).res.body.participant.consented).toBe(false);
     });
 
     it('bad bodies are 400 with the field named', async () => {
@@ -184,12 +202,13 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
     const DOB = '1984-06-15';
 
     it('asks for the date of birth revealing only the clinic name', async () => {
-      const v = await visit({ patient: { displayName: 'Gated Person', preferredName: 'Gate', dateOfBirth: DOB }, startsInMinutes: 120 });
+      const v = await visit({ patient: { displayName: 'Gated Person', preferredName: 'Gate', dateOfBirth: DOB }, startsInMinutes: 20 });
       const { res } = await openLink(t, v.token);
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({ error: { code: 'dob_required', message: expect.any(String), details: { clinicName: 'Harbor Street Health' } } });
+      expect(res.body).toEqual({
+        error: { code: 'dob_required', message: expect.any(String), details: { clinicName: 'Harbor Street Health' } },
+      });
       expectPayload(res.body.error.details, DobRequiredDetailsSchema);
-      // Not even "too early": that would tell a stranger holding the link when the visit is.
       expect(JSON.stringify(res.body)).not.toMatch(/Gate|opensAt|\d{4}-\d{2}-\d{2}T/);
       expect(res.headers['set-cookie']).toBeUndefined();
     });
@@ -237,13 +256,19 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
       expect(await t.database.db.selectFrom('participants').select('id').where('visit_id', '=', v.id).execute()).toEqual([]);
 
       // Failures older than an hour no longer count.
-      await t.database.db.updateTable('dob_failures').set({ at: minutesFromNow(-61) }).where('link_id', '=', link.id).execute();
+      await t.database.db
+        .updateTable('dob_failures')
+        .set({ at: minutesFromNow(-61) })
+        .where('link_id', '=', link.id)
+        .execute();
       expect((await openLink(t, v.token, DOB)).res.status).toBe(200);
     });
 
     it('parallel guesses cannot get past the limit', async () => {
       const v = await visit({ patient: { dateOfBirth: DOB } });
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => openLink(t, v.token, `1991-02-${String(i + 1).padStart(2, '0')}`)));
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => openLink(t, v.token, `1991-02-${String(i + 1).padStart(2, '0')}`)),
+      );
       const mismatches = results.filter((r) => r.res.status === 403).length;
       expect(mismatches).toBeLessThanOrEqual(5);
       expect(results.filter((r) => r.res.status === 429).length).toBe(12 - mismatches);
@@ -262,7 +287,15 @@ describeEachDatabase('patient join links (%s)', (dialect) => {
   it('limits join attempts per address', async () => {
     const t2 = await startTestApp(dialect, { env: { JOIN_LIMIT_PER_ADDRESS: '3' } });
     try {
-      for (let i = 0; i < 3; i++) expect((await t2.agent().post('/api/join').send({ token: `unknown-${i}` })).status).toBe(404);
+      for (let i = 0; i < 3; i++)
+        expect(
+          (
+            await t2
+              .agent()
+              .post('/api/join')
+              .send({ token: `unknown-${i}` })
+          ).status,
+        ).toBe(404);
       const res = await t2.agent().post('/api/join').send({ token: 'unknown-4' });
       expect(res.status).toBe(429);
       expect(res.body.error.code).toBe('rate_limited');

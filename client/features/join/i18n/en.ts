@@ -98,6 +98,10 @@ export const en = {
     body: 'Your clinic did not let this link into the visit. If you think this is a mistake, please call your clinic.',
     live: 'If your clinic lets you in after all, this page moves on by itself.',
   },
+  moved: {
+    title: 'This visit moved to another device',
+    body: 'You were let in on another device, so this one has left the visit. You can close this page.',
+  },
   ended: {
     title: 'This visit has ended',
     body: 'Thank you. You can close this page now.',

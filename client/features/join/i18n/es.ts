@@ -100,6 +100,10 @@ export const es: typeof en = {
     body: 'Su clínica no dejó entrar este enlace a la consulta. Si cree que es un error, llame a su clínica.',
     live: 'Si su clínica le deja entrar después, esta página avanzará sola.',
   },
+  moved: {
+    title: 'Esta consulta pasó a otro dispositivo',
+    body: 'Se le dio entrada en otro dispositivo, así que este salió de la consulta. Puede cerrar esta página.',
+  },
   ended: {
     title: 'Esta consulta ha terminado',
     body: 'Gracias. Ya puede cerrar esta página.',
