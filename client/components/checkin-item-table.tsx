@@ -38,10 +38,12 @@ export function CheckinItemTable({
         </thead>
         <tbody>
           {items.map((it, i) => {
-            const q = definition?.items.find((d) => d.linkId === it.linkId);
+            const at = definition ? definition.items.findIndex((d) => d.linkId === it.linkId) : -1;
+            const q = at >= 0 ? definition?.items[at] : undefined;
             return (
               <tr key={it.linkId} className={it.declined ? 'is-declined' : it.value === null ? 'is-missing' : undefined}>
-                <td className="num-cell">{i + 1}</td>
+                {/* The question's own number in the instrument, so a follow-up that did not apply leaves a gap rather than renumbering. */}
+                <td className="num-cell">{at >= 0 ? at + 1 : i + 1}</td>
                 <td className="question-cell">{q?.text ?? it.linkId}</td>
                 <td className="answer-cell">
                   {(it.declined || it.value === null) && <span aria-hidden="true">— </span>}

@@ -142,7 +142,7 @@ describe.skipIf(!hasChromium)('the private in-call check-in in two real browsers
     await console_.getByRole('status').filter({ hasText: 'Sent:' }).waitFor();
     const phqCard = doctor.locator('[data-testid="checkin-card"][data-instrument="phq-9"]');
     const shCard = doctor.locator('[data-testid="checkin-card"][data-instrument="alcove-sexual-health"]');
-    await phqCard.getByText('0 of 9 answered').waitFor();
+    await phqCard.getByText('0 of 10 answered').waitFor(); // every question of PHQ-9, whatever the answers will switch on
     await expectAccessible(doctor, 'clinician console after sending');
     await screenshot(doctor, 'checkin-console-sent-desktop');
 
@@ -260,6 +260,8 @@ describe.skipIf(!hasChromium)('the private in-call check-in in two real browsers
     await panel.getByRole('button', { name: 'Review and share' }).click();
     await panel.getByRole('heading', { name: 'Ready to share?' }).waitFor();
     await panel.getByText('You answered 10 of 10 questions.').waitFor();
+    // The review lists what is about to be shared, answer by answer.
+    await panel.getByTestId('checkin-review-list').getByRole('button', { name: /How difficult.*Somewhat difficult/ }).waitFor();
     await expectAccessible(patient, 'review');
     await screenshot(patient, 'checkin-review-phone');
     await panel.getByRole('button', { name: 'Share with my clinician' }).click();

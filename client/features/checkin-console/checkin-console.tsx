@@ -8,6 +8,9 @@ import { fhirUrl } from './checkin-console-api';
 import { SafetyAlertDialog } from './safety-alert-dialog';
 import { useCheckinConsole, type CheckinConsoleState } from './use-checkin-console';
 
+/** "3 of 10 answered": the one way a count of questions is written on this panel. */
+const answeredOf = (answered: number, total: number) => `${answered} of ${total} answered`;
+
 const time = (iso: string) => new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
 
 function SendForm({ c }: { c: CheckinConsoleState }) {
@@ -99,6 +102,9 @@ function Result({ checkin, definition }: { checkin: ClinicianCheckin; definition
   // A critical flag already shown as a safety alert above is not repeated.
   const alerted = new Set(checkin.alerts.map((a) => a.code));
   const flags = r.flags.filter((f) => f.audience === 'clinician' && !alerted.has(f.code));
+  // The denominator is every question of the instrument, as in the live progress and the "N questions" of
+  // the send form; follow-ups the answers did not open are said so, not counted as missing.
+  const notAsked = Math.max(0, (checkin.progress.total || r.itemCount) - r.itemCount);
   return (
     <div className="checkin-result" data-testid="checkin-result">
       {checkin.kind === 'scored' ? (
@@ -144,17 +150,21 @@ function Result({ checkin, definition }: { checkin: ClinicianCheckin; definition
         <p className="muted">A conversation aid, not a validated scale: there is no score.</p>
       )}
       <p className="checkin-completeness">
-        {r.complete ? (
-          <span className="badge badge-live">
-            <span aria-hidden="true">✓</span> Complete
-          </span>
-        ) : (
-          <span className="badge badge-warn" data-testid="result-incomplete">
-            <span aria-hidden="true">◐</span> Incomplete
-          </span>
-        )}{' '}
-        <span className="muted">
-          {r.answeredCount} of {r.itemCount} answered{r.declinedCount > 0 ? ` · ${r.declinedCount} declined` : ''}
+        {/* Complete or not matters for a score; a conversation aid has none, so it is never "incomplete". */}
+        {checkin.kind === 'scored' &&
+          (r.complete ? (
+            <span className="badge badge-live">
+              <span aria-hidden="true">✓</span> Complete
+            </span>
+          ) : (
+            <span className="badge badge-warn" data-testid="result-incomplete">
+              <span aria-hidden="true">◐</span> Incomplete
+            </span>
+          ))}{' '}
+        <span className="muted" data-testid="result-counts">
+          {answeredOf(r.answeredCount, checkin.progress.total || r.itemCount)}
+          {r.declinedCount > 0 ? ` · ${r.declinedCount} declined` : ''}
+          {notAsked > 0 ? ` · ${notAsked} did not apply` : ''}
         </span>
       </p>
       {flags.length > 0 && (
@@ -200,12 +210,12 @@ function CheckinCard({ checkin, definition }: { checkin: ClinicianCheckin; defin
             aria-valuemin={0}
             aria-valuemax={total}
             aria-valuenow={answered}
-            aria-label={`${checkin.title}: ${answered} of ${total} answered`}
+            aria-label={`${checkin.title}: ${answeredOf(answered, total)}`}
           >
             <div style={{ width: `${total ? (answered / total) * 100 : 0}%` }} />
           </div>
           <p className="muted" data-testid="checkin-progress">
-            {answered} of {total} answered · answers appear when the patient shares
+            {answeredOf(answered, total)} · answers appear when the patient shares
           </p>
         </div>
       )}
@@ -255,7 +265,7 @@ export function CheckinConsole({ visitId }: { visitId: string }) {
           Check-ins could not be loaded. Retrying when the connection is back.
         </p>
       )}
-      <SendForm c={c} />
+      {/* Newest first and above the send form: during a call the results are what the clinician looks for. */}
       {c.checkins.length > 0 && (
         <ul className="checkin-list">
           {[...c.checkins].reverse().map((x) => (
@@ -265,6 +275,7 @@ export function CheckinConsole({ visitId }: { visitId: string }) {
           ))}
         </ul>
       )}
+      <SendForm c={c} />
       {first && (
         <SafetyAlertDialog
           open={first}

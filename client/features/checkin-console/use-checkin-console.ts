@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import type { ClinicianCheckin, SafetyAlert } from '@shared/api/checkins.schema';
 import type { InstrumentDetail, InstrumentSummary } from '@shared/api/instruments.schema';
+import { announce, useAttentionCount } from '../../components/attention';
 import { ApiError } from '../../lib/api';
 import { useSocketEvent } from '../../lib/socket';
 import {
@@ -36,6 +37,13 @@ export interface CheckinConsoleState {
 
 const NO_CHECKINS: ClinicianCheckin[] = [];
 
+/** A flag code as a short number, so a notification's tag tells nothing of what was flagged. */
+function opaque(code: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
+}
+
 /**
  * A clinician's live view of the check-ins of one visit. Progress arrives as counts over the socket;
  * a share or a safety alert makes it fetch the check-ins again (answers only come over HTTP, and only
@@ -54,13 +62,17 @@ export function useCheckinConsole(visitId: string): CheckinConsoleState {
   const mine = (p: { visitId: string }) => p.visitId === visitId;
   useSocketEvent('checkin:progress', (p) => {
     if (!mine(p)) return;
-    queryClient.setQueryData(visitCheckinsKey(visitId), (cur: typeof visitCheckins.data) =>
-      cur && {
-        ...cur,
-        checkins: cur.checkins.map((c) =>
-          c.id === p.checkinId && c.status !== 'shared' ? { ...c, status: 'in_progress' as const, progress: { answered: p.answered, total: p.total } } : c,
-        ),
-      },
+    queryClient.setQueryData(
+      visitCheckinsKey(visitId),
+      (cur: typeof visitCheckins.data) =>
+        cur && {
+          ...cur,
+          checkins: cur.checkins.map((c) =>
+            c.id === p.checkinId && c.status !== 'shared'
+              ? { ...c, status: 'in_progress' as const, progress: { answered: p.answered, total: p.total } }
+              : c,
+          ),
+        },
     );
   });
   const handleChange = (p: { visitId: string }) => {
@@ -68,10 +80,18 @@ export function useCheckinConsole(visitId: string): CheckinConsoleState {
   };
   useSocketEvent('checkin:sent', handleChange);
   useSocketEvent('checkin:shared', handleChange);
-  useSocketEvent('safety:alert', handleChange);
+  useSocketEvent('safety:alert', (p) => {
+    if (!mine(p)) return;
+    handleChange(p);
+    // Fixed words only: the alert's message stays on the page, behind the clinician's sign-in.
+    announce('safety', `${p.checkinId}-${opaque(p.code)}`);
+  });
   useSocketEvent('safety:acknowledged', handleChange);
 
-  const sharedIds = useMemo(() => [...new Set(checkins.filter((c) => c.status === 'shared').map((c) => c.instrumentId))].sort(), [checkins]);
+  const sharedIds = useMemo(
+    () => [...new Set(checkins.filter((c) => c.status === 'shared').map((c) => c.instrumentId))].sort(),
+    [checkins],
+  );
   const definitions = useInstrumentDetails(sharedIds);
 
   const { mutateAsync: sendAsync } = sendMutation;
@@ -115,6 +135,8 @@ export function useCheckinConsole(visitId: string): CheckinConsoleState {
         .sort((a, b) => a.alert.raisedAt.localeCompare(b.alert.raisedAt)),
     [checkins],
   );
+
+  useAttentionCount(`safety-alerts:${visitId}`, openAlerts.length);
 
   return {
     instruments: instrumentList.data ?? [],

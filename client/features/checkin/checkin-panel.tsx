@@ -4,6 +4,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CrisisResources } from '@shared/api/checkins.schema';
 import type { InstrumentItemView } from '@shared/api/instruments.schema';
+import { DECLINED, type AnswerValue } from '@shared/instruments/definition.schema';
 import type { Language } from '../../lib/i18n';
 import { enabledItems, isAnswered } from './instrument-rules';
 import { QuestionField } from './question-field';
@@ -99,6 +100,13 @@ function SafetyGate({ onYes, onNotNow }: { onYes: () => void; onNotNow: () => vo
   );
 }
 
+/** An answer in the words the patient chose it by: option labels, or the text as typed. */
+function answerWords(item: InstrumentItemView, value: AnswerValue): string {
+  if (item.type === 'text') return value as string;
+  const codes = Array.isArray(value) ? value : [value];
+  return codes.map((c) => item.options?.find((o) => o.code === c)?.display ?? c).join(', ');
+}
+
 /** One check-in being answered: questions (one at a time or all together), then review and share. */
 function ActiveCheckin({ entry, c }: { entry: CheckinEntry; c: PatientCheckins }) {
   const { t } = useTranslation('checkin');
@@ -143,7 +151,7 @@ function ActiveCheckin({ entry, c }: { entry: CheckinEntry; c: PatientCheckins }
   );
 
   const current = items[Math.min(index, items.length - 1)];
-  const missing = items.map((it, i) => ({ it, i })).filter(({ it }) => !isAnswered(entry.answers[it.linkId]));
+  const missing = items.filter((it) => !isAnswered(entry.answers[it.linkId]));
   const closed = c.saveState === 'closed';
 
   return (
@@ -189,18 +197,40 @@ function ActiveCheckin({ entry, c }: { entry: CheckinEntry; c: PatientCheckins }
             {t('reviewBody', { answered, total: items.length })}
             {missing.length > 0 && ` ${t('skipOk')}`}
           </p>
-          {oneAtATime && missing.length > 0 && (
+          {/* What is about to be shared, answer by answer; a tap goes back to change one. */}
+          {oneAtATime && (
             <div>
-              <p className="checkin-hint">{t('unanswered')}</p>
-              <ul className="checkin-missing">
-                {missing.map(({ it, i }) => (
-                  <li key={it.linkId}>
-                    <button type="button" className="btn btn-quiet checkin-missing-link" onClick={() => go(i)}>
-                      <span aria-hidden="true">{i + 1}.</span> <span lang={def.language}>{it.text}</span>
-                    </button>
-                  </li>
-                ))}
-              </ul>
+              <p className="checkin-hint" id={`review-list-${id}`}>
+                {t('reviewAnswers')}
+              </p>
+              <ol className="checkin-review-list" aria-labelledby={`review-list-${id}`} data-testid="checkin-review-list">
+                {items.map((it, i) => {
+                  const value = entry.answers[it.linkId];
+                  const given = isAnswered(value);
+                  return (
+                    <li key={it.linkId}>
+                      <button type="button" className="btn btn-quiet checkin-review-item" onClick={() => go(i)}>
+                        <span className="checkin-review-q">
+                          <span aria-hidden="true">{i + 1}. </span>
+                          <span lang={def.language}>{it.text}</span>
+                        </span>
+                        <span className={`checkin-review-a${given ? '' : ' is-missing'}`}>
+                          {given ? (
+                            value === DECLINED ? (
+                              t('declineText')
+                            ) : (
+                              <span lang={def.language}>{answerWords(it, value!)}</span>
+                            )
+                          ) : (
+                            t('notAnswered')
+                          )}
+                        </span>
+                        <span className="visually-hidden">{t('change')}</span>
+                      </button>
+                    </li>
+                  );
+                })}
+              </ol>
             </div>
           )}
           <p className="checkin-hint">{t('shareNote')}</p>

@@ -2,6 +2,8 @@ import { useState, type ReactNode } from 'react';
 import type { LiveParticipant } from '@shared/realtime';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { usePageTitle } from '../../components/use-page-title';
+import { AttentionControls } from './attention-controls';
+import { useVisitAttention } from './use-visit-attention';
 import { useVisitConsole, type ParticipantAction, type VisitConsoleState, type VisitDetail } from './use-visit-console';
 import { WaitingList } from './waiting-list';
 import './visit-console.css';
@@ -93,6 +95,7 @@ function ConsolePanel({
   const visit = c.visit;
   if (!visit) return null;
   const closed = c.ended || c.status === 'cancelled';
+  const anyoneWaiting = c.participants.some((p) => p.state === 'waiting');
 
   function handleAction(action: ParticipantAction, participant: LiveParticipant) {
     if (action === 'deny' || action === 'remove') setConfirm({ kind: 'participant', action, participant });
@@ -122,8 +125,14 @@ function ConsolePanel({
         <WaitingList participants={c.participants} pending={c.pending} disabled={closed} onAction={handleAction} />
       </div>
       {!closed && (
-        <div className="card">
-          <WaitingMessageControl current={c.waitingMessage} disabled={closed} busy={c.pending === 'message'} onSend={c.setWaitingMessage} />
+        <div className={`card${anyoneWaiting ? '' : ' card-folded'}`}>
+          <WaitingMessageControl
+            current={c.waitingMessage}
+            anyoneWaiting={anyoneWaiting}
+            disabled={closed}
+            busy={c.pending === 'message'}
+            onSend={c.setWaitingMessage}
+          />
         </div>
       )}
       {extraPanel}
@@ -187,6 +196,7 @@ export function VisitConsole({
   const c = useVisitConsole(visitId);
   const [inCall, setInCall] = useState(false);
   const visit = c.visit;
+  useVisitAttention(visitId, c.participants, visit !== null, c.ended || c.status === 'cancelled');
 
   if (c.loadError) {
     return (
@@ -224,21 +234,24 @@ export function VisitConsole({
           {STATUS_LABEL[status] ?? status}
         </span>
       </p>
-      <details className="visit-details">
-        <summary>Visit details</summary>
-        <dl>
-          <dt>Care team</dt>
-          <dd>{visit.clinicians.map((cl) => cl.name).join(', ')}</dd>
-          {visit.patient.preferredName && visit.patient.preferredName !== visit.patient.displayName && (
-            <>
-              <dt>Name on record</dt>
-              <dd>{visit.patient.displayName}</dd>
-            </>
-          )}
-          <dt>Reason (staff only)</dt>
-          <dd>{visit.reason ?? <span className="muted">None given</span>}</dd>
-        </dl>
-      </details>
+      <div className="console-header-row">
+        <details className="visit-details">
+          <summary>Visit details</summary>
+          <dl>
+            <dt>Care team</dt>
+            <dd>{visit.clinicians.map((cl) => cl.name).join(', ')}</dd>
+            {visit.patient.preferredName && visit.patient.preferredName !== visit.patient.displayName && (
+              <>
+                <dt>Name on record</dt>
+                <dd>{visit.patient.displayName}</dd>
+              </>
+            )}
+            <dt>Reason (staff only)</dt>
+            <dd>{visit.reason ?? <span className="muted">None given</span>}</dd>
+          </dl>
+        </details>
+        {!c.ended && <AttentionControls />}
+      </div>
     </header>
   );
 
