@@ -5,7 +5,6 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { auditRoutes } from './audit/audit.routes';
 import { Auditor } from './audit/auditor';
-import { auditRefusals } from './audit/refusal-audit';
 import { authRoutes } from './auth/auth.routes';
 import { totpRoutes } from './auth/totp.routes';
 import { oidcRoutes } from './auth/oidc.routes';
@@ -30,7 +29,7 @@ import { rejectNulCharacters } from './middleware/reject-nul';
 import type { StoreFactory } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
-import { Revocation } from './realtime/revocation';
+import { Revocation, SESSION_SWEEP_MS } from './realtime/revocation';
 import { createRealtimeServer, type RealtimeServer } from './realtime/socket-server';
 import { staffRoutes } from './staff/staff.routes';
 import { doorRoutes, joinRoutes } from './visits/join.routes';
@@ -93,6 +92,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const roomAccess = new RoomAccess(db, video, logger, (visitId) => revocation.rekeyed(visitId));
   const revocation = new Revocation(io, logger, roomAccess);
   sessions.attachLiveChannels(revocation);
+  revocation.startSweeping(sessions, SESSION_SWEEP_MS);
+  server.once('close', () => revocation.stopSweeping());
   const broadcast = new VisitBroadcast(db, io, logger);
   // The one audit writer: it alone knows the dialect; features hand it their transaction.
   const auditor = new Auditor(db, database.dialect);
@@ -148,7 +149,6 @@ export function createApp(deps: AppDeps): AppHandle {
   );
   api.use(auditRoutes({ db, auditor }));
   api.use(apiNotFound);
-  api.use(auditRefusals(db, auditor, logger));
   app.use('/api', api);
 
   const client = deps.clientDir ? clientFiles(deps.clientDir) : null;
