@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { auditRoutes } from './audit/audit.routes';
 import { Auditor } from './audit/auditor';
+import { auditRefusals } from './audit/refusal-audit';
 import { authRoutes } from './auth/auth.routes';
 import { totpRoutes } from './auth/totp.routes';
 import { oidcRoutes } from './auth/oidc.routes';
@@ -149,6 +150,7 @@ export function createApp(deps: AppDeps): AppHandle {
   );
   api.use(auditRoutes({ db, auditor }));
   api.use(apiNotFound);
+  api.use(auditRefusals(db, auditor, logger));
   app.use('/api', api);
 
   const client = deps.clientDir ? clientFiles(deps.clientDir) : null;
