@@ -56,6 +56,11 @@ export interface CheckinsDeps {
 const alreadyShared = () => new HttpError(409, 'already_shared', 'This check-in was already shared and can no longer change');
 
 const targetsOf = (row: CheckinRow): AuditTargets => ({ checkinId: row.id, visitId: row.visit_id, patientId: row.patient_id });
+/** An answer's entry also names the participant (device) who gave it. */
+const answerTargets = (row: CheckinRow, answering: AnsweringFacts): AuditTargets => ({
+  ...targetsOf(row),
+  participantId: answering.participant?.id,
+});
 
 function definitionOf(deps: CheckinsDeps, row: CheckinRow): InstrumentDefinition | undefined {
   return deps.instruments.get(row.instrument_id)?.definition;
@@ -206,7 +211,13 @@ export async function saveAnswer(
     }
     const safety = check.value === '' ? { crisis: false, clinicianAlerts: [] } : assessSafety(def, next, { only: linkId });
     const raised = await raiseAlerts(trx, row, safety.clinicianAlerts, now);
-    if (raised.length) await deps.auditor.record(trx, ctx, ...raised.map(() => ({ action: 'safety.alert_raised' as const, targets: targetsOf(row) })));
+    // Last, one append for all: the chain lock is then held only for it and the commit.
+    await deps.auditor.record(
+      trx,
+      ctx,
+      { action: check.value === '' ? 'checkin.answer_deleted' : 'checkin.answer_saved', targets: answerTargets(row, answering) },
+      ...raised.map(() => ({ action: 'safety.alert_raised' as const, targets: targetsOf(row) })),
+    );
     return { answers: next, crisis: safety.crisis, newAlerts: raised };
   });
 
@@ -217,7 +228,13 @@ export async function saveAnswer(
 }
 
 /** Takes an answer back (e.g. every box of a multiple-choice item unticked). Clinicians get the new count. */
-export async function clearAnswer(deps: CheckinsDeps, row: CheckinRow, answering: AnsweringFacts, linkId: string): Promise<{ saved: true }> {
+export async function clearAnswer(
+  deps: CheckinsDeps,
+  ctx: AuditContext,
+  row: CheckinRow,
+  answering: AnsweringFacts,
+  linkId: string,
+): Promise<{ saved: true }> {
   if (row.status === 'shared') throw alreadyShared();
   const def = requireDefinition(deps, row);
   requireAnswering(row, answering);
@@ -228,7 +245,9 @@ export async function clearAnswer(deps: CheckinsDeps, row: CheckinRow, answering
   const answers = await deps.auditor.transaction(async (trx) => {
     if (!(await touchUnshared(trx, row.id, 'in_progress', now))) throw alreadyShared();
     await deleteAnswer(trx, row.id, linkId);
-    return (await answersOf(trx, [row.id])).get(row.id) ?? {};
+    const left = (await answersOf(trx, [row.id])).get(row.id) ?? {};
+    await deps.auditor.record(trx, ctx, { action: 'checkin.answer_deleted', targets: answerTargets(row, answering) });
+    return left;
   });
   const progress = progressOf(def, answers);
   await deps.broadcast.progress(row.visit_id, row.id, progress.answered, progress.total);
