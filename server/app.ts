@@ -30,7 +30,7 @@ import { rejectNulCharacters } from './middleware/reject-nul';
 import type { StoreFactory } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
-import { Revocation } from './realtime/revocation';
+import { Revocation, SESSION_SWEEP_MS } from './realtime/revocation';
 import { createRealtimeServer, type RealtimeServer } from './realtime/socket-server';
 import { staffRoutes } from './staff/staff.routes';
 import { doorRoutes, joinRoutes } from './visits/join.routes';
@@ -93,6 +93,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const roomAccess = new RoomAccess(db, video, logger, (visitId) => revocation.rekeyed(visitId));
   const revocation = new Revocation(io, logger, roomAccess);
   sessions.attachLiveChannels(revocation);
+  revocation.startSweeping(sessions, SESSION_SWEEP_MS);
+  server.once('close', () => revocation.stopSweeping());
   const broadcast = new VisitBroadcast(db, io, logger);
   // The one audit writer: it alone knows the dialect; features hand it their transaction.
   const auditor = new Auditor(db, database.dialect);

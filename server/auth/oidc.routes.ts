@@ -10,7 +10,7 @@ import { requireNoBody } from '../middleware/require-no-body';
 import { toStaffUser } from './auth.routes';
 import { OIDC_COOKIE, OIDC_COOKIE_PATH, OidcSignIn } from './oidc.service';
 import { readCookie, type SessionManager } from './session';
-import { findStaffByEmail } from './staff.store';
+import { findStaffByEmail, recordSignIn } from './staff.store';
 
 /**
  * Single sign-on through the clinic's OpenID provider (mounted under /api/auth):
@@ -99,13 +99,14 @@ export function oidcRoutes(deps: {
     }
     clearPending(res);
     await sessions.startStaffSession(res, staff.id);
+    await recordSignIn(db, staff.id);
     res.locals.actorId = staff.id;
     await auditor.record(
       db,
       { ...auditFrom(req, res), actor: { kind: 'staff', id: staff.id } },
       { action: 'auth.sso_sign_in', targets: { staffId: staff.id } },
     );
-    res.json({ user: toStaffUser(staff) });
+    res.json({ user: toStaffUser({ ...staff, mustChangePassword: staff.must_change_password === 1 }) });
   });
 
   return r;

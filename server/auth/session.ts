@@ -210,6 +210,27 @@ export class SessionManager {
     return row.kind === 'patient' || row.active === 1;
   }
 
+  /**
+   * Of these session ids, the ones that have ended (revoked, expired, unknown, or a staff account
+   * no longer active). Used by the sockets' backstop sweep, in chunks the databases accept.
+   */
+  async endedAmong(sessionIds: string[]): Promise<string[]> {
+    const live = new Set<string>();
+    const now = new Date().toISOString();
+    for (let i = 0; i < sessionIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('sessions')
+        .leftJoin('staff', 'staff.id', 'sessions.staff_id')
+        .select(['sessions.id', 'sessions.kind', 'staff.active'])
+        .where('sessions.id', 'in', sessionIds.slice(i, i + 500))
+        .where('sessions.revoked_at', 'is', null)
+        .where('sessions.expires_at', '>', now)
+        .execute();
+      for (const r of rows) if (r.kind === 'patient' || r.active === 1) live.add(r.id);
+    }
+    return sessionIds.filter((id) => !live.has(id));
+  }
+
   /** Ends one session now (it is its own commit) and drops its open sockets on every process. */
   async revoke(sessionId: string): Promise<void> {
     await this.db.updateTable('sessions').set({ revoked_at: new Date().toISOString() }).where('id', '=', sessionId).execute();

@@ -9,7 +9,7 @@ import { createLimiter, type StoreFactory } from '../middleware/rate-limit';
 import { requireNoBody } from '../middleware/require-no-body';
 import { toStaffUser } from './auth.routes';
 import type { SessionManager } from './session';
-import { findStaffById, type StaffRow } from './staff.store';
+import { findStaffById, recordSignIn, type StaffRow } from './staff.store';
 import { challengeExpired, SignInChallenges } from './totp-challenge';
 import { confirmEnrolment, isSecondFactorRequired, secondFactorStatus, startEnrolment, useSecondFactorCode } from './totp.service';
 
@@ -96,10 +96,11 @@ export function totpRoutes(deps: {
       );
     }
     await sessions.startStaffSession(res, staff.id);
+    await recordSignIn(db, staff.id);
     challenges.clear(res);
     res.locals.actorId = staff.id;
     await auditor.record(db, ctx, { action: 'auth.sign_in' });
-    res.json({ user: toStaffUser(staff) });
+    res.json({ user: toStaffUser({ ...staff, mustChangePassword: staff.must_change_password === 1 }) });
   });
 
   r.get('/totp', async (_req, res) => {
@@ -127,10 +128,11 @@ export function totpRoutes(deps: {
     // Enrolment was the last step of a sign-in: finish it.
     if (!(await auditor.transaction((trx) => challenges.complete(trx, challengeId)))) throw challengeExpired();
     await sessions.startStaffSession(res, staff.id);
+    await recordSignIn(db, staff.id);
     challenges.clear(res);
     res.locals.actorId = staff.id;
     await auditor.record(db, ctx, { action: 'auth.sign_in' });
-    res.json({ recoveryCodes, user: toStaffUser(staff) });
+    res.json({ recoveryCodes, user: toStaffUser({ ...staff, mustChangePassword: staff.must_change_password === 1 }) });
   });
 
   return r;

@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
 import type { RoomAccess } from '../video/room-access';
-import { pushAfterCommit, rooms, type RealtimeServer } from './socket-server';
+import type { SessionManager } from '../auth/session';
+import { pushAfterCommit, rooms, type RealtimeServer, type RealtimeSocket } from './socket-server';
+
+/** How often each process checks its own sockets' sessions (the backstop; revocations made here act at once). */
+export const SESSION_SWEEP_MS = 15_000;
 
 /**
  * Ends live channels when the right behind them ends. Every socket joins, at connection, a room
@@ -14,6 +18,8 @@ import { pushAfterCommit, rooms, type RealtimeServer } from './socket-server';
  * authority either way: a revoked session cannot open a new socket or make a request.
  */
 export class Revocation {
+  private sweeper: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly io: RealtimeServer,
     private readonly logger: Logger,
@@ -89,6 +95,40 @@ export class Revocation {
     void pushAfterCommit(this.logger, 'video:rekey', { visitId }, () =>
       this.io.to([rooms.visitStaff(visitId), rooms.visitPatients(visitId)]).emit('video:rekey', { visitId }),
     );
+  }
+
+  /**
+   * The backstop: drops this process's sockets whose session has ended by a path that never
+   * called this module (the staff command line, another tool writing to the database). Each
+   * process sweeps its own sockets; resolves how many sessions it found ended.
+   */
+  async sweep(sessions: Pick<SessionManager, 'endedAmong'>): Promise<number> {
+    const bySession = new Map<string, RealtimeSocket[]>();
+    for (const socket of this.io.of('/').sockets.values()) {
+      const sid = socket.data.principal?.sessionId;
+      if (!sid) continue;
+      const list = bySession.get(sid);
+      if (list) list.push(socket);
+      else bySession.set(sid, [socket]);
+    }
+    if (!bySession.size) return 0;
+    const ended = await sessions.endedAmong([...bySession.keys()]);
+    for (const sid of ended) for (const socket of bySession.get(sid) ?? []) socket.disconnect(true);
+    return ended.length;
+  }
+
+  /** Runs `sweep` every `everyMs` until `stopSweeping`; a failed sweep is logged and the next one runs anyway. */
+  startSweeping(sessions: Pick<SessionManager, 'endedAmong'>, everyMs: number): void {
+    this.stopSweeping();
+    this.sweeper = setInterval(() => {
+      this.sweep(sessions).catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'socket session sweep failed'));
+    }, everyMs);
+    this.sweeper.unref();
+  }
+
+  stopSweeping(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   private drop(scope: string, ids: Record<string, string>, targets: string[]): Promise<boolean> {

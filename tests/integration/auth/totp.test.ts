@@ -104,6 +104,8 @@ describeEachDatabase('two-step sign-in with an authenticator app (%s)', (dialect
     // The half-finished sign-in's cookie is no session anywhere.
     await agent.get('/api/staff').expect(401);
 
+    // The last sign-in is the one that finishes with the code, not the password step.
+    await t.database.db.updateTable('staff').set({ last_sign_in_at: null }).where('id', '=', staff.id).execute();
     // The code the enrolment used is spent: the next step's code (an app a few seconds ahead) is fresh.
     const done = await agent
       .post('/api/auth/second-factor')
@@ -112,6 +114,8 @@ describeEachDatabase('two-step sign-in with an authenticator app (%s)', (dialect
     expectRouteContract(done, 'POST /api/auth/second-factor');
     expect(done.body.user).toMatchObject({ id: staff.id, role: 'clinician' });
     await agent.get('/api/auth/me').expect(200);
+    const row = await t.database.db.selectFrom('staff').select('last_sign_in_at').where('id', '=', staff.id).executeTakeFirstOrThrow();
+    expect(Date.now() - Date.parse(row.last_sign_in_at!)).toBeLessThan(60_000);
     // The challenge is used up: it cannot start a second session.
     const again = await agent.post('/api/auth/second-factor').send({ code: codeAt(secret, 1) });
     expect(again.status).toBe(401);

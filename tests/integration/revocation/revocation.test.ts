@@ -107,6 +107,21 @@ describeEachDatabase('revocation reaches every live channel (%s)', (dialect) => 
     expect(await connects(t.socket(agent))).toBe(false);
   });
 
+  it('a session ended outside the app (the staff command line, a database change) still drops its sockets at the next sweep', async () => {
+    const { staff, agent } = await t.signedIn('clinician');
+    const patientSide = await patientWaiting(t, await buildVisit(t));
+    const staffSocket = await openSocket(agent);
+    const patientSocket = await openSocket(patientSide.agent);
+    const bystander = await openSocket((await t.signedIn('clinician')).agent);
+    const gone = Promise.all([dropped(staffSocket), dropped(patientSocket)]);
+    const now = new Date().toISOString();
+    await t.database.db.updateTable('staff').set({ active: 0 }).where('id', '=', staff.id).execute();
+    await t.database.db.updateTable('sessions').set({ revoked_at: now }).where('participant_id', '=', patientSide.participantId).execute();
+    await t.handle.revocation.sweep(t.handle.sessions);
+    expect(await gone).toEqual(['io server disconnect', 'io server disconnect']);
+    expect(bystander.connected).toBe(true);
+  });
+
   it('taken off the care team: the clinician stops hearing about the visit and leaves its video room', async () => {
     const v = await buildVisit(t, { clinicians: 2 });
     const [gone, stays] = v.clinicians as [BuiltVisit['clinicians'][0], BuiltVisit['clinicians'][0]];
