@@ -104,7 +104,7 @@ export const en = {
     unavailablePatient:
       'The video is not working right now. Your care team knows. Please stay on this page: check-ins still work, and the video starts by itself when it is back.',
     unavailableClinician:
-      'The video server cannot be reached; retrying. Check that LiveKit is running and that LIVEKIT_URL points at it (/readyz shows "livekit": "unreachable" while it is down). The waiting room and check-ins keep working, and the patient is told to stay.',
+      "The video server cannot be reached; retrying. Check that LiveKit is running and that browsers can reach it at LIVEKIT_URL (the server's /readyz says whether the server itself reaches it). The waiting room and check-ins keep working, and the patient is told to stay.",
     retryIn: 'Next try in {{seconds}} s.',
     tryNow: 'Try now',
     unsupportedTitle: 'This browser cannot join an encrypted visit.',

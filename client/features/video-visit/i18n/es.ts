@@ -108,7 +108,7 @@ export const es: typeof en = {
     unavailablePatient:
       'El video no funciona en este momento. Su equipo de atención ya lo sabe. Quédese en esta página: los cuestionarios siguen funcionando y el video empezará solo cuando vuelva.',
     unavailableClinician:
-      'No se puede conectar con el servidor de video; lo seguimos intentando. Compruebe que LiveKit está en marcha y que LIVEKIT_URL apunta a él (/readyz muestra "livekit": "unreachable" mientras no responde). La sala de espera y los cuestionarios siguen funcionando, y al paciente se le pide que espere.',
+      'No se puede conectar con el servidor de video; lo seguimos intentando. Compruebe que LiveKit está en marcha y que los navegadores lo alcanzan en LIVEKIT_URL (/readyz del servidor indica si el propio servidor lo alcanza). La sala de espera y los cuestionarios siguen funcionando, y al paciente se le pide que espere.',
     retryIn: 'Próximo intento en {{seconds}} s.',
     tryNow: 'Intentar ahora',
     unsupportedTitle: 'Este navegador no puede entrar a una consulta cifrada.',
