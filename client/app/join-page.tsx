@@ -1,47 +1,37 @@
-import { useCallback, useEffect, useState } from 'react';
-import { useParams } from 'react-router';
-import { CheckinPanel, CheckinReminder } from '../features/checkin/checkin-panel';
-import { usePatientCheckins } from '../features/checkin/use-patient-checkins';
-import { JoinExperience, type CallSlotProps } from '../features/join/join-experience';
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
+import { JoinExperience } from '../features/join/join-experience';
 import type { StageKind } from '../features/join/use-join-flow';
-import { DeviceCheck } from '../features/video-visit/device-check';
-import { LocalVideoPreview } from '../features/video-visit/local-video-preview';
-import { useLocalMedia } from '../features/video-visit/use-local-media';
-import { usePrewarm } from '../features/video-visit/use-prewarm';
-import { VideoCall } from '../features/video-visit/video-call';
-import { useTranslation } from 'react-i18next';
+import type { LocalMedia } from '../features/video-visit/use-local-media';
 import { AppShell } from './app-shell';
 
-const MEDIA_STAGES: StageKind[] = ['devices', 'waiting', 'call'];
+// The page itself carries only the join flow, so the date-of-birth form comes first on a slow phone.
+// The rest arrives in steps: the camera and device check once the link is verified (consent), the
+// call (LiveKit's room and components, the E2EE worker) while the patient waits, the check-in panel
+// as the call starts.
+const loadMedia = () => import('./patient-media');
+const loadCall = () => import('./patient-call');
+const MediaHost = lazy(() => loadMedia().then((m) => ({ default: m.MediaHost })));
+const DeviceCheck = lazy(() => loadMedia().then((m) => ({ default: m.DeviceCheck })));
+const SelfView = lazy(() => loadMedia().then((m) => ({ default: m.SelfView })));
+const PatientCall = lazy(() => loadCall().then((m) => ({ default: m.PatientCall })));
 
-/** The call with the check-in panel in its side slot, and the neutral reminder for a check-in put off. */
-function PatientCall({ slot, media }: { slot: CallSlotProps; media: ReturnType<typeof useLocalMedia> }) {
-  const checkins = usePatientCheckins(slot.visitId);
+const AFTER_DOB: StageKind[] = ['consent', 'devices', 'waiting', 'call'];
+
+/** Shown while a step's code arrives (no words: it is usually there before anyone could read them). */
+function StepLoading({ children }: { children?: ReactNode }) {
   return (
-    <>
-      <VideoCall
-        visitId={slot.visitId}
-        role="patient"
-        media={media}
-        durationMinutes={slot.durationMinutes}
-        aside={checkins.active ? <CheckinPanel checkins={checkins} /> : undefined}
-        asideLayout="overlay"
-        onEnded={slot.onEnded}
-        onNotAdmitted={slot.onNotAdmitted}
-        onLeave={slot.onLeave}
-      />
-      <CheckinReminder checkins={checkins} />
-    </>
+    <p className="loading" role="status" aria-busy="true">
+      {children}
+    </p>
   );
 }
 
 /**
- * The patient's visit page (`/join/:token`), outside the staff session, with its own cache and
- * socket. The join feature runs the flow; the video feature owns the camera from the device check
- * through the call, so the preview tracks are reused when the patient is admitted.
+ * The patient's visit page (`/join/:token`, its own entry: join.html), outside the staff session,
+ * with its own cache and socket. The join feature runs the flow; the video feature owns the camera
+ * from the device check through the call, so the preview tracks are reused when the patient is admitted.
  */
-export function JoinPage() {
-  const { token = '' } = useParams();
+export function JoinPage({ token }: { token: string }) {
   return (
     <AppShell>
       <PatientVisit token={token} />
@@ -50,38 +40,57 @@ export function JoinPage() {
 }
 
 function PatientVisit({ token }: { token: string }) {
-  const { t } = useTranslation('video');
-  const media = useLocalMedia();
   const [stage, setStage] = useState<StageKind>('loading');
-  usePrewarm(stage === 'waiting');
+  // Once past the date-of-birth form the media code is wanted for the rest of the visit.
+  const [mediaWanted, setMediaWanted] = useState(false);
+  const [media, setMedia] = useState<LocalMedia | null>(null);
 
-  // Back in the waiting room after a reload: get the camera again now (usually without a prompt),
-  // so the call reuses it instead of asking at the moment of admission.
-  const { release, request, status } = media;
+  const handleStageChange = useCallback((kind: StageKind) => {
+    setStage(kind);
+    if (AFTER_DOB.includes(kind)) setMediaWanted(true);
+  }, []);
+
+  // While the patient waits, the call's code is fetched, so admission does not wait for it.
   useEffect(() => {
-    if (stage === 'waiting' && status === 'idle') void request();
-  }, [stage, status, request]);
-
-  const handleStageChange = useCallback(
-    (kind: StageKind) => {
-      setStage(kind);
-      // Outside the device check, waiting room and call, the camera and microphone are switched off.
-      if (!MEDIA_STAGES.includes(kind)) release();
-    },
-    [release],
-  );
+    if (stage === 'waiting' || stage === 'call') void loadCall().then((m) => m.prefetchCallWorker());
+  }, [stage]);
 
   return (
-    <JoinExperience
-      token={token}
-      onStageChange={handleStageChange}
-      renderDeviceCheck={({ onContinue, busy }) => <DeviceCheck media={media} onContinue={onContinue} busy={busy} />}
-      renderSelfView={() =>
-        media.videoTrack && media.choices.cameraEnabled ? (
-          <LocalVideoPreview track={media.videoTrack} label={t('device.previewLabel')} />
-        ) : null
-      }
-      renderCall={(p) => <PatientCall slot={p} media={media} />}
-    />
+    <>
+      {mediaWanted && (
+        <Suspense fallback={null}>
+          <MediaHost stage={stage} onMedia={setMedia} />
+        </Suspense>
+      )}
+      <JoinExperience
+        token={token}
+        onStageChange={handleStageChange}
+        renderDeviceCheck={({ onContinue, busy }) =>
+          media ? (
+            <Suspense fallback={<StepLoading />}>
+              <DeviceCheck media={media} onContinue={onContinue} busy={busy} />
+            </Suspense>
+          ) : (
+            <StepLoading />
+          )
+        }
+        renderSelfView={() =>
+          media?.videoTrack && media.choices.cameraEnabled ? (
+            <Suspense fallback={null}>
+              <SelfView media={media} />
+            </Suspense>
+          ) : null
+        }
+        renderCall={(p) =>
+          media ? (
+            <Suspense fallback={<StepLoading />}>
+              <PatientCall slot={p} media={media} />
+            </Suspense>
+          ) : (
+            <StepLoading />
+          )
+        }
+      />
+    </>
   );
 }

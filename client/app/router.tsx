@@ -1,11 +1,5 @@
 import { createBrowserRouter, Link, Outlet } from 'react-router';
 import { SessionProvider, useSession } from '../features/auth/use-session';
-import { SignInPage } from '../features/auth/sign-in-page';
-import { AuditPage } from '../features/audit/audit-page';
-import { StaffAdminPage } from '../features/staff-admin/staff-admin-page';
-import { PatientPicker } from '../features/patients/patient-picker';
-import { SchedulePage } from '../features/schedule/schedule-page';
-import { TodayPage } from '../features/today/today-page';
 import { usePageTitle } from '../components/use-page-title';
 import { AppShell } from './app-shell';
 import { HomePage } from './home-page';
@@ -32,7 +26,7 @@ function RouteLoading() {
   );
 }
 
-/** Staff pages share one session, cache and socket; patient pages (join links) never load them. */
+/** Staff pages share one session, cache and socket. */
 function StaffRoot() {
   return (
     <AppShell>
@@ -43,12 +37,15 @@ function StaffRoot() {
   );
 }
 
+// Every page's code (and its libraries: recharts with the patient history, LiveKit with the visit
+// page) is fetched when that page is opened, so the sign-in page carries only itself.
+// The patient's join page is not here: it is its own entry (join.html, join-main.tsx).
 export const router = createBrowserRouter([
   {
     element: <StaffRoot />,
+    hydrateFallbackElement: <RouteLoading />,
     children: [
-      { path: '/signin', element: <SignInPage /> },
-      { path: '/signin/sso', lazy: () => import('../features/auth/sso-return-page').then((m) => ({ Component: m.SsoReturnPage })) },
+      { path: '/signin', lazy: () => import('../features/auth/sign-in-page').then((m) => ({ Component: m.SignInPage })) },
       { path: '/invite/:token', lazy: () => import('../features/account/invitation-page').then((m) => ({ Component: m.InvitationPage })) },
       {
         element: <StaffLayout />,
@@ -65,42 +62,30 @@ export const router = createBrowserRouter([
               })),
           },
           {
-            path: 'account/two-factor',
-            // The account page composes the sign-in feature's enrolment, so neither feature imports the other.
+            path: 'admin/staff',
+            lazy: () => import('../features/staff-admin/staff-admin-page').then((m) => ({ Component: m.StaffAdminPage })),
+          },
+          {
+            path: 'schedule',
+            // The schedule composes the patient picker (another feature) here, so neither imports the other.
             lazy: async () => {
-              const [{ TwoFactorPage }, { TotpEnrolment }] = await Promise.all([
-                import('../features/account/two-factor-page'),
-                import('../features/auth/totp-enrolment'),
+              const [{ SchedulePage }, { PatientPicker }] = await Promise.all([
+                import('../features/schedule/schedule-page'),
+                import('../features/patients/patient-picker'),
               ]);
-              return { Component: () => <TwoFactorPage Enrolment={TotpEnrolment} /> };
+              return { Component: () => <SchedulePage PatientPicker={PatientPicker} /> };
             },
           },
-          { path: 'admin/staff', element: <StaffAdminPage /> },
-          // The schedule composes the patient picker (another feature) here, so neither imports the other.
-          { path: 'schedule', element: <SchedulePage PatientPicker={PatientPicker} /> },
-          { path: 'today', element: <TodayPage /> },
-          { path: 'admin/audit', element: <AuditPage /> },
-          // A patient's check-in history; recharts loads with it, only when opened.
+          { path: 'today', lazy: () => import('../features/today/today-page').then((m) => ({ Component: m.TodayPage })) },
+          { path: 'admin/audit', lazy: () => import('../features/audit/audit-page').then((m) => ({ Component: m.AuditPage })) },
           {
             path: 'patients/:id',
-            hydrateFallbackElement: <RouteLoading />,
             lazy: () => import('../features/patient-history/patient-history-page').then((m) => ({ Component: m.PatientHistoryPage })),
           },
-          // Video pages load LiveKit in their own chunk, only when opened.
-          {
-            path: 'visits/:id',
-            hydrateFallbackElement: <RouteLoading />,
-            lazy: () => import('./visit-page').then((m) => ({ Component: m.VisitPage })),
-          },
+          { path: 'visits/:id', lazy: () => import('./visit-page').then((m) => ({ Component: m.VisitPage })) },
         ],
       },
     ],
-  },
-  // Patients: no staff session here, ever.
-  {
-    path: '/join/:token',
-    hydrateFallbackElement: <RouteLoading />,
-    lazy: () => import('./join-page').then((m) => ({ Component: m.JoinPage })),
   },
   { path: '*', element: <NotFoundPage /> },
 ]);

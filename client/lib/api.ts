@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ERROR_CODES, ErrorEnvelopeSchema, type ErrorCode } from '@shared/errors';
+import { takeEarlyResponse } from './early-response';
 
 /** The server's error codes, plus the two this client gives failures that never reached it. */
 export type ApiErrorCode = ErrorCode | 'network_error' | 'unexpected';
@@ -57,12 +58,13 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body !== undefined ? { 'Content-Type': 'application/json' } : {},
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
+    res = await (takeEarlyResponse(method, path, body) ??
+      fetch(path, {
+        method,
+        credentials: 'same-origin',
+        headers: body !== undefined ? { 'Content-Type': 'application/json' } : {},
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      }));
   } catch {
     throw new ApiError(0, 'network_error', 'Cannot reach Alcove. Check your connection and try again.');
   }

@@ -145,15 +145,17 @@ describeEachDatabase('session cookies and security headers (%s)', (dialect) => {
       }
     });
 
-    it('the page the client is built from has no inline script (so the CSP needs none)', () => {
-      const html = fs.readFileSync(path.resolve('client/index.html'), 'utf8');
-      const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
-      expect(scripts.length).toBeGreaterThan(0);
-      for (const [, attrs, body] of scripts) {
-        expect(attrs).toMatch(/\bsrc=/);
-        expect(body!.trim()).toBe('');
+    it('the pages the client is built from (staff and patient) have no inline script (so the CSP needs none)', () => {
+      for (const page of ['client/index.html', 'client/join.html']) {
+        const html = fs.readFileSync(path.resolve(page), 'utf8');
+        const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+        expect(scripts.length, page).toBeGreaterThan(0);
+        for (const [, attrs, body] of scripts) {
+          expect(attrs, page).toMatch(/\bsrc=/);
+          expect(body!.trim(), page).toBe('');
+        }
+        expect(html, page).not.toMatch(/\son[a-z]+\s*=/i); // no inline event handlers either
       }
-      expect(html).not.toMatch(/\son[a-z]+\s*=/i); // no inline event handlers either
     });
 
     it('Referrer-Policy is no-referrer everywhere, so a join link never leaks through Referer', async () => {
@@ -181,7 +183,7 @@ describeEachDatabase('session cookies and security headers (%s)', (dialect) => {
       }
     });
 
-    it('every /api response, success or error, says Cache-Control: no-store; pages say no-cache', async () => {
+    it('every /api response, success or error, says Cache-Control: no-store; pages too', async () => {
       const { agent } = await t.signedIn('admin');
       const responses: [string, request.Response][] = [
         ['GET /api/auth/me', await agent.get('/api/auth/me')],
@@ -195,7 +197,7 @@ describeEachDatabase('session cookies and security headers (%s)', (dialect) => {
         ],
       ];
       for (const [label, res] of responses) expect(res.headers['cache-control'], `${label} → ${res.status}`).toBe('no-store');
-      expect((await request(t.url).get('/admin/audit')).headers['cache-control']).toBe('no-cache');
+      expect((await request(t.url).get('/admin/audit')).headers['cache-control']).toBe('no-store');
     });
 
     it('HSTS is sent, and the server does not announce itself', async () => {
