@@ -47,7 +47,9 @@ export interface CheckinSentEvent extends CheckinRef {
   instrumentId: string;
 }
 export interface CheckinProgressEvent extends CheckinRef {
+  /** Answers given so far (a decline counts; a hidden follow-up answered earlier still counts). */
   answered: number;
+  /** Every item of the instrument, whatever the answers switch on: a fixed number, so it reveals nothing. */
   total: number;
 }
 export interface SafetyAlertEvent extends CheckinRef {
@@ -80,7 +82,7 @@ export interface ServerToClientEvents {
   'video:rekey': (p: { visitId: string }) => void;
   /** Staff of the visit, and its patient: a check-in was sent. Ids only. */
   'checkin:sent': (p: CheckinSentEvent) => void;
-  /** Staff of the visit: how many items are answered — counts only, never answers. */
+  /** Staff of the visit: how many items are answered so far, out of all the instrument's items — never answers. */
   'checkin:progress': (p: CheckinProgressEvent) => void;
   /** Staff of the visit: the patient shared; GET the check-in for its result. */
   'checkin:shared': (p: CheckinRef) => void;
