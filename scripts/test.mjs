@@ -46,7 +46,11 @@ vitest('integration');
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (fs.existsSync(chromium)) {
-  if (run('build client', process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'])) vitest('e2e');
+  if (run('build client', process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'])) {
+    // The built client's size budgets (scripts/check-size.mjs): a page over its budget fails the run.
+    run('client size budgets', process.execPath, [path.join(root, 'scripts/check-size.mjs')]);
+    vitest('e2e');
+  }
 } else {
   // Its suites are declared with describe.skipIf(!hasChromium): running them still counts every
   // browser test as skipped in the summary, instead of leaving them out of it.
