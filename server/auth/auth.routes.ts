@@ -111,6 +111,9 @@ export function authRoutes(deps: {
   r.post('/invitation/accept', async (req, res) => {
     const body = AcceptInvitationRequestSchema.parse(req.body);
     const staff = await acceptInvitation(staffDeps, { ...auditFrom(req, res), actor: { kind: 'anonymous' } }, body);
+    // A new password is no way around the second factor (nor around enrolling one where the clinic requires it).
+    const next = await challenges.beginIfNeeded(res, staff, config.twoFactorRequiredFor);
+    if (next) return void res.json({ secondFactor: next });
     await completeSignIn(req, res, staff);
     res.json({ user: toStaffUser(staff) });
   });

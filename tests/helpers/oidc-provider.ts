@@ -65,6 +65,8 @@ export async function startOidcProvider(redirectUri: string): Promise<TestOidcPr
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: ['oidc-test-cookie-key'] },
+    // Explicit lifetimes (the defaults print a notice each).
+    ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
     findAccount: (_ctx, id) => {
       const a = accounts.get(id);
       return a ? { accountId: id, claims: () => ({ sub: a.sub, email: a.email, email_verified: a.emailVerified }) } : undefined;

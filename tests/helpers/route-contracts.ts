@@ -67,7 +67,7 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'POST /api/auth/logout': { noContent: true },
   'GET /api/auth/me': { json: MeResponseSchema },
   'POST /api/auth/invitation': { json: InvitationResponseSchema },
-  'POST /api/auth/invitation/accept': { json: AccountResponseSchema },
+  'POST /api/auth/invitation/accept': { json: LoginResponseSchema },
   'POST /api/auth/password': { json: AccountResponseSchema },
   'POST /api/auth/second-factor': { json: MeResponseSchema },
   'GET /api/auth/totp': { json: TotpStatusResponseSchema },

@@ -202,6 +202,27 @@ describeEachDatabase('two-step sign-in with an authenticator app (%s)', (dialect
     ).toBe(false);
   });
 
+  it('a password reset link does not skip the second factor: setting the new password leads to the code step, not a session', async () => {
+    const staff = await t.createStaff('clinician');
+    const { secret } = await enrol(t, staff);
+    const { agent: admin } = await t.signedIn('admin');
+    const reset = await admin.post(`/api/staff/${staff.id}/reset-password`).expect(200);
+    const token = String(reset.body.invitation.url).split('/invite/')[1];
+    const browser = t.agent();
+    const accepted = await browser
+      .post('/api/auth/invitation/accept')
+      .send({ token, password: 'juniper lantern orbit canvas' })
+      .expect(200);
+    expectRouteContract(accepted, 'POST /api/auth/invitation/accept');
+    expect(accepted.body).toEqual({ secondFactor: 'totp' });
+    await browser.get('/api/auth/me').expect(401);
+    await browser
+      .post('/api/auth/second-factor')
+      .send({ code: codeAt(secret, 1) })
+      .expect(200);
+    await browser.get('/api/auth/me').expect(200);
+  });
+
   it('refuses bad input and missing or forged sign-in state with 4xx, writing nothing', async () => {
     const staff = await t.createStaff('clinician');
     const { secret } = await enrol(t, staff);
@@ -271,6 +292,37 @@ describeEachDatabase('a clinic that requires a second factor (%s)', (dialect) =>
     // From now on this account signs in with a code.
     const next = await t.agent().post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
     expect(next.body).toEqual({ secondFactor: 'totp' });
+  });
+
+  it('an invited clinician who sets their password is sent to enrol before any session', async () => {
+    const adminStaff = await t.createStaff('admin');
+    const adminAgent = t.agent();
+    // The admin itself must enrol first: the clinic requires it for admins.
+    await adminAgent.post('/api/auth/login').send({ email: adminStaff.email, password: adminStaff.password }).expect(200);
+    const e = await adminAgent.post('/api/auth/totp/enrol').expect(200);
+    await adminAgent
+      .post('/api/auth/totp/confirm')
+      .send({ code: codeAt(e.body.secret) })
+      .expect(200);
+    const invited = await adminAgent
+      .post('/api/staff')
+      .send({ email: `new-${Date.now()}@clinic.test`, name: 'New Clinician', role: 'clinician' })
+      .expect(201);
+    const token = String(invited.body.invitation.url).split('/invite/')[1];
+    const browser = t.agent();
+    const accepted = await browser
+      .post('/api/auth/invitation/accept')
+      .send({ token, password: 'juniper lantern orbit canvas' })
+      .expect(200);
+    expect(accepted.body).toEqual({ secondFactor: 'enrol' });
+    await browser.get('/api/auth/me').expect(401);
+    const enrolment = await browser.post('/api/auth/totp/enrol').expect(200);
+    const confirm = await browser
+      .post('/api/auth/totp/confirm')
+      .send({ code: codeAt(enrolment.body.secret) })
+      .expect(200);
+    expect(confirm.body.user.id).toBe(invited.body.staff.id);
+    await browser.get('/api/auth/me').expect(200);
   });
 
   it('an administrator too; a scheduler (not listed) signs in with the password alone', async () => {
