@@ -116,6 +116,7 @@ describe.skipIf(!hasChromium)('the clinician cannot miss a patient or an alert',
     expect(await page.getByLabel('Message', { exact: true }).inputValue()).toBe('starting_soon');
     expect(await page.title()).toBe('(1) Visit · Alcove');
     await expectAccessible(page, 'visit page with a patient waiting');
+    await screenshot(page, 'clinician-visit-waiting-desktop');
 
     // Admitted: nothing waits any more.
     await page.getByRole('button', { name: 'Admit Robin' }).click();
