@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: prints throughput and latency figures for the hot paths, measured against the
- * real app on a temporary SQLite database over loopback HTTP, then the scale figures of
- * bench/scale.ts (real server processes, SQLite and PostgreSQL side by side). Bounded in count and
+ * real app on a temporary SQLite database over loopback HTTP, then the front-door figures of
+ * bench/browser.ts (the join and sign-in pages in Chromium, on loopback and on slow 4G) and the
+ * scale figures of bench/scale.ts (real server processes, SQLite and PostgreSQL side by side). Bounded in count and
  * time; BENCH_QUICK=1 runs smaller sizes. Figures only — no assertions; compare runs on the same machine.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -18,6 +19,7 @@ import { migrateToLatest } from '../server/db/migrate';
 import { createLogger } from '../server/logger';
 import { createStaffAccount } from '../server/staff/staff.service';
 import { VideoService } from '../server/video/livekit';
+import { runBrowserBenchmarks } from './browser';
 import { runScaleBenchmarks } from './scale';
 
 interface Figures {
@@ -200,4 +202,5 @@ await handle.io.close();
 await database.close();
 fs.rmSync(dir, { recursive: true, force: true });
 
+await runBrowserBenchmarks();
 await runScaleBenchmarks();
