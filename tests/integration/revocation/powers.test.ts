@@ -3,7 +3,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { admittedPatient, answerPhq9, sendCheckin } from '../../helpers/checkin-builder';
 import { startLivekitStandIn, type LivekitStandIn } from '../../helpers/livekit-stand-in';
-import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
+import { connects, describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildVisit, type BuiltVisit } from '../../helpers/visit-builder';
 
 /*
@@ -67,6 +67,10 @@ describeEachDatabase('powers follow the current role and relationship (%s)', (di
     for (const [label, status] of after) expect([label, [403, 404].includes(status)]).toEqual([label, true]);
     // The refused attempt to send a check-in wrote nothing.
     expect(await checkinsOfVisit()).toBe(stored);
+    // Nor can they watch the visit's live room.
+    const socket = t.socket(again);
+    expect(await connects(socket)).toBe(true);
+    expect(await socket.timeout(10_000).emitWithAck('visit:watch', { visitId: v.visitId })).toEqual({ ok: false, code: 'not_found' });
   });
 
   it('a clinician turned admin is refused the same way', async () => {
