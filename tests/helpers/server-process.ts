@@ -119,17 +119,24 @@ export async function startServerProcess(name: string, env: Record<string, strin
 export const FIRST_ADMIN = { email: 'admin@clinic.test', name: 'Clinic administrator', password: 'first admin tulip orbit canvas' };
 
 /**
- * Uses the one-time setup link a fresh server prints (as the person at the terminal would) to
- * create the first administrator with a known password.
+ * Uses the one-time link a fresh server prints (as the person at the terminal would) to create the
+ * first administrator with a known password: the setup link takes an email and name, a link bound
+ * to ADMIN_EMAIL only the password.
  */
 async function finishFirstAdmin(url: string, out: string): Promise<{ email: string; password: string }> {
   const token = /\/invite\/([A-Za-z0-9_-]+)/.exec(out)?.[1];
   if (!token) return { email: '', password: '' };
-  const res = await fetch(`${url}/api/auth/invitation/accept`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Origin: url },
-    body: JSON.stringify({ token, password: FIRST_ADMIN.password, email: FIRST_ADMIN.email, name: FIRST_ADMIN.name }),
+  const post = (path: string, body: unknown) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: url }, body: JSON.stringify(body) });
+  const lookup = (await (await post('/api/auth/invitation', { token })).json()) as {
+    invitation?: { purpose: string; email: string | null };
+  };
+  const setup = lookup.invitation?.purpose === 'setup';
+  const res = await post('/api/auth/invitation/accept', {
+    token,
+    password: FIRST_ADMIN.password,
+    ...(setup ? { email: FIRST_ADMIN.email, name: FIRST_ADMIN.name } : {}),
   });
   if (!res.ok) throw new Error(`first-start setup link refused: ${res.status} ${await res.text()}`);
-  return { email: FIRST_ADMIN.email, password: FIRST_ADMIN.password };
+  return { email: setup ? FIRST_ADMIN.email : (lookup.invitation?.email ?? ''), password: FIRST_ADMIN.password };
 }
