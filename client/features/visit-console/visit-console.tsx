@@ -5,6 +5,7 @@ import { usePageTitle } from '../../components/use-page-title';
 import { AttentionControls } from './attention-controls';
 import { useVisitAttention } from './use-visit-attention';
 import { useVisitConsole, type ParticipantAction, type VisitConsoleState, type VisitDetail } from './use-visit-console';
+import { DoorLockNotice } from './door-lock';
 import { WaitingList } from './waiting-list';
 import './visit-console.css';
 import { WaitingMessageControl } from './waiting-message-control';
@@ -121,6 +122,7 @@ function ConsolePanel({
           {c.watchError ? 'You cannot watch this visit live.' : 'Reconnecting to live updates…'}
         </p>
       )}
+      {!closed && <DoorLockNotice visitId={visit.id} />}
       <div className="card" aria-live="polite">
         <WaitingList participants={c.participants} pending={c.pending} disabled={closed} onAction={handleAction} />
       </div>
