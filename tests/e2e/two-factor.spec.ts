@@ -79,6 +79,14 @@ describe.skipIf(!hasChromium)('two-step sign-in in a real browser', () => {
     await page.getByLabel('Code from your authenticator app').fill(codeAt(secret, 1));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Today' }).waitFor();
+
+    // The account page says it is on, and how many recovery codes are left.
+    await page.getByRole('link', { name: 'Two-step sign-in' }).click();
+    await page.getByRole('heading', { name: 'Two-step sign-in', level: 1 }).waitFor();
+    await expect.poll(() => page.locator('.page').textContent()).toContain('Recovery codes left: 10');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'two-factor-account-phone');
     await context.close();
   });
 });
