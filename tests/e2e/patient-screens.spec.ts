@@ -43,7 +43,12 @@ async function expectInFirstScreen(page: Page, target: Locator): Promise<void> {
 
 async function expectFocusOnHeading(page: Page, name: string | RegExp): Promise<void> {
   await expect
-    .poll(() => page.evaluate(() => (/^H[1-3]$/.test(document.activeElement?.tagName ?? '') ? document.activeElement?.textContent : null)))
+    .poll(
+      () => page.evaluate(() => (/^H[1-3]$/.test(document.activeElement?.tagName ?? '') ? document.activeElement?.textContent : null)),
+      {
+        timeout: 10_000,
+      },
+    )
     .toMatch(name);
 }
 
@@ -220,7 +225,9 @@ describe.skipIf(!hasChromium)('patient screens on a small phone', () => {
     await page.reload();
     await page.getByTestId('video-call').waitFor();
     await page.getByTestId('camera-preview').waitFor();
-    await expect.poll(() => page.getByTestId('camera-preview').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('camera-preview').evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 10_000 })
+      .toBeGreaterThan(0);
   });
 
   it('a hidden check-in stays hidden after a reload', async () => {

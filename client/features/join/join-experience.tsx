@@ -178,7 +178,8 @@ function StageView({ flow, props }: { flow: JoinFlow; props: JoinExperienceProps
 
 /**
  * Each new step puts focus on its heading, so a screen reader reads where the patient now is and
- * the next Tab starts at the top of the step. The first screen keeps the browser's own focus.
+ * the next Tab starts at the top of the step. The first screen keeps the browser's own focus. A
+ * step whose code is still arriving gets focus on its heading as soon as the heading is there.
  */
 function useFocusStepHeading(kind: StageKind) {
   const first = useRef(true);
@@ -188,10 +189,21 @@ function useFocusStepHeading(kind: StageKind) {
       first.current = false;
       return;
     }
-    const heading = document.querySelector<HTMLElement>('#main h1');
-    if (!heading) return;
-    if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
-    heading.focus({ preventScroll: false });
+    const main = document.getElementById('main');
+    if (!main) return;
+    const focusHeading = () => {
+      const heading = main.querySelector<HTMLElement>('h1');
+      if (!heading) return false;
+      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+      heading.focus();
+      return true;
+    };
+    if (focusHeading()) return;
+    const observer = new MutationObserver(() => {
+      if (focusHeading()) observer.disconnect();
+    });
+    observer.observe(main, { childList: true, subtree: true });
+    return () => observer.disconnect();
   }, [kind]);
 }
 
