@@ -46,6 +46,7 @@ export const router = createBrowserRouter([
     hydrateFallbackElement: <RouteLoading />,
     children: [
       { path: '/signin', lazy: () => import('../features/auth/sign-in-page').then((m) => ({ Component: m.SignInPage })) },
+      { path: '/signin/sso', lazy: () => import('../features/auth/sso-return-page').then((m) => ({ Component: m.SsoReturnPage })) },
       { path: '/invite/:token', lazy: () => import('../features/account/invitation-page').then((m) => ({ Component: m.InvitationPage })) },
       {
         element: <StaffLayout />,
@@ -60,6 +61,17 @@ export const router = createBrowserRouter([
                   return <ChangePasswordPage required={user?.mustChangePassword === true} />;
                 },
               })),
+          },
+          {
+            path: 'account/two-factor',
+            // The account page composes the sign-in feature's enrolment, so neither feature imports the other.
+            lazy: async () => {
+              const [{ TwoFactorPage }, { TotpEnrolment }] = await Promise.all([
+                import('../features/account/two-factor-page'),
+                import('../features/auth/totp-enrolment'),
+              ]);
+              return { Component: () => <TwoFactorPage Enrolment={TotpEnrolment} /> };
+            },
           },
           {
             path: 'admin/staff',
