@@ -95,16 +95,19 @@ describeEachDatabase('revocation reaches every live channel (%s)', (dialect) => 
     await expectShutOut(socket, agent, () => admin.post(`/api/staff/${staff.id}/reset-password`).expect(200));
   });
 
-  it('a socket is closed at its session’s absolute end, even while in use', async () => {
+  it('a socket is closed at its session’s absolute end, even while in use (staff and patient)', async () => {
     const { staff, agent } = await t.signedIn('clinician');
-    // The 12-hour limit, brought forward: the session row's end is what the socket obeys.
+    const patient = await patientWaiting(t, await buildVisit(t));
+    // The 12-hour limit (and the link's end), brought forward: the session row's end is what the socket obeys.
     const end = new Date(Date.now() + 1500).toISOString();
     await t.database.db.updateTable('sessions').set({ expires_at: end }).where('staff_id', '=', staff.id).execute();
+    await t.database.db.updateTable('sessions').set({ expires_at: end }).where('participant_id', '=', patient.participantId).execute();
     const socket = await openSocket(agent);
-    const reason = await dropped(socket, 10_000);
-    expect(reason).toBe('io server disconnect');
+    const patientSocket = await openSocket(patient.agent);
+    expect(await Promise.all([dropped(socket), dropped(patientSocket)])).toEqual(['io server disconnect', 'io server disconnect']);
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(end));
     expect(await connects(t.socket(agent))).toBe(false);
+    expect(await connects(t.socket(patient.agent))).toBe(false);
   });
 
   it('a session ended outside the app (the staff command line, a database change) still drops its sockets at the next sweep', async () => {
