@@ -97,16 +97,23 @@ async function settled(url: string): Promise<void> {
 
 /** A cookie-keeping JSON client of one server. */
 class Client {
-  cookie = '';
+  private jar = new Map<string, string>();
   constructor(public base: string) {}
+  /** Every cookie the server set (the session, and the sign-in's device cookie), as one header. */
+  get cookie(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
   async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, base = this.base): Promise<T> {
     const res = await fetch(base + path, {
       method,
       headers: { 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const setCookie = res.headers.getSetCookie()[0];
-    if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
+    for (const c of res.headers.getSetCookie()) {
+      const [pair = ''] = c.split(';');
+      const eq = pair.indexOf('=');
+      if (eq > 0) this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
     const text = await res.text();
     if (res.status >= 400) throw new Error(`${method} ${path} ${res.status} ${text.slice(0, 200)}`);
     return (text ? JSON.parse(text) : {}) as T;
@@ -126,13 +133,15 @@ async function buildVisits(server: ServerProcess, count: number): Promise<BenchV
   await admin.call('POST', '/api/auth/login', server.admin);
   const staff = async (role: string, i: number) => {
     const email = `${role}${i}-${Date.now()}@bench.test`;
-    const created = await admin.call<{ staff: { id: string }; password: string }>('POST', '/api/staff', {
+    const created = await admin.call<{ staff: { id: string }; invitation: { url: string } }>('POST', '/api/staff', {
       email,
       name: `Bench ${role} ${i}`,
       role,
     });
+    // The new account sets its password through its invitation link, which signs it in.
     const c = new Client(server.url);
-    await c.call('POST', '/api/auth/login', { email, password: created.password });
+    const token = created.invitation.url.slice(created.invitation.url.lastIndexOf('/') + 1);
+    await c.call('POST', '/api/auth/invitation/accept', { token, password: `bench password ${i} ${role} walnut` });
     return { client: c, id: created.staff.id };
   };
   const scheduler = await staff('scheduler', 0);
@@ -186,6 +195,8 @@ async function connectVisit(v: BenchVisit, patientUrl: string, clinicianUrl: str
   return [patient, clinician];
 }
 
+let firstFailure = '';
+
 /** Answer saves offered at ANSWER_RATE across `visits`; from each PUT to its `checkin:progress` on the visit's clinician socket. */
 async function fanout(visits: BenchVisit[], clinicianSockets: Map<string, Socket>, answerUrl: string) {
   let k = 0;
@@ -203,12 +214,19 @@ async function fanout(visits: BenchVisit[], clinicianSockets: Map<string, Socket
       };
       socket.on('checkin:progress', listener);
     });
-    await v.patient.call(
-      'PUT',
-      `/api/checkins/${v.checkinId}/answers/${PHQ9[i % PHQ9.length]}`,
-      { value: OPTIONS[i % OPTIONS.length] },
-      answerUrl,
-    );
+    // A refused save never brings its event: count it as failed, and say once why.
+    seen.catch(() => undefined);
+    try {
+      await v.patient.call(
+        'PUT',
+        `/api/checkins/${v.checkinId}/answers/${PHQ9[i % PHQ9.length]}`,
+        { value: OPTIONS[i % OPTIONS.length] },
+        answerUrl,
+      );
+    } catch (err) {
+      if (!firstFailure) progress(`first failed answer: ${(firstFailure = (err as Error).message)}`);
+      throw err;
+    }
     await seen;
   });
   return `p50 ${ms(pct(latencies, 50))}  p99 ${ms(pct(latencies, 99))}${failures ? `  (${failures} failed)` : ''}`;
@@ -244,6 +262,53 @@ async function bareExpress(): Promise<{ url: string; stop: () => void }> {
 }
 
 type Row = [string, string];
+
+/** The hot routes' figures per database, kept as numbers for the SQLite-vs-PostgreSQL comparison. */
+const hot = new Map<string, Map<string, { ofBare: number; p99: number }>>();
+const HOT_ROUTES = [
+  'GET /api/auth/me (session check)',
+  'POST /api/visits/:id/video-token (patient)',
+  'POST /api/visits/:id/video-token (clinician)',
+  'PUT /api/checkins/:id/answers/:linkId',
+];
+
+/**
+ * PostgreSQL only: while `work` runs, samples every 5 ms how many of the server's connections wait
+ * on an advisory lock (the audit chain's, the only one Alcove takes): how long audit appends make
+ * unrelated requests queue. Averaged over the samples, with the most seen at once.
+ */
+async function advisoryLockWaits<T>(databaseUrl: string | undefined, work: () => Promise<T>): Promise<{ result: T; waits?: string }> {
+  if (!databaseUrl) return { result: await work() };
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  let samples = 0;
+  let waiting = 0;
+  let most = 0;
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      const r = await c.query<{ n: string }>(
+        "select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'advisory'",
+      );
+      const n = Number(r.rows[0]?.n ?? 0);
+      samples++;
+      waiting += n;
+      most = Math.max(most, n);
+      await sleep(5);
+    }
+  })();
+  try {
+    const result = await work();
+    return {
+      result,
+      waits: `${(waiting / Math.max(1, samples)).toFixed(2)} requests waiting on average, at most ${most} (${samples} samples)`,
+    };
+  } finally {
+    done = true;
+    await sampler;
+    await c.end();
+  }
+}
 
 /** Every figure for one database; `databaseUrl` undefined means SQLite. */
 async function benchDatabase(label: string, databaseUrl: string | undefined, redisUrl: string | undefined): Promise<Row[]> {
@@ -360,21 +425,32 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
             .then(() => undefined),
       ],
       ['GET /api/auth/me (session check)', () => clinicianVisit.clinician.call('GET', '/api/auth/me').then(() => undefined)],
-      ['POST /api/visits/:id/video-token', () => v.patient.call('POST', `/api/visits/${v.visitId}/video-token`).then(() => undefined)],
+      [
+        'POST /api/visits/:id/video-token (patient)',
+        () => v.patient.call('POST', `/api/visits/${v.visitId}/video-token`).then(() => undefined),
+      ],
+      [
+        'POST /api/visits/:id/video-token (clinician)',
+        () => clinicianVisit.clinician.call('POST', `/api/visits/${clinicianVisit.visitId}/video-token`).then(() => undefined),
+      ],
       [
         'PUT /api/checkins/:id/answers/:linkId',
         () => v.patient.call('PUT', `/api/checkins/${v.checkinId}/answers/${PHQ9[0]}`, { value: OPTIONS[1] }).then(() => undefined),
       ],
     ];
     let bareRate = 0;
+    const figures = new Map<string, { ofBare: number; p99: number }>();
+    hot.set(label, figures);
     for (const [name, op] of routes) {
-      const rate = await throughput(16, STEP_SECONDS, op);
+      // Answer saves append to the audit chain: on PostgreSQL, watch who waits for its lock meanwhile.
+      const measured = await advisoryLockWaits(name.startsWith('PUT') ? databaseUrl : undefined, () => throughput(16, STEP_SECONDS, op));
+      const rate = measured.result;
       bareRate ||= rate;
       const fixed = await offer(100, STEP_SECONDS, op);
-      rows.push([
-        `${name}`,
-        `${rate.toFixed(0)} req/s (${(rate / bareRate).toFixed(2)}× bare)   p99 at 100 req/s ${ms(pct(fixed.latencies, 99))}`,
-      ]);
+      const p99 = pct(fixed.latencies, 99);
+      figures.set(name, { ofBare: rate / bareRate, p99 });
+      rows.push([`${name}`, `${rate.toFixed(0)} req/s (${(rate / bareRate).toFixed(2)}× bare)   p99 at 100 req/s ${ms(p99)}`]);
+      if (measured.waits) rows.push(['audit chain lock during the answer-save run (16 concurrent)', measured.waits]);
     }
     bare.stop();
   } catch (err) {
@@ -439,6 +515,21 @@ export async function runScaleBenchmarks(): Promise<void> {
     const s = sqlite.find(([x]) => x === n)?.[1] ?? '—';
     const p = postgres?.find(([x]) => x === n)?.[1];
     console.log(`${n.padEnd(width)}  ${s}${postgres ? `  |  ${p ?? '—'}` : ''}`);
+  }
+  // The issue's yardstick: PostgreSQL within 1.5× of SQLite for the same work, each measured as a
+  // ratio to the bare route of its own run (so machine noise between the two halves cancels out).
+  const lite = hot.get('sqlite');
+  const post = hot.get('postgres');
+  if (lite && post) {
+    console.log('\nPostgreSQL vs SQLite, same work (> 1 means PostgreSQL is slower):');
+    for (const name of HOT_ROUTES) {
+      const a = lite.get(name);
+      const b = post.get(name);
+      if (!a || !b) continue;
+      console.log(
+        `${name.padEnd(width)}  throughput ${(a.ofBare / b.ofBare).toFixed(2)}×   p99 at 100 req/s ${(b.p99 / a.p99).toFixed(2)}×`,
+      );
+    }
   }
 }
 
