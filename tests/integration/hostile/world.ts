@@ -27,7 +27,13 @@ export interface World {
 const DOB = '1988-07-14';
 
 function claimsOf(cookie: string): { name: string; sid: string; kind: string; sub: string } {
-  const [name, token] = cookie.split(';')[0]!.split('=') as [string, string];
+  // The session cookie, not the sign-in device marker (alcove_device) that may come first.
+  const session =
+    cookie
+      .split(';')
+      .map((p) => p.trim())
+      .find((p) => /^alcove_(staff|patient)=/.test(p)) ?? cookie.split(';')[0]!;
+  const [name, token] = session.split('=') as [string, string];
   const c = jwt.decode(token) as { sid: string; kind: string; sub: string };
   return { name, sid: c.sid, kind: c.kind, sub: c.sub };
 }
