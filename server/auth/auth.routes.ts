@@ -60,7 +60,6 @@ export function authRoutes(deps: {
       );
       throw invalidCredentials();
     }
-    await throttle.succeeded(req, res, email, staff.id);
     return staff;
   }
 
@@ -79,8 +78,11 @@ export function authRoutes(deps: {
     const staff = await checkPassword(req, res, body.email, body.password);
     // A second factor (or its enrolment, when the clinic requires one) comes before any session: totp.routes.ts.
     const secondFactor = await challenges.beginIfNeeded(res, staff, config.twoFactorRequiredFor);
+    if (!secondFactor) await completeSignIn(req, res, staff);
+    // The right password: this device and address become the account's own. Its cookie goes after
+    // the session's, so a client that keeps only the first Set-Cookie still keeps the session.
+    await throttle.succeeded(req, res, staff.email, staff.id);
     if (secondFactor) return void res.json({ secondFactor });
-    await completeSignIn(req, res, staff);
     res.json({ user: toStaffUser({ ...staff, mustChangePassword: staff.must_change_password === 1 }) });
   });
 
