@@ -95,8 +95,16 @@ describe.skipIf(!hasChromium)('scheduling in a real browser', () => {
     browser = await launchBrowser();
     const admin = await apiSession(server.url, server.admin.email, server.admin.password);
     const add = async (role: string, name: string, email: string): Promise<Account> => {
-      const r = await admin<{ staff: { id: string }; password: string }>('POST', '/api/staff', { role, name, email });
-      return { id: r.staff.id, email, name, password: r.password };
+      const r = await admin<{ staff: { id: string }; invitation: { url: string } }>('POST', '/api/staff', { role, name, email });
+      // The person sets their own password through the one-time link.
+      const password = 'harbour lantern quartz maple';
+      const accepted = await fetch(`${server.url}/api/auth/invitation/accept`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token: r.invitation.url.split('/invite/')[1], password }),
+      });
+      if (!accepted.ok) throw new Error(`invitation refused: ${accepted.status}`);
+      return { id: r.staff.id, email, name, password };
     };
     scheduler = await add('scheduler', 'Sam Scheduler', 'sam@clinic.test');
     careTeam = [
