@@ -64,19 +64,24 @@ async function offer(rate: number, seconds: number, op: (i: number) => Promise<v
   return { latencies, failures, achieved: total / ((performance.now() - started) / 1000) };
 }
 
-/** Closed loop: `concurrency` workers run `op` back to back for `seconds`; requests per second. */
-async function throughput(concurrency: number, seconds: number, op: () => Promise<void>): Promise<number> {
+/** Closed loop: `concurrency` workers run `op` back to back for `seconds`; successful requests per second, and failures. */
+async function throughput(concurrency: number, seconds: number, op: () => Promise<void>): Promise<{ rate: number; failures: number }> {
   let done = 0;
+  let failures = 0;
   const until = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < until) {
-        await op();
-        done++;
+        try {
+          await op();
+          done++;
+        } catch {
+          failures++;
+        }
       }
     }),
   );
-  return done / seconds;
+  return { rate: done / seconds, failures };
 }
 
 function rssMiB(pid: number): number {
@@ -274,34 +279,39 @@ const HOT_ROUTES = [
 
 /**
  * PostgreSQL only: while `work` runs, samples every 5 ms how many of the server's connections wait
- * on an advisory lock (the audit chain's, the only one Alcove takes): how long audit appends make
- * unrelated requests queue. Averaged over the samples, with the most seen at once.
+ * on a lock: an advisory lock (the audit chain's, the only one Alcove takes: how long audit appends
+ * make unrelated visits queue) or a row (two saves of one check-in or visit). Averaged over the
+ * samples, with the most seen at once.
  */
-async function advisoryLockWaits<T>(databaseUrl: string | undefined, work: () => Promise<T>): Promise<{ result: T; waits?: string }> {
+async function lockWaits<T>(databaseUrl: string | undefined, work: () => Promise<T>): Promise<{ result: T; waits?: string }> {
   if (!databaseUrl) return { result: await work() };
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   let samples = 0;
-  let waiting = 0;
-  let most = 0;
+  const waiting = { advisory: 0, row: 0 };
+  const most = { advisory: 0, row: 0 };
   let done = false;
   const sampler = (async () => {
     while (!done) {
-      const r = await c.query<{ n: string }>(
-        "select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'advisory'",
+      const r = await c.query<{ advisory: string; row: string }>(
+        `select count(*) filter (where wait_event = 'advisory') as advisory, count(*) filter (where wait_event <> 'advisory') as row
+           from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
       );
-      const n = Number(r.rows[0]?.n ?? 0);
       samples++;
-      waiting += n;
-      most = Math.max(most, n);
+      for (const k of ['advisory', 'row'] as const) {
+        const n = Number(r.rows[0]?.[k] ?? 0);
+        waiting[k] += n;
+        most[k] = Math.max(most[k], n);
+      }
       await sleep(5);
     }
   })();
   try {
     const result = await work();
+    const avg = (k: 'advisory' | 'row') => (waiting[k] / Math.max(1, samples)).toFixed(2);
     return {
       result,
-      waits: `${(waiting / Math.max(1, samples)).toFixed(2)} requests waiting on average, at most ${most} (${samples} samples)`,
+      waits: `audit chain lock: ${avg('advisory')} requests waiting on average (at most ${most.advisory}); row locks: ${avg('row')} (at most ${most.row}); ${samples} samples`,
     };
   } finally {
     done = true;
@@ -416,6 +426,7 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
     const bare = await bareExpress();
     const v = visits[0]!;
     const clinicianVisit = visits[0]!;
+    let saves = 0;
     const routes: [string, () => Promise<void>][] = [
       [
         'bare Express route',
@@ -434,8 +445,12 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
         () => clinicianVisit.clinician.call('POST', `/api/visits/${clinicianVisit.visitId}/video-token`).then(() => undefined),
       ],
       [
+        // Spread over every visit, as real patients are: what one save makes another visit wait for.
         'PUT /api/checkins/:id/answers/:linkId',
-        () => v.patient.call('PUT', `/api/checkins/${v.checkinId}/answers/${PHQ9[0]}`, { value: OPTIONS[1] }).then(() => undefined),
+        () => {
+          const w = visits[saves++ % visits.length]!;
+          return w.patient.call('PUT', `/api/checkins/${w.checkinId}/answers/${PHQ9[0]}`, { value: OPTIONS[1] }).then(() => undefined);
+        },
       ],
     ];
     let bareRate = 0;
@@ -443,14 +458,18 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
     hot.set(label, figures);
     for (const [name, op] of routes) {
       // Answer saves append to the audit chain: on PostgreSQL, watch who waits for its lock meanwhile.
-      const measured = await advisoryLockWaits(name.startsWith('PUT') ? databaseUrl : undefined, () => throughput(16, STEP_SECONDS, op));
-      const rate = measured.result;
+      const measured = await lockWaits(name.startsWith('PUT') ? databaseUrl : undefined, () => throughput(16, STEP_SECONDS, op));
+      const rate = measured.result.rate;
       bareRate ||= rate;
       const fixed = await offer(100, STEP_SECONDS, op);
       const p99 = pct(fixed.latencies, 99);
+      const failed = measured.result.failures + fixed.failures;
       figures.set(name, { ofBare: rate / bareRate, p99 });
-      rows.push([`${name}`, `${rate.toFixed(0)} req/s (${(rate / bareRate).toFixed(2)}× bare)   p99 at 100 req/s ${ms(p99)}`]);
-      if (measured.waits) rows.push(['audit chain lock during the answer-save run (16 concurrent)', measured.waits]);
+      rows.push([
+        `${name}`,
+        `${rate.toFixed(0)} req/s (${(rate / bareRate).toFixed(2)}× bare)   p99 at 100 req/s ${ms(p99)}${failed ? `   (${failed} failed)` : ''}`,
+      ]);
+      if (measured.waits) rows.push(['locks waited on during the answer-save run (16 concurrent)', measured.waits]);
     }
     bare.stop();
   } catch (err) {
