@@ -33,31 +33,17 @@ describe('a process killed between the commit of a safety alert and its push', (
     const admin = request.agent(url);
     await admin.post('/api/auth/login').send(server.admin).expect(200);
     const mk = async (role: string, email: string) => {
-      const r = await admin
-        .post('/api/staff')
-        .send({ email, name: `Crash ${role}`, role })
-        .expect(201);
+      const r = await admin.post('/api/staff').send({ email, name: `Crash ${role}`, role }).expect(201);
       const agent = request.agent(url);
-      await agent
-        .post('/api/auth/invitation/accept')
-        .send({ token: String(r.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' })
-        .expect(200);
+      await agent.post('/api/auth/invitation/accept').send({ token: String(r.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' }).expect(200);
       return { agent, id: r.body.staff.id as string };
     };
     const scheduler = await mk('scheduler', 'sched@crash.test');
     const clinician = await mk('clinician', 'doc@crash.test');
-    const patientRow = await scheduler.agent
-      .post('/api/patients')
-      .send({ displayName: 'Crash Patient', preferredLanguage: 'en' })
-      .expect(201);
+    const patientRow = await scheduler.agent.post('/api/patients').send({ displayName: 'Crash Patient', preferredLanguage: 'en' }).expect(201);
     const visit = await scheduler.agent
       .post('/api/visits')
-      .send({
-        patientId: patientRow.body.patient.id,
-        clinicianIds: [clinician.id],
-        startsAt: new Date().toISOString(),
-        durationMinutes: 30,
-      })
+      .send({ patientId: patientRow.body.patient.id, clinicianIds: [clinician.id], startsAt: new Date().toISOString(), durationMinutes: 30 })
       .expect(201);
     const visitId = visit.body.visit.id as string;
     const token = (visit.body.patientLink.url as string).split('/').pop() as string;
@@ -70,17 +56,8 @@ describe('a process killed between the commit of a safety alert and its push', (
     const checkinId = sent.body.checkin.id as string;
 
     // The clinician's console socket, reconnecting on its own as the browser's does.
-    const cookie = clinician.agent.jar
-      .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
-      .map((c) => c.toValueString())
-      .join('; ');
-    const socket = ioClient(url, {
-      transports: ['websocket'],
-      forceNew: true,
-      reconnectionDelay: 100,
-      reconnectionDelayMax: 500,
-      extraHeaders: { cookie },
-    });
+    const cookie = clinician.agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).map((c) => c.toValueString()).join('; ');
+    const socket = ioClient(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 500, extraHeaders: { cookie } });
     await new Promise<void>((r) => socket.once('connect', () => r()));
 
     // The answer is committed (200), then the process dies at once: its push may never have left.
@@ -93,17 +70,13 @@ describe('a process killed between the commit of a safety alert and its push', (
 
     // What the console does on every (re)connection: fetch the check-ins again over HTTP.
     const list = await request(url).get(`/api/visits/${visitId}/checkins`).set('Cookie', cookie).expect(200);
-    const checkin = (list.body.checkins as { id: string; alerts: { code: string; acknowledgedAt: string | null }[] }[]).find(
-      (c) => c.id === checkinId,
-    );
+    const checkin = (list.body.checkins as { id: string; alerts: { code: string; acknowledgedAt: string | null }[] }[]).find((c) => c.id === checkinId);
     expect(checkin?.alerts).toHaveLength(1);
     expect(checkin?.alerts[0]?.acknowledgedAt).toBeNull();
     socket.close();
 
     // And its audit entry was committed with it (the admin's session outlives the process: it is in the database).
-    const entries = (await admin.get('/api/audit').query({ action: 'safety.alert_raised' }).expect(200)).body.entries as {
-      checkinId: string;
-    }[];
+    const entries = (await admin.get('/api/audit').query({ action: 'safety.alert_raised' }).expect(200)).body.entries as { checkinId: string }[];
     expect(entries.filter((e) => e.checkinId === checkinId)).toHaveLength(1);
   });
 });

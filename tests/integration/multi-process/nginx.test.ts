@@ -177,10 +177,7 @@ describe.skipIf(!enabled)('the README example deployment: two processes behind n
       // A clinician and a visit starting now, made through nginx.
       const email = `clinician-${runTag}@nginx.test`;
       const created = await admin.post('/api/staff').send({ email, name: 'Nginx Clinician', role: 'clinician' }).expect(201);
-      const clinicianLogin = await agent()
-        .post('/api/auth/invitation/accept')
-        .send({ token: String(created.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' })
-        .expect(200);
+      const clinicianLogin = await agent().post('/api/auth/invitation/accept').send({ token: String(created.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' }).expect(200);
       const clinicianCookie = cookiesFrom(clinicianLogin);
       expect(clinicianCookie).toContain('alcove_staff=');
       const patientRow = await admin.post('/api/patients').send({ displayName: 'Nginx Patient', preferredLanguage: 'en' }).expect(201);

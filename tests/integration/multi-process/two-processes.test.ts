@@ -91,15 +91,9 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
   /** Staff signed in on `on` (their cookie works on either process). */
   async function staff(role: 'scheduler' | 'clinician', on: ServerProcess) {
     const email = `${role}-${randomBytes(4).toString('hex')}@two.test`;
-    const created = await admin
-      .post('/api/staff')
-      .send({ email, name: `Two ${role}`, role })
-      .expect(201);
+    const created = await admin.post('/api/staff').send({ email, name: `Two ${role}`, role }).expect(201);
     const agent = request.agent(on.url);
-    await agent
-      .post('/api/auth/invitation/accept')
-      .send({ token: String(created.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' })
-      .expect(200);
+    await agent.post('/api/auth/invitation/accept').send({ token: String(created.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' }).expect(200);
     return { agent, id: created.body.staff.id as string };
   }
 
@@ -107,18 +101,10 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
   async function visitOnA() {
     const scheduler = await staff('scheduler', a);
     const clinician = await staff('clinician', a);
-    const patientRow = await scheduler.agent
-      .post('/api/patients')
-      .send({ displayName: 'Two Patient', preferredLanguage: 'en' })
-      .expect(201);
+    const patientRow = await scheduler.agent.post('/api/patients').send({ displayName: 'Two Patient', preferredLanguage: 'en' }).expect(201);
     const created = await scheduler.agent
       .post('/api/visits')
-      .send({
-        patientId: patientRow.body.patient.id,
-        clinicianIds: [clinician.id],
-        startsAt: new Date().toISOString(),
-        durationMinutes: 30,
-      })
+      .send({ patientId: patientRow.body.patient.id, clinicianIds: [clinician.id], startsAt: new Date().toISOString(), durationMinutes: 30 })
       .expect(201);
     const visitId = created.body.visit.id as string;
     const token = (created.body.patientLink.url as string).split('/').pop() as string;
@@ -220,8 +206,7 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
       expect(await acknowledged).toEqual({ checkinId, visitId: v1.visitId, code: 'safety.self-harm' });
 
       // checkin:shared — the patient answers the rest and shares on A.
-      for (const item of PHQ9_ITEMS.slice(1, 8))
-        await v1.patient.put(`/api/checkins/${checkinId}/answers/${item}`).send({ value: PHQ_OPTION[0] }).expect(200);
+      for (const item of PHQ9_ITEMS.slice(1, 8)) await v1.patient.put(`/api/checkins/${checkinId}/answers/${item}`).send({ value: PHQ_OPTION[0] }).expect(200);
       const shared = nextEvent(clinOnB.socket, 'checkin:shared');
       await v1.patient.post(`/api/checkins/${checkinId}/submit`).expect(200);
       expect(await shared).toEqual({ checkinId, visitId: v1.visitId });
@@ -243,12 +228,7 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
       // Barriers: a later event of visit 2 on each bystander, so nothing of visit 1 is still on its way.
       for (const s of bystanders) {
         if (s.staff) {
-          await barrier(
-            s.socket,
-            'visit:participants',
-            () => watch(s.socket, v2.visitId),
-            (p: { visitId: string }) => p.visitId === v2.visitId,
-          );
+          await barrier(s.socket, 'visit:participants', () => watch(s.socket, v2.visitId), (p: { visitId: string }) => p.visitId === v2.visitId);
         } else {
           await barrier(
             s.socket,
@@ -268,66 +248,47 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
     },
   );
 
-  it(
-    'removal on one process disconnects the removed patient’s sockets on both; revoked sessions are refused by the other process',
-    { timeout: 60_000 },
-    async () => {
-      const v = await visitOnA();
-      await v.patient.post(`/api/visits/${v.visitId}/waiting-room`).expect(200);
-      const onB = open(b.url, v.patient);
-      const onA = open(a.url, v.patient);
-      expect(await connects(onB.socket)).toBe(true);
-      expect(await connects(onA.socket)).toBe(true);
-      const droppedB = new Promise<string>((r) => onB.socket.once('disconnect', r));
-      const droppedA = new Promise<string>((r) => onA.socket.once('disconnect', r));
-      const removed = nextEvent(onB.socket, 'participant:state');
-      await v.clinician.agent.post(`/api/visits/${v.visitId}/participants/${v.participantId}/remove`).expect(200);
-      expect(await removed).toEqual({ participantId: v.participantId, state: 'removed' });
-      expect(await droppedB).toBe('io server disconnect');
-      expect(await droppedA).toBe('io server disconnect');
-      expect(await connects(open(b.url, v.patient).socket)).toBe(false);
+  it('removal on one process disconnects the removed patient’s sockets on both; revoked sessions are refused by the other process', { timeout: 60_000 }, async () => {
+    const v = await visitOnA();
+    await v.patient.post(`/api/visits/${v.visitId}/waiting-room`).expect(200);
+    const onB = open(b.url, v.patient);
+    const onA = open(a.url, v.patient);
+    expect(await connects(onB.socket)).toBe(true);
+    expect(await connects(onA.socket)).toBe(true);
+    const droppedB = new Promise<string>((r) => onB.socket.once('disconnect', r));
+    const droppedA = new Promise<string>((r) => onA.socket.once('disconnect', r));
+    const removed = nextEvent(onB.socket, 'participant:state');
+    await v.clinician.agent.post(`/api/visits/${v.visitId}/participants/${v.participantId}/remove`).expect(200);
+    expect(await removed).toEqual({ participantId: v.participantId, state: 'removed' });
+    expect(await droppedB).toBe('io server disconnect');
+    expect(await droppedA).toBe('io server disconnect');
+    expect(await connects(open(b.url, v.patient).socket)).toBe(false);
 
-      // Staff sign-out on A: the same cookie is refused at B's socket handshake.
-      const clinician = await staff('clinician', a);
-      expect(await connects(open(b.url, clinician.agent).socket)).toBe(true);
-      const cookieBefore = cookieHeader(clinician.agent, a.url);
-      await clinician.agent.post('/api/auth/logout').expect(204);
-      const stale = ioClient(b.url, {
-        transports: ['websocket'],
-        reconnection: false,
-        forceNew: true,
-        extraHeaders: { cookie: cookieBefore },
-      });
-      sockets.push(stale);
-      expect(await connects(stale)).toBe(false);
+    // Staff sign-out on A: the same cookie is refused at B's socket handshake.
+    const clinician = await staff('clinician', a);
+    expect(await connects(open(b.url, clinician.agent).socket)).toBe(true);
+    const cookieBefore = cookieHeader(clinician.agent, a.url);
+    await clinician.agent.post('/api/auth/logout').expect(204);
+    const stale = ioClient(b.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: cookieBefore } });
+    sockets.push(stale);
+    expect(await connects(stale)).toBe(false);
 
-      // Deactivation on A: refused on B.
-      const deactivated = await staff('clinician', a);
-      const deactivatedCookie = cookieHeader(deactivated.agent, a.url);
-      await admin.patch(`/api/staff/${deactivated.id}`).send({ active: false }).expect(200);
-      const gone = ioClient(b.url, {
-        transports: ['websocket'],
-        reconnection: false,
-        forceNew: true,
-        extraHeaders: { cookie: deactivatedCookie },
-      });
-      sockets.push(gone);
-      expect(await connects(gone)).toBe(false);
+    // Deactivation on A: refused on B.
+    const deactivated = await staff('clinician', a);
+    const deactivatedCookie = cookieHeader(deactivated.agent, a.url);
+    await admin.patch(`/api/staff/${deactivated.id}`).send({ active: false }).expect(200);
+    const gone = ioClient(b.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: deactivatedCookie } });
+    sockets.push(gone);
+    expect(await connects(gone)).toBe(false);
 
-      // A reissued join link on A ends the old patient session: refused on B.
-      const other = await visitOnA();
-      const patientCookie = cookieHeader(other.patient, a.url);
-      await other.scheduler.agent.post(`/api/visits/${other.visitId}/patient-link`).expect(200);
-      const old = ioClient(b.url, {
-        transports: ['websocket'],
-        reconnection: false,
-        forceNew: true,
-        extraHeaders: { cookie: patientCookie },
-      });
-      sockets.push(old);
-      expect(await connects(old)).toBe(false);
-    },
-  );
+    // A reissued join link on A ends the old patient session: refused on B.
+    const other = await visitOnA();
+    const patientCookie = cookieHeader(other.patient, a.url);
+    await other.scheduler.agent.post(`/api/visits/${other.visitId}/patient-link`).expect(200);
+    const old = ioClient(b.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: patientCookie } });
+    sockets.push(old);
+    expect(await connects(old)).toBe(false);
+  });
 
   it('rate-limit counters are shared: failed sign-ins on A and on B add up to one limit', { timeout: 60_000 }, async () => {
     const target = await staff('clinician', a);
@@ -335,123 +296,110 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
     const statuses: number[] = [];
     // LOGIN_LIMIT_PER_ACCOUNT is 5 failures per window; alternate processes so each sees only half.
     for (let i = 0; i < 6; i++) {
-      const res = await request(i % 2 ? b.url : a.url)
-        .post('/api/auth/login')
-        .send({ email, password: `wrong-${i}` });
+      const res = await request(i % 2 ? b.url : a.url).post('/api/auth/login').send({ email, password: `wrong-${i}` });
       statuses.push(res.status);
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses[5]).toBe(429);
   });
 
-  it(
-    'a client that starts on long-polling upgrades to WebSocket, then hears events raised on the other process',
-    { timeout: 60_000 },
-    async () => {
-      const v = await visitOnA();
-      const polling = open(b.url, v.patient, { transports: ['polling', 'websocket'] });
-      const upgraded = new Promise<string>((resolve) => {
-        polling.socket.io.engine.once('upgrade', (transport: { name: string }) => resolve(transport.name));
-      });
-      expect(await connects(polling.socket)).toBe(true);
-      expect(await upgraded).toBe('websocket');
-      const message = await barrier(
-        polling.socket,
-        'visit:waiting-message',
-        () => v.clinician.agent.put(`/api/visits/${v.visitId}/waiting-message`).send({ preset: 'running_late_5' }).expect(200),
-        (p: { message: unknown }) => p.message !== null,
-      );
-      expect(message).toEqual({ visitId: v.visitId, message: { preset: 'running_late_5' } });
-      expect(polling.socket.io.engine.transport.name).toBe('websocket');
-    },
-  );
+  it('a client that starts on long-polling upgrades to WebSocket, then hears events raised on the other process', { timeout: 60_000 }, async () => {
+    const v = await visitOnA();
+    const polling = open(b.url, v.patient, { transports: ['polling', 'websocket'] });
+    const upgraded = new Promise<string>((resolve) => {
+      polling.socket.io.engine.once('upgrade', (transport: { name: string }) => resolve(transport.name));
+    });
+    expect(await connects(polling.socket)).toBe(true);
+    expect(await upgraded).toBe('websocket');
+    const message = await barrier(
+      polling.socket,
+      'visit:waiting-message',
+      () => v.clinician.agent.put(`/api/visits/${v.visitId}/waiting-message`).send({ preset: 'running_late_5' }).expect(200),
+      (p: { message: unknown }) => p.message !== null,
+    );
+    expect(message).toEqual({ visitId: v.visitId, message: { preset: 'running_late_5' } });
+    expect(polling.socket.io.engine.transport.name).toBe('websocket');
+  });
 
-  it(
-    'a process drained with SIGTERM answers /readyz 503, loses no acknowledged answer, and its clients reconnect to the other process and resync',
-    { timeout: 90_000 },
-    async () => {
-      // Through the balancer, which sends new connections to A while A accepts them.
-      const v = await visitOnA();
-      const patient = request.agent(balancer.url);
-      const clinician = request.agent(balancer.url);
-      for (const [agent, from] of [
-        [patient, v.patient],
-        [clinician, v.clinician.agent],
-      ] as const) {
-        for (const c of cookieHeader(from, a.url).split('; ')) agent.jar.setCookie(c, '127.0.0.1', '/');
-      }
-      await patient.post(`/api/visits/${v.visitId}/waiting-room`).expect(200);
-      await clinician.post(`/api/visits/${v.visitId}/admit`).send({ participantId: v.participantId }).expect(200);
-      const sent = await clinician.post(`/api/visits/${v.visitId}/checkins`).send({ instrumentId: 'phq-9' }).expect(201);
-      const checkinId = sent.body.checkin.id as string;
+  it('a process drained with SIGTERM answers /readyz 503, loses no acknowledged answer, and its clients reconnect to the other process and resync', { timeout: 90_000 }, async () => {
+    // Through the balancer, which sends new connections to A while A accepts them.
+    const v = await visitOnA();
+    const patient = request.agent(balancer.url);
+    const clinician = request.agent(balancer.url);
+    for (const [agent, from] of [
+      [patient, v.patient],
+      [clinician, v.clinician.agent],
+    ] as const) {
+      for (const c of cookieHeader(from, a.url).split('; ')) agent.jar.setCookie(c, '127.0.0.1', '/');
+    }
+    await patient.post(`/api/visits/${v.visitId}/waiting-room`).expect(200);
+    await clinician.post(`/api/visits/${v.visitId}/admit`).send({ participantId: v.participantId }).expect(200);
+    const sent = await clinician.post(`/api/visits/${v.visitId}/checkins`).send({ instrumentId: 'phq-9' }).expect(201);
+    const checkinId = sent.body.checkin.id as string;
 
-      const patientSocket = open(balancer.url, patient, { reconnection: true });
-      const staffSocket = open(balancer.url, clinician, { reconnection: true });
-      expect(await connects(patientSocket.socket)).toBe(true);
-      expect(await connects(staffSocket.socket)).toBe(true);
-      expect(balancer.connectionsTo(b.port)).toBe(0); // everything so far went to A
+    const patientSocket = open(balancer.url, patient, { reconnection: true });
+    const staffSocket = open(balancer.url, clinician, { reconnection: true });
+    expect(await connects(patientSocket.socket)).toBe(true);
+    expect(await connects(staffSocket.socket)).toBe(true);
+    expect(balancer.connectionsTo(b.port)).toBe(0); // everything so far went to A
 
-      // Answers keep being saved while A drains; a failed request is not acknowledged.
-      const acknowledged = new Map<string, string>();
-      const tried = new Map<string, Set<string>>();
-      let saving = true;
-      const saver = (async () => {
-        for (let i = 0; saving; i++) {
-          const linkId = PHQ9_ITEMS[i % 8]!;
-          const value = PHQ_OPTION[i % 4]!;
-          const res = await patient
-            .put(`/api/checkins/${checkinId}/answers/${linkId}`)
-            .send({ value })
-            .then(
-              (r) => r.status,
-              () => 0,
-            );
-          if (res === 200) {
-            acknowledged.set(linkId, value);
-            tried.set(linkId, new Set());
-          } else {
-            tried.set(linkId, (tried.get(linkId) ?? new Set()).add(value));
-          }
+    // Answers keep being saved while A drains; a failed request is not acknowledged.
+    const acknowledged = new Map<string, string>();
+    const tried = new Map<string, Set<string>>();
+    let saving = true;
+    const saver = (async () => {
+      for (let i = 0; saving; i++) {
+        const linkId = PHQ9_ITEMS[i % 8]!;
+        const value = PHQ_OPTION[i % 4]!;
+        const res = await patient
+          .put(`/api/checkins/${checkinId}/answers/${linkId}`)
+          .send({ value })
+          .then((r) => r.status, () => 0);
+        if (res === 200) {
+          acknowledged.set(linkId, value);
+          tried.set(linkId, new Set());
+        } else {
+          tried.set(linkId, (tried.get(linkId) ?? new Set()).add(value));
         }
-      })();
-
-      const reconnectedPatient = new Promise<void>((r) => patientSocket.socket.io.once('reconnect', () => r()));
-      const reconnectedStaff = new Promise<void>((r) => staffSocket.socket.io.once('reconnect', () => r()));
-      await new Promise((r) => setTimeout(r, 300));
-      const exited = a.terminate();
-      // The balancer's health check sees A as not ready while it drains.
-      let readyz: { status: number; body?: unknown } = { status: 0 };
-      for (let i = 0; i < 20 && readyz.status !== 503; i++) {
-        readyz = await fetch(`${a.url}/readyz`).then(
-          async (r) => ({ status: r.status, body: await r.json() }),
-          () => ({ status: 0 }),
-        );
-        if (readyz.status !== 503) await new Promise((r) => setTimeout(r, 50));
       }
-      expect(readyz.status).toBe(503);
-      expect(ReadinessResponseSchema.parse(readyz.body)).toEqual({ status: 'draining' });
-      expect(await exited).toBe(0);
-      await reconnectedPatient;
-      await reconnectedStaff;
-      await new Promise((r) => setTimeout(r, 300));
-      saving = false;
-      await saver;
-      expect(balancer.connectionsTo(b.port)).toBeGreaterThan(0);
+    })();
 
-      // Resync, as the client does after every reconnection: what was acknowledged is stored.
-      const stored = (await patient.get(`/api/checkins/${checkinId}`).expect(200)).body.checkin.answers as Record<string, string>;
-      expect(acknowledged.size).toBeGreaterThan(0);
-      for (const [linkId, value] of acknowledged) expect([value, ...(tried.get(linkId) ?? [])]).toContain(stored[linkId]);
+    const reconnectedPatient = new Promise<void>((r) => patientSocket.socket.io.once('reconnect', () => r()));
+    const reconnectedStaff = new Promise<void>((r) => staffSocket.socket.io.once('reconnect', () => r()));
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = a.terminate();
+    // The balancer's health check sees A as not ready while it drains.
+    let readyz: { status: number; body?: unknown } = { status: 0 };
+    for (let i = 0; i < 20 && readyz.status !== 503; i++) {
+      readyz = await fetch(`${a.url}/readyz`).then(
+        async (r) => ({ status: r.status, body: await r.json() }),
+        () => ({ status: 0 }),
+      );
+      if (readyz.status !== 503) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(readyz.status).toBe(503);
+    expect(ReadinessResponseSchema.parse(readyz.body)).toEqual({ status: 'draining' });
+    expect(await exited).toBe(0);
+    await reconnectedPatient;
+    await reconnectedStaff;
+    await new Promise((r) => setTimeout(r, 300));
+    saving = false;
+    await saver;
+    expect(balancer.connectionsTo(b.port)).toBeGreaterThan(0);
 
-      // The reconnected sockets are on B now and hear what happens there.
-      const ack = await staffSocket.socket.timeout(10_000).emitWithAck('visit:watch', { visitId: v.visitId });
-      expect(ack).toEqual({ ok: true });
-      const message = nextEvent(patientSocket.socket, 'visit:waiting-message');
-      const progress = nextEvent(staffSocket.socket, 'checkin:progress');
-      await clinician.put(`/api/visits/${v.visitId}/waiting-message`).send({ preset: 'running_late_5' }).expect(200);
-      await patient.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEM9}`).send({ value: PHQ_OPTION[0] }).expect(200);
-      expect(await message).toEqual({ visitId: v.visitId, message: { preset: 'running_late_5' } });
-      expect(await progress).toMatchObject({ checkinId, visitId: v.visitId });
-    },
-  );
+    // Resync, as the client does after every reconnection: what was acknowledged is stored.
+    const stored = (await patient.get(`/api/checkins/${checkinId}`).expect(200)).body.checkin.answers as Record<string, string>;
+    expect(acknowledged.size).toBeGreaterThan(0);
+    for (const [linkId, value] of acknowledged) expect([value, ...(tried.get(linkId) ?? [])]).toContain(stored[linkId]);
+
+    // The reconnected sockets are on B now and hear what happens there.
+    const ack = await staffSocket.socket.timeout(10_000).emitWithAck('visit:watch', { visitId: v.visitId });
+    expect(ack).toEqual({ ok: true });
+    const message = nextEvent(patientSocket.socket, 'visit:waiting-message');
+    const progress = nextEvent(staffSocket.socket, 'checkin:progress');
+    await clinician.put(`/api/visits/${v.visitId}/waiting-message`).send({ preset: 'running_late_5' }).expect(200);
+    await patient.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEM9}`).send({ value: PHQ_OPTION[0] }).expect(200);
+    expect(await message).toEqual({ visitId: v.visitId, message: { preset: 'running_late_5' } });
+    expect(await progress).toMatchObject({ checkinId, visitId: v.visitId });
+  });
 });

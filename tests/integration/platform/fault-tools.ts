@@ -33,9 +33,7 @@ export async function terminateConnections(database: string): Promise<number> {
   const c = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL as string });
   await c.connect();
   try {
-    const r = await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [
-      database,
-    ]);
+    const r = await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
     return r.rowCount ?? 0;
   } finally {
     await c.end();
@@ -150,23 +148,14 @@ export async function admittedPatientWithCheckin(server: ServerProcess): Promise
   const tag = randomBytes(4).toString('hex');
   const staff = async (role: string) => {
     const email = `${role}-${tag}@faults.test`;
-    const r = await admin
-      .post('/api/staff')
-      .send({ email, name: `Fault ${role}`, role })
-      .expect(201);
+    const r = await admin.post('/api/staff').send({ email, name: `Fault ${role}`, role }).expect(201);
     const agent = request.agent(server.url);
-    await agent
-      .post('/api/auth/invitation/accept')
-      .send({ token: String(r.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' })
-      .expect(200);
+    await agent.post('/api/auth/invitation/accept').send({ token: String(r.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' }).expect(200);
     return { agent, id: r.body.staff.id as string };
   };
   const scheduler = await staff('scheduler');
   const clinician = await staff('clinician');
-  const patientRow = await scheduler.agent
-    .post('/api/patients')
-    .send({ displayName: 'Fault Patient', preferredLanguage: 'en' })
-    .expect(201);
+  const patientRow = await scheduler.agent.post('/api/patients').send({ displayName: 'Fault Patient', preferredLanguage: 'en' }).expect(201);
   const visit = await scheduler.agent
     .post('/api/visits')
     .send({ patientId: patientRow.body.patient.id, clinicianIds: [clinician.id], startsAt: new Date().toISOString(), durationMinutes: 30 })

@@ -87,10 +87,7 @@ async function admittedPatients(server: ServerProcess, count: number): Promise<C
       .send({ email, name: `Overload ${role}`, role })
       .expect(201);
     const agent = request.agent(server.url);
-    await agent
-      .post('/api/auth/invitation/accept')
-      .send({ token: String(created.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' })
-      .expect(200);
+    await agent.post('/api/auth/invitation/accept').send({ token: String(created.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' }).expect(200);
     return { agent, id: created.body.staff.id as string };
   };
   const scheduler = await signedIn('scheduler');
