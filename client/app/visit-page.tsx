@@ -9,7 +9,7 @@ import { VisitConsole } from '../features/visit-console/visit-console';
 const LOADED_PATH = window.location.pathname;
 const MEDIA_PATH = /^\/(join|visits)(\/|$)/;
 
-/** The clinician's visit page (`/visits/:id`): the console with the video call in its slot. */
+/** The clinician's visit page (`/visits/:id`): the console with the video call in its slot; once ended, the visit's record. */
 export function VisitPage() {
   const { id = '' } = useParams();
   const needsReload = !MEDIA_PATH.test(LOADED_PATH);
@@ -21,6 +21,9 @@ export function VisitPage() {
     <VisitConsole
       visitId={id}
       extraPanel={<CheckinConsole visitId={id} />}
+      // Once the visit has ended: its record stays on this page, read-only. Visit notes (issue 13,
+      // item 7) will pass `note` here; until they exist nothing stands in for one.
+      record={<CheckinConsole visitId={id} readOnly />}
       renderCall={(p) => (
         <VideoCall
           visitId={p.visitId}

@@ -193,7 +193,15 @@ function Result({ checkin, definition }: { checkin: ClinicianCheckin; definition
   );
 }
 
-function CheckinCard({ checkin, definition }: { checkin: ClinicianCheckin; definition: InstrumentDetail | undefined }) {
+function CheckinCard({
+  checkin,
+  definition,
+  readOnly,
+}: {
+  checkin: ClinicianCheckin;
+  definition: InstrumentDetail | undefined;
+  readOnly: boolean;
+}) {
   const headingId = useId();
   const { answered, total } = checkin.progress;
   return (
@@ -202,7 +210,12 @@ function CheckinCard({ checkin, definition }: { checkin: ClinicianCheckin; defin
         <h3 id={headingId}>{checkin.title}</h3>
         <StatusBadge checkin={checkin} />
       </header>
-      {checkin.status !== 'shared' && (
+      {checkin.status !== 'shared' && readOnly && (
+        <p className="muted" data-testid="checkin-progress">
+          Not shared before the visit ended ({answeredOf(answered, total)}); its answers stay with the patient.
+        </p>
+      )}
+      {checkin.status !== 'shared' && !readOnly && (
         <div className="checkin-live-progress">
           <div
             className="checkin-bar"
@@ -244,9 +257,11 @@ function CheckinCard({ checkin, definition }: { checkin: ClinicianCheckin; defin
 /**
  * The clinician's check-in panel for the visit page: pick instruments and send them, follow each
  * one's progress (counts only), read results once the patient shares, and acknowledge safety alerts
- * in a dialog that interrupts whatever else is on screen.
+ * in a dialog that interrupts whatever else is on screen. `readOnly` is the ended visit's record:
+ * every check-in with its result, items and alerts, nothing to send (an alert still open can still
+ * be acknowledged: the server allows it, and an alert must never become unanswerable).
  */
-export function CheckinConsole({ visitId }: { visitId: string }) {
+export function CheckinConsole({ visitId, readOnly = false }: { visitId: string; readOnly?: boolean }) {
   const c = useCheckinConsole(visitId);
   const headingId = useId();
   const first = c.openAlerts[0];
@@ -270,12 +285,13 @@ export function CheckinConsole({ visitId }: { visitId: string }) {
         <ul className="checkin-list">
           {[...c.checkins].reverse().map((x) => (
             <li key={x.id}>
-              <CheckinCard checkin={x} definition={c.definitions[x.instrumentId]} />
+              <CheckinCard checkin={x} definition={c.definitions[x.instrumentId]} readOnly={readOnly} />
             </li>
           ))}
         </ul>
       )}
-      <SendForm c={c} />
+      {readOnly && c.loaded && c.checkins.length === 0 && <p className="muted">No check-ins were sent in this visit.</p>}
+      {!readOnly && <SendForm c={c} />}
       {first && (
         <SafetyAlertDialog
           open={first}

@@ -25,6 +25,8 @@ export interface CheckinConsoleState {
   patientId: string | null;
   definitions: Record<string, InstrumentDetail>;
   loadError: boolean;
+  /** The visit's check-ins have been loaded at least once. */
+  loaded: boolean;
   sending: boolean;
   sendError: string | null;
   /** Unacknowledged safety alerts, oldest first: the first one interrupts the screen. */
@@ -144,6 +146,7 @@ export function useCheckinConsole(visitId: string): CheckinConsoleState {
     patientId: visitCheckins.data?.patientId ?? null,
     definitions,
     loadError: instrumentList.isError || visitCheckins.isError,
+    loaded: visitCheckins.data !== undefined,
     sending: sendMutation.isPending,
     sendError,
     openAlerts,

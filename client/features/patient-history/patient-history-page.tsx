@@ -7,6 +7,8 @@ import { BandBadge } from '../../components/band-badge';
 import { CheckinItemTable, answerText } from '../../components/checkin-item-table';
 import { usePageTitle } from '../../components/use-page-title';
 import { ApiError } from '../../lib/api';
+import { changeRuleFor } from '@shared/outcomes/change';
+import { ChangeSummary } from './change-summary';
 import { useHistoryInstruments, usePatientHistory } from './history-api';
 import { TrendChart, shortDate, visitLabels } from './trend-chart';
 
@@ -17,12 +19,15 @@ function ScoredSection({ entries, definition }: { entries: HistoryEntry[]; defin
   const max = definition.scoring.total?.max;
   const labels = visitLabels(entries);
   const label = (e: HistoryEntry) => labels.get(e.id) ?? shortDate(e.visitStartsAt);
+  const rule = changeRuleFor(definition.id);
   return (
     <>
       <TrendChart entries={entries} definition={definition} selectedId={selectedId} onSelect={setSelectedId} />
       <p className="muted chart-note">
-        Each point is a visit: select one (or use the table) to see its answers. Shaded areas are the severity bands.
+        Each point is a visit: select one (or use the table) to see its answers. Shaded areas are the severity bands. A gap is a visit
+        without a complete total; <span aria-hidden="true">▲</span> marks a visit with a safety alert (at the top when it has no total).
       </p>
+      {rule && <ChangeSummary rule={rule} entries={entries} definition={definition} labelOf={label} />}
       <div className="table-wrap">
         <table className="stack history-table" aria-describedby={tableId}>
           <caption id={tableId} className="visually-hidden">

@@ -31,13 +31,17 @@ interface Point {
   key: string;
   entry: HistoryEntry;
   total: number | null;
+  /** Where a visit with a safety alert but no total is marked: the top of the scale (null otherwise). */
+  alertMark: number | null;
   label: string;
 }
 
 /**
  * Score over time for one scored instrument, with its severity bands shaded behind the line. Each
- * point is a button (click, Enter or Space) that shows that check-in's item table. The table beside
- * the chart carries the same data for anyone who cannot use the chart.
+ * point is a button (click, Enter or Space) that shows that check-in's item table. A missing total is
+ * a gap in the line, not a zero; a visit with a safety alert carries a warning triangle, at the top
+ * of the scale when it has no total. The table beside the chart carries the same data for anyone who
+ * cannot use the chart.
  */
 export function TrendChart({
   entries,
@@ -57,6 +61,7 @@ export function TrendChart({
     key: `${i + 1}`,
     entry: e,
     total: e.result?.total ?? null,
+    alertMark: e.result?.total === undefined && e.alerts.length > 0 ? max : null,
     label: labels.get(e.id) ?? shortDate(e.visitStartsAt),
   }));
   const bands = [...definition.scoring.bands].sort((a, b) => a.min - b.min);
@@ -64,7 +69,48 @@ export function TrendChart({
   const ticks = [...new Set([min, ...bands.map((b) => b.min), max])].filter((v) => v >= min && v <= max).sort((a, b) => a - b);
 
   const describe = (p: Point) =>
-    `${p.label}: ${p.total === null ? 'no total, incomplete' : `total ${p.total}${p.entry.result?.band ? `, ${p.entry.result.band.label}` : ''}`}. Show the answers.`;
+    `${p.label}: ${p.total === null ? 'no total, incomplete' : `total ${p.total}${p.entry.result?.band ? `, ${p.entry.result.band.label}` : ''}`}${
+      p.entry.alerts.length > 0 ? '; safety alert' : ''
+    }. Show the answers.`;
+
+  /** A point as a button: click, Enter or Space selects its check-in. */
+  const pointButton = (p: Point, cx: number, cy: number, index: number, alertOnly: boolean) => {
+    const selected = p.entry.id === selectedId;
+    const activate = () => onSelect(p.entry.id);
+    const common = {
+      role: 'button',
+      tabIndex: 0,
+      'aria-label': describe(p),
+      'aria-pressed': selected,
+      onClick: activate,
+      onKeyDown: (e: KeyboardEvent<SVGElement>) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          activate();
+        }
+      },
+    } as const;
+    const r = selected ? 9 : 7;
+    // A visit with a safety alert is marked with a warning triangle: on its dot, or alone at the top when it has no total.
+    const triangle = (y: number, size: number) => `M ${cx} ${y - size} L ${cx + size} ${y + size * 0.8} L ${cx - size} ${y + size * 0.8} Z`;
+    return (
+      <g key={`${alertOnly ? 'alert' : 'dot'}-${index}`}>
+        {alertOnly ? (
+          <path
+            d={triangle(cy + 10, r + 2)}
+            className={`trend-alert${selected ? ' is-selected' : ''}`}
+            data-testid="trend-alert-marker"
+            {...common}
+          />
+        ) : (
+          <>
+            <circle cx={cx} cy={cy} r={r} className={`trend-dot${selected ? ' is-selected' : ''}`} {...common} />
+            {p.entry.alerts.length > 0 && <path d={triangle(cy - r - 8, 5)} className="trend-alert-badge" aria-hidden="true" />}
+          </>
+        )}
+      </g>
+    );
+  };
 
   return (
     <div className="trend-chart" data-testid="trend-chart">
@@ -95,29 +141,22 @@ export function TrendChart({
             dot={(props) => {
               const p = points[props.index];
               if (!p || p.total === null || props.cx === undefined || props.cy === undefined) return <g key={`dot-${props.index}`} />;
-              const selected = p.entry.id === selectedId;
-              const activate = () => onSelect(p.entry.id);
-              return (
-                <g key={`dot-${props.index}`}>
-                  <circle
-                    cx={props.cx}
-                    cy={props.cy}
-                    r={selected ? 9 : 7}
-                    className={`trend-dot${selected ? ' is-selected' : ''}`}
-                    role="button"
-                    tabIndex={0}
-                    aria-label={describe(p)}
-                    aria-pressed={selected}
-                    onClick={activate}
-                    onKeyDown={(e: KeyboardEvent<SVGCircleElement>) => {
-                      if (e.key === 'Enter' || e.key === ' ') {
-                        e.preventDefault();
-                        activate();
-                      }
-                    }}
-                  />
-                </g>
-              );
+              return pointButton(p, props.cx, props.cy, props.index, false);
+            }}
+          />
+          {/* No line here: only the markers of visits that have a safety alert but no total. */}
+          <Line
+            type="linear"
+            dataKey="alertMark"
+            stroke="none"
+            isAnimationActive={false}
+            connectNulls={false}
+            activeDot={false}
+            legendType="none"
+            dot={(props) => {
+              const p = points[props.index];
+              if (!p || p.alertMark === null || props.cx === undefined || props.cy === undefined) return <g key={`alert-${props.index}`} />;
+              return pointButton(p, props.cx, props.cy, props.index, true);
             }}
           />
         </LineChart>

@@ -189,10 +189,16 @@ export function VisitConsole({
   visitId,
   renderCall,
   extraPanel,
+  record,
+  note,
 }: {
   visitId: string;
   renderCall: (p: ConsoleCallSlotProps) => ReactNode;
   extraPanel?: ReactNode;
+  /** The ended visit's read-only record beside attendance (its check-ins, results and alerts). */
+  record?: ReactNode;
+  /** The ended visit's note, once visit notes exist (issue 13, item 7); nothing is shown without one. */
+  note?: ReactNode;
 }) {
   usePageTitle('Visit');
   const c = useVisitConsole(visitId);
@@ -268,6 +274,8 @@ export function VisitConsole({
           <WaitingList participants={c.participants} pending={null} disabled readOnly onAction={() => undefined} />
         </div>
         <Attendance visit={visit} />
+        {record}
+        {note}
       </div>
     );
   }
