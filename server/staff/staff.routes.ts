@@ -5,6 +5,7 @@ import { requireStaff } from '../auth/auth.middleware';
 import { HttpError, notFound } from '../http-error';
 import { parseId } from '../id';
 import { requireNoBody } from '../middleware/require-no-body';
+import { resetSecondFactor } from '../auth/totp.service';
 import { inviteStaffMember, resetStaffPassword, updateStaffAccount, type StaffDeps } from './staff.service';
 import { listStaffMembers, toStaffMember, type StaffMemberFacts } from './staff.presenter';
 
@@ -48,6 +49,18 @@ export function staffRoutes(deps: StaffDeps): Router {
     if (!result) throw notFound();
     const staff = (await listStaffMembers(db, id))[0];
     res.json({ staff, invitation: result.invitation });
+  });
+
+  /** Removes someone's authenticator app and recovery codes (lost phone): audited, signed out everywhere. */
+  r.post('/:id/reset-2fa', async (req, res) => {
+    const admin = requireStaff(res, 'admin');
+    const id = parseId(req.params.id);
+    requireNoBody(req.body);
+    // One's own second factor is not removed without a code: another administrator (or the CLI) does it.
+    if (id === admin.id) throw new HttpError(409, 'conflict', 'Another administrator must reset your two-step sign-in');
+    if (!(await resetSecondFactor(deps, auditFrom(req, res), id))) throw notFound();
+    await deps.signOut.revokeAllForStaff(id);
+    res.json({ staff: (await listStaffMembers(db, id))[0] });
   });
 
   return r;

@@ -80,6 +80,7 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'POST /api/staff': { json: StaffWithInvitationResponseSchema },
   'PATCH /api/staff/:id': { json: StaffResponseSchema },
   'POST /api/staff/:id/reset-password': { json: StaffWithInvitationResponseSchema },
+  'POST /api/staff/:id/reset-2fa': { json: StaffResponseSchema },
   'POST /api/patients': { json: PatientResponseSchema },
   'GET /api/patients': { json: PatientListResponseSchema },
   'GET /api/patients/:id': { json: PatientResponseSchema },

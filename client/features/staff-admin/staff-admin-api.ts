@@ -50,3 +50,12 @@ export function useUpdateStaff() {
     onSettled: () => queryClient.invalidateQueries({ queryKey: staffKey }),
   });
 }
+
+/** Removes someone's authenticator app (a lost phone); they set one up again at their next sign-in if required. */
+export function useResetSecondFactor() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (staffId: string) => api<StaffResponse>('POST', `/api/staff/${staffId}/reset-2fa`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: staffKey }),
+  });
+}

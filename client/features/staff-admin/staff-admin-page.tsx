@@ -4,7 +4,14 @@ import type { StaffMember } from '@shared/api/staff.schema';
 import { Field } from '../../components/field';
 import { usePageTitle } from '../../components/use-page-title';
 import { ApiError } from '../../lib/api';
-import { useCreateStaff, useResetPassword, useStaffList, useUpdateStaff, type StaffWithInvitation } from './staff-admin-api';
+import {
+  useCreateStaff,
+  useResetPassword,
+  useResetSecondFactor,
+  useStaffList,
+  useUpdateStaff,
+  type StaffWithInvitation,
+} from './staff-admin-api';
 
 const ROLES: { value: StaffRole; label: string }[] = [
   { value: 'clinician', label: 'Clinician' },
@@ -28,10 +35,13 @@ export function StaffAdminPage() {
   const staff = list.data ?? null;
   const resetPassword = useResetPassword();
   const update = useUpdateStaff();
+  const resetSecondFactor = useResetSecondFactor();
   const [issued, setIssued] = useState<Issued | null>(null);
   const loadError = list.error ? list.error.message || 'Could not load staff' : null;
   const resetError = resetPassword.error ? resetPassword.error.message || 'Could not reset the password' : null;
-  const updateError = update.error ? update.error.message || 'Could not change the account' : null;
+  const changeError = update.error ?? resetSecondFactor.error;
+  const updateError = changeError ? changeError.message || 'Could not change the account' : null;
+    (update.error ?? resetSecondFactor.error)?.message || (update.error || resetSecondFactor.error ? 'Could not change the account' : null);
   const show = (r: StaffWithInvitation, why: Issued['why']) =>
     setIssued({ email: r.staff.email, url: r.invitation.url, expiresAt: r.invitation.expiresAt, why });
 
@@ -44,6 +54,11 @@ export function StaffAdminPage() {
   function handleActive(member: StaffMember) {
     if (member.active && !window.confirm(`Deactivate ${member.email}? They are signed out everywhere at once.`)) return;
     update.mutate({ id: member.id, patch: { active: !member.active } });
+  }
+
+  function handleResetSecondFactor(member: StaffMember) {
+    if (!window.confirm(`Remove the authenticator app of ${member.email}? They are signed out everywhere.`)) return;
+    resetSecondFactor.mutate(member.id);
   }
 
   function handleRename(member: StaffMember) {
@@ -107,7 +122,22 @@ export function StaffAdminPage() {
                       {!m.active ? 'Deactivated' : m.passwordSet ? 'Active' : m.invitationExpiresAt ? 'Invited' : 'Invitation expired'}
                     </td>
                     <td data-label="Last sign-in">{m.lastSignInAt ? when(m.lastSignInAt) : 'Never'}</td>
-                    <td data-label="Two-factor">{m.twoFactorEnabled ? 'On' : 'Off'}</td>
+                    <td data-label="Two-factor">
+                      {m.twoFactorEnabled ? 'On' : 'Off'}
+                      {m.twoFactorEnabled && (
+                        <>
+                          {' '}
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            onClick={() => handleResetSecondFactor(m)}
+                            aria-label={`Reset two-step sign-in for ${m.email}`}
+                          >
+                            Reset
+                          </button>
+                        </>
+                      )}
+                    </td>
                     <td className="row-actions">
                       <button type="button" className="btn btn-small" onClick={() => handleRename(m)} aria-label={`Rename ${m.email}`}>
                         Rename

@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connects, describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
@@ -219,6 +220,31 @@ describeEachDatabase('staff accounts: invitations, own passwords, lifecycle (%s)
       await admin.patch(`/api/staff/${inv.id}`).send({ active: false }).expect(200);
       const res = await t.agent().post('/api/auth/invitation/accept').send({ token: inv.token, password: STRONG });
       expect(res.status).toBe(410);
+    });
+
+    it('an admin removes someone’s authenticator app: shown on the list, audited, signed out everywhere; not their own, not by others', async () => {
+      const { agent: admin, staff: me } = await t.signedIn('admin');
+      const { agent, staff } = await t.signedIn('clinician');
+      const secret = String((await agent.post('/api/auth/totp/enrol').expect(200)).body.secret);
+      const code = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate();
+      await agent.post('/api/auth/totp/confirm').send({ code }).expect(200);
+      const listed = (await admin.get('/api/staff').expect(200)).body.staff.find((s: { id: string }) => s.id === staff.id);
+      expect(listed.twoFactorEnabled).toBe(true);
+      const socket = t.socket(agent);
+      expect(await connects(socket)).toBe(true);
+      const closed = closedByServer(socket);
+
+      expect((await agent.post(`/api/staff/${staff.id}/reset-2fa`)).status).toBe(403);
+      expect((await admin.post(`/api/staff/${me.id}/reset-2fa`)).status).toBe(409);
+      expect((await admin.post('/api/staff/00000000-0000-4000-8000-000000000000/reset-2fa')).status).toBe(404);
+      const res = await admin.post(`/api/staff/${staff.id}/reset-2fa`).expect(200);
+      expectRouteContract(res, 'POST /api/staff/:id/reset-2fa');
+      expect(res.body.staff.twoFactorEnabled).toBe(false);
+      expect(await closed).toBe(true);
+      await agent.get('/api/auth/me').expect(401);
+      expect((await audits(staff.id)).at(-1)).toMatchObject({ action: 'staff.second_factor_reset', actor_id: me.id });
+      // The password alone signs in again (this clinic does not require a second factor).
+      await t.agent().post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
     });
 
     it('only an admin manages accounts; nobody resets their own password into a link', async () => {

@@ -122,6 +122,7 @@ export const CONTROLS: Control[] = [
   { route: 'POST /api/staff' },
   { route: 'PATCH /api/staff/:id' },
   { route: 'POST /api/staff/:id/reset-password' },
+  { route: 'POST /api/staff/:id/reset-2fa' },
   { route: 'POST /api/auth/invitation', body: async (c) => ({ token: await invitationToken(c) }) },
   { route: 'POST /api/auth/invitation/accept', body: async (c) => ({ token: await invitationToken(c), password: 'tulip orbit canvas harbour' }) },
   {

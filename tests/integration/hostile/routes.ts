@@ -199,6 +199,7 @@ export const ROUTES: RouteSpec[] = [
     },
   },
   { method: 'POST', path: '/api/staff/:id/reset-password', actor: 'admin', params: { id: 'staff' }, body: 'none' },
+  { method: 'POST', path: '/api/staff/:id/reset-2fa', actor: 'admin', params: { id: 'staff' }, body: 'none' },
 
   // patients
   {
