@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AuditAction, AuditActorKind, AuditEntry, AuditFilter, AuditVerifyResult } from '@shared/api/audit.schema';
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
@@ -119,6 +119,8 @@ export async function recordAudit(db: Kysely<DB>, dialect: Dialect, entry: Audit
 export async function recordAuditEntries(db: Kysely<DB>, dialect: Dialect, entries: AuditInput[]): Promise<AuditRow[]> {
   if (!entries.length) return [];
   const bases = entries.map(unchained);
+  if (dialect === 'postgres' && bases.length === 1)
+    return serialWrite(db, dialect, AUDIT_LOCK_KEY, async (trx) => [await appendInOneStatement(trx, bases[0]!)]);
   return serialWrite(db, dialect, AUDIT_LOCK_KEY, async (trx) => {
     const last = await lastAuditLink(trx);
     let seq = last?.seq ?? 0;
@@ -132,6 +134,41 @@ export async function recordAuditEntries(db: Kysely<DB>, dialect: Dialect, entri
     await insertAuditRows(trx, rows);
     return rows;
   });
+}
+
+/** A JSON value as JSON.stringify writes it, for a text (or null) parameter. */
+const jsonText = (v: string | null) => sql`coalesce(to_json(${v}::text)::text, 'null')`;
+
+/**
+ * PostgreSQL, with the chain lock held: reads the chain's end, hashes the entry and inserts it in
+ * ONE statement (the lock is then held for this statement and the commit only, instead of a read
+ * and an insert). The hash is computed by the database over the same canonical content as
+ * canonicalAuditContent (every value here is an id, an ISO time, a fixed name or an address, which
+ * PostgreSQL's to_json and JSON.stringify write alike); verifyAuditChain checks it in JavaScript.
+ */
+async function appendInOneStatement(trx: Kysely<DB>, base: Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'>): Promise<AuditRow> {
+  const b = base;
+  const { rows } = await sql<{ seq: number; prev_hash: string; hash: string }>`
+    with prev as (
+      select coalesce(last.seq, 0) + 1 as seq, coalesce(last.hash, ${GENESIS_HASH}) as prev_hash
+      from (select 1) one left join lateral (select seq, hash from audit_log order by seq desc limit 1) last on true
+    ), entry as (
+      select seq, prev_hash, '[' || seq || ',' || ${jsonText(b.id)} || ',' || ${jsonText(b.at)} || ',' || ${jsonText(b.actor_kind)}
+        || ',' || ${jsonText(b.actor_id)} || ',' || ${jsonText(b.action)} || ',' || ${jsonText(b.outcome)}
+        || ',' || ${jsonText(b.patient_id)} || ',' || ${jsonText(b.visit_id)} || ',' || ${jsonText(b.staff_id)}
+        || ',' || ${jsonText(b.participant_id)} || ',' || ${jsonText(b.checkin_id)} || ',' || ${jsonText(b.link_id)}
+        || ',' || ${jsonText(b.request_id)} || ',' || ${jsonText(b.ip)} || ',' || to_json(prev_hash)::text || ']' as content
+      from prev
+    )
+    insert into audit_log (id, seq, at, actor_kind, actor_id, action, outcome, patient_id, visit_id, staff_id, participant_id,
+                           checkin_id, link_id, request_id, ip, prev_hash, hash)
+    select ${b.id}, seq, ${b.at}, ${b.actor_kind}, ${b.actor_id}, ${b.action}, ${b.outcome}, ${b.patient_id}, ${b.visit_id},
+           ${b.staff_id}, ${b.participant_id}, ${b.checkin_id}, ${b.link_id}, ${b.request_id}, ${b.ip},
+           prev_hash, encode(sha256(convert_to(content, 'UTF8')), 'hex')
+    from entry
+    returning seq, prev_hash, hash`.execute(trx);
+  const row = rows[0]!;
+  return { ...b, seq: Number(row.seq), prev_hash: row.prev_hash, hash: row.hash };
 }
 
 const VERIFY_BATCH = 1000;
