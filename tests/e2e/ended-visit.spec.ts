@@ -136,6 +136,10 @@ describe.skipIf(!hasChromium)('an ended visit keeps its record; the trend chart 
       .toContain('Reliable improvement: PHQ-9 fell by 11 points (a change of 6 or more is reliable)');
     expect(await change.innerText()).toContain('Reliable recovery: PHQ-9 went from 20');
     expect(await change.innerText()).toContain('Gyani');
+    // Consecutive scores in the table: the alert visit is not compared, the last one is compared with the first (the previous complete total).
+    const steps = await phq.getByTestId('step-change').allInnerTexts();
+    expect(steps[1]).toContain('not compared');
+    expect(steps[2]).toContain('Reliable improvement: PHQ-9 fell by 11 points');
     await expectAccessible(doctor, 'history page');
     await doctor.setViewportSize(PHONE);
     expect(await doctor.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);

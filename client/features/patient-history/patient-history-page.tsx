@@ -7,8 +7,8 @@ import { BandBadge } from '../../components/band-badge';
 import { CheckinItemTable, answerText } from '../../components/checkin-item-table';
 import { usePageTitle } from '../../components/use-page-title';
 import { ApiError } from '../../lib/api';
-import { changeRuleFor } from '@shared/outcomes/change';
-import { ChangeSummary } from './change-summary';
+import { changeAlong, changeRuleFor } from '@shared/outcomes/change';
+import { ChangeSummary, scorePointOf } from './change-summary';
 import { useHistoryInstruments, usePatientHistory } from './history-api';
 import { TrendChart, shortDate, visitLabels } from './trend-chart';
 
@@ -20,6 +20,13 @@ function ScoredSection({ entries, definition }: { entries: HistoryEntry[]; defin
   const labels = visitLabels(entries);
   const label = (e: HistoryEntry) => labels.get(e.id) ?? shortDate(e.visitStartsAt);
   const rule = changeRuleFor(definition.id);
+  // Per visit, the change from the previous complete total (consecutive scores), in the rule's own words.
+  const steps = rule
+    ? changeAlong(
+        rule,
+        entries.map((e) => scorePointOf(e, definition)),
+      )
+    : null;
   return (
     <>
       <TrendChart entries={entries} definition={definition} selectedId={selectedId} onSelect={setSelectedId} />
@@ -39,11 +46,12 @@ function ScoredSection({ entries, definition }: { entries: HistoryEntry[]; defin
               <th scope="col">Total</th>
               <th scope="col">Severity</th>
               <th scope="col">Complete</th>
+              {steps && <th scope="col">Change from the previous total</th>}
               <th scope="col">Answers</th>
             </tr>
           </thead>
           <tbody>
-            {entries.map((e) => (
+            {entries.map((e, i) => (
               <tr key={e.id} className={e.id === selectedId ? 'is-selected' : undefined}>
                 <td data-label="Visit">{label(e)}</td>
                 <td data-label="Total">
@@ -65,6 +73,24 @@ function ScoredSection({ entries, definition }: { entries: HistoryEntry[]; defin
                     </span>
                   )}
                 </td>
+                {steps && (
+                  <td data-label="Change" data-testid="step-change">
+                    {steps[i]?.sincePrevious ? (
+                      <>
+                        {steps[i].sincePrevious.changeText}
+                        {steps[i].sincePrevious.recovery === 'recovery' || steps[i].sincePrevious.recovery === 'reliable-recovery' ? (
+                          <>. {steps[i].sincePrevious.recoveryText}</>
+                        ) : null}
+                      </>
+                    ) : (
+                      <span className="muted">
+                        {scorePointOf(e, definition).total === null || scorePointOf(e, definition).declinedSummed
+                          ? 'not compared (no complete total)'
+                          : '–'}
+                      </span>
+                    )}
+                  </td>
+                )}
                 <td data-label="Answers">
                   <button type="button" className="btn btn-small" aria-pressed={e.id === selectedId} onClick={() => setSelectedId(e.id)}>
                     Show<span className="visually-hidden"> answers of {label(e)}</span>
