@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'link_revoked',
   'visit_cancelled',
   'visit_ended',
+  'participant_removed',
   'too_early',
   'dob_mismatch',
   'dob_required',

@@ -186,6 +186,24 @@ export class SessionManager {
     return { kind: 'patient', sessionId: row.id, participantId: row.participant_id, visitId: row.visit_id, expiresAt: row.expires_at };
   }
 
+  /**
+   * The participant a patient cookie was issued to, even when that session has since ended
+   * (revoked at removal, say): only a token we signed names it. The door uses it to keep a
+   * removed device out instead of treating its next visit as a new arrival.
+   */
+  async formerPatientDevice(token: string | undefined): Promise<{ participantId: string; visitId: string } | undefined> {
+    const claims = this.verifyToken(token, 'patient');
+    if (!claims) return undefined;
+    const row = await this.db
+      .selectFrom('sessions')
+      .select(['participant_id', 'visit_id'])
+      .where('id', '=', claims.sid)
+      .where('kind', '=', 'patient')
+      .executeTakeFirst();
+    if (!row?.participant_id || !row.visit_id || row.participant_id !== claims.sub) return undefined;
+    return { participantId: row.participant_id, visitId: row.visit_id };
+  }
+
   /** Sliding renewal: once half the token's life has passed, hand out a fresh one. */
   maybeRenew(req: Request, res: Response, cookieName: string, kind: 'staff' | 'patient') {
     const claims = this.verifyToken(readCookie(req, cookieName), kind);

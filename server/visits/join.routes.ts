@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { JoinRequestSchema } from '@shared/api/join.schema';
 import { auditFrom, type Auditor } from '../audit/auditor';
-import type { SessionManager } from '../auth/session';
+import { PATIENT_COOKIE, readCookie, type SessionManager } from '../auth/session';
 import type { Config } from '../config';
 import type { DB } from '../db/schema';
 import { HttpError, unauthenticated } from '../http-error';
@@ -32,7 +32,8 @@ export function joinRoutes(deps: {
 
   r.post('/', perAddress, async (req, res) => {
     const body = JoinRequestSchema.parse(req.body);
-    const outcome = await joinVisit(db, config, body, res.locals.patient, req.ip ?? null, doorAudit(db, auditor, req, res));
+    const former = res.locals.patient ? undefined : await sessions.formerPatientDevice(readCookie(req, PATIENT_COOKIE));
+    const outcome = await joinVisit(db, config, body, res.locals.patient, req.ip ?? null, doorAudit(db, auditor, req, res), former);
     // The same device coming back keeps its session; any other browser is a new device with its own.
     if (!outcome.returning) {
       await sessions.startPatientSession(res, outcome.participantId, outcome.visitId, outcome.sessionEnd);

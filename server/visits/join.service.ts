@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
 import { findPatientById, type PatientRow } from '../patients/patients.store';
-import { createPatientDevice, findReturningDevice } from './participants.store';
+import { createPatientDevice, findReturningDevice, wasRemovedDevice } from './participants.store';
 import {
   deleteDobFailure,
   dobFailuresSince,
@@ -149,6 +149,7 @@ export async function joinVisit(
   current: PatientPrincipal | undefined,
   address: string | null,
   audit: DoorAudit = async () => undefined,
+  formerDevice?: { participantId: string; visitId: string },
 ): Promise<JoinOutcome> {
   const link = await findLinkByHash(db, hashToken(input.token));
   if (!link) {
@@ -174,6 +175,11 @@ export async function joinVisit(
 
   const patient = await findPatientById(db, visit.patient_id);
   if (!patient) throw new HttpError(404, 'not_found', 'This link is not valid');
+  // A device a clinician removed stays out: its own (ended) session names it, so reloading the
+  // page does not turn it into a new arrival. Another browser with the link still knocks anew.
+  if (!current && formerDevice?.visitId === visit.id && (await wasRemovedDevice(db, formerDevice.participantId, visit.id, link.id))) {
+    throw await refuse(new HttpError(410, 'participant_removed', 'You were removed from this visit'));
+  }
   const returning = current?.visitId === visit.id ? await findReturningDevice(db, current.participantId, visit.id, link.id) : undefined;
   if (patient.date_of_birth && !returning) {
     await checkDateOfBirth(db, config, link, patient, input.dateOfBirth, address, now, audit, targets);

@@ -149,6 +149,20 @@ export async function findReturningDevice(
     .executeTakeFirst();
 }
 
+/** Whether this participant came through this link and was removed from the visit by a clinician. */
+export async function wasRemovedDevice(db: Db, participantId: string, visitId: string, linkId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('participants')
+    .select('id')
+    .where('id', '=', participantId)
+    .where('visit_id', '=', visitId)
+    .where('link_id', '=', linkId)
+    .where('kind', '=', 'patient')
+    .where('state', '=', 'removed')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Device states that still hold (or may take back) a place in the visit. */
 const LIVE_DEVICE_STATES: readonly ParticipantState[] = ['joining', 'waiting', 'admitted', 'left'];
 

@@ -56,8 +56,8 @@ describe.skipIf(!hasChromium)('the clinician cannot miss a patient or an alert',
 
   beforeAll(async () => {
     server = await startServerProcess('e2e-clinician-alerts');
-    const schedulerPassword = addStaffWithCli(server, { email: 'sched@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    password = addStaffWithCli(server, { email: 'lee@clinic.test', name: 'Dr. Kim Lee', role: 'clinician' });
+    const schedulerPassword = await addStaffWithCli(server, { email: 'sched@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
+    password = await addStaffWithCli(server, { email: 'lee@clinic.test', name: 'Dr. Kim Lee', role: 'clinician' });
     scheduler = new ApiClient(server.url);
     await scheduler.signIn('sched@clinic.test', schedulerPassword);
     clinicianApi = new ApiClient(server.url);

@@ -46,8 +46,8 @@ describe.skipIf(!hasChromium)('one socket.io connection per page', () => {
   beforeAll(async () => {
     standIn = await startLivekitStandIn();
     server = await startServerProcess('e2e-one-socket', { LIVEKIT_URL: standIn.url });
-    const schedulerPassword = addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
+    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
+    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
     scheduler = new ApiClient(server.url);
     await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
     const clinician = new ApiClient(server.url);

@@ -84,8 +84,8 @@ describe.skipIf(!hasChromium)('patient screens on a small phone', () => {
     // A LiveKit that answers its API but carries no media: tokens are issued, no call ever connects.
     standIn = await startLivekitStandIn();
     server = await startServerProcess('e2e-patient-screens', { LIVEKIT_URL: standIn.url, CLINIC_NAME: 'Harbor Health' });
-    const schedulerPassword = addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
+    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
+    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
     scheduler = new ApiClient(server.url);
     await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
     clinician = new ApiClient(server.url);

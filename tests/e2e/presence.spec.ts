@@ -29,8 +29,8 @@ describe.skipIf(!hasChromium)('presence in the browser', () => {
     balancer = await startTcpBalancer([]);
     server = await startServerProcess('e2e-presence', env(balancer.url));
     balancer.setUpstreams([server.port]);
-    const schedulerPassword = addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
+    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
+    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
     scheduler = new ApiClient(balancer.url);
     await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
     const clinician = new ApiClient(balancer.url);

@@ -69,8 +69,8 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
       LIVEKIT_URL: REAL_LIVEKIT ?? (standIn as LivekitStandIn).url,
       CLINIC_NAME: 'Harbor Health',
     });
-    const schedulerPassword = addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
+    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
+    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
     scheduler = new ApiClient(server.url);
     await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
     const clinician = new ApiClient(server.url);

@@ -1,18 +1,33 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { ServerProcess } from './server-process';
 
-/** Adds a staff account with the real staff CLI against the server's database; returns its password. */
-export function addStaffWithCli(
+const run = promisify(execFile);
+
+/**
+ * Adds a staff account with the real staff CLI against the server's database, then sets its
+ * password the way a person does: through the one-time link the CLI prints. Returns the password.
+ * The CLI runs asynchronously, so this process keeps serving its own sockets meanwhile.
+ */
+export async function addStaffWithCli(
   server: ServerProcess,
   input: { email: string; name: string; role: 'admin' | 'scheduler' | 'clinician' },
-): string {
-  const out = execFileSync(
+): Promise<string> {
+  const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', 'server/auth/staff-cli.ts', 'add', '--email', input.email, '--name', input.name, '--role', input.role],
+    ['--import', 'tsx', 'server/auth/staff-cli.ts', 'invite', '--email', input.email, '--name', input.name, '--role', input.role],
     { env: { ...process.env, DATABASE_URL: server.databaseUrl, LOG_LEVEL: 'silent' }, encoding: 'utf8' },
   );
-  const password = /password:\s+(\S+)/.exec(out)?.[1];
-  if (!password) throw new Error('the staff CLI printed no password');
+  const token = /\/invite\/(\S+)/.exec(stdout)?.[1];
+  if (!token) throw new Error('the staff CLI printed no invitation link');
+  const password = `harbour lantern ${randomBytes(6).toString('hex')} quartz`;
+  const accepted = await fetch(`${server.url}/api/auth/invitation/accept`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Connection: 'close' },
+    body: JSON.stringify({ token, password }),
+  });
+  if (!accepted.ok) throw new Error(`the invitation was refused: ${accepted.status} ${await accepted.text()}`);
   return password;
 }
 

@@ -53,6 +53,7 @@ function stageForError(err: unknown): JoinStage {
     case 'too_early':
       return { kind: 'too_early', opensAt: err.readDetails(TooEarlyDetailsSchema)?.opensAt ?? null };
     case 'visit_ended':
+    case 'participant_removed':
       return { kind: 'ended' };
     case 'link_expired':
       return { kind: 'closed', reason: 'expired' };

@@ -58,6 +58,27 @@ describeEachDatabase('a reissued link starts a fresh participant (%s)', (dialect
     await real.post(`/api/visits/${v.visitId}/video-token`).expect(200);
   });
 
+  it('a removed device stays out when it opens the same link again; another browser knocks as a new arrival', async () => {
+    const v = await buildVisit(t);
+    const removed = await admittedPatient(t, v);
+    await v.clinicians[0]!.agent.post(`/api/visits/${v.visitId}/participants/${removed.participantId}/remove`).expect(200);
+    // The same browser (its ended session cookie) reloads the page.
+    const again = await removed.agent.post('/api/join').send({ token: v.token });
+    expect(again.status).toBe(410);
+    expect(again.body.error.code).toBe('participant_removed');
+    const rows = await t.database.db
+      .selectFrom('participants')
+      .select('id')
+      .where('visit_id', '=', v.visitId)
+      .where('kind', '=', 'patient')
+      .execute();
+    expect(rows).toHaveLength(1);
+    // Someone else with the link is a new device the clinician decides on.
+    const other = await joinAsPatient(t, v.token);
+    const consent = await other.post(`/api/visits/${v.visitId}/consent`).send({ version: '2026-11-27', accepted: true }).expect(200);
+    expect(consent.body.participant.id).not.toBe(removed.participantId);
+  });
+
   it('removing the wrong person never locks out a later link', async () => {
     const v = await buildVisit(t);
     const wrong = await admittedPatient(t, v);
