@@ -53,17 +53,6 @@ export interface SessionTable {
   revoked_at: string | null;
 }
 
-export interface SessionTable {
-  id: string;
-  kind: 'staff' | 'patient';
-  staff_id: string | null;
-  participant_id: string | null;
-  visit_id: string | null;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-}
-
 
 export interface PatientTable {
   id: string;
