@@ -41,7 +41,6 @@ export function StaffAdminPage() {
   const resetError = resetPassword.error ? resetPassword.error.message || 'Could not reset the password' : null;
   const changeError = update.error ?? resetSecondFactor.error;
   const updateError = changeError ? changeError.message || 'Could not change the account' : null;
-    (update.error ?? resetSecondFactor.error)?.message || (update.error || resetSecondFactor.error ? 'Could not change the account' : null);
   const show = (r: StaffWithInvitation, why: Issued['why']) =>
     setIssued({ email: r.staff.email, url: r.invitation.url, expiresAt: r.invitation.expiresAt, why });
 
