@@ -190,14 +190,15 @@ describeEachDatabase('visits (%s)', (dialect) => {
     expect(oldAgain.res.status).toBe(410);
     const fresh = await openLink(t, res.body.patientLink.url.split('/').pop());
     expect(fresh.res.status).toBe(200);
-    // Still the visit's one patient participant.
-    expect(fresh.res.body.participant.id).toBe(first.res.body.participant.id);
+    // A reissued link starts a fresh participant: nothing of whoever held the old link carries over.
+    expect(fresh.res.body.participant.id).not.toBe(first.res.body.participant.id);
     const links = await t.database.db.selectFrom('patient_links').selectAll().where('visit_id', '=', v.id).execute();
     expect(links.filter((l) => l.revoked_at === null)).toHaveLength(1);
     const visit = await cast.scheduler.agent.get(`/api/visits/${v.id}`).expect(200);
     expect(visit.body.visit.link.active).toBe(true);
     expect(visit.body.visit.link.lastUsedAt).not.toBeNull();
-    expect(visit.body.visit.participants).toEqual([{ id: fresh.res.body.participant.id, kind: 'patient', displayName: 'Ave', state: 'joining' }]);
+    expect(visit.body.visit.participants).toContainEqual({ id: fresh.res.body.participant.id, kind: 'patient', displayName: 'Ave', state: 'joining' });
+    expect(visit.body.visit.participants).not.toContainEqual(expect.objectContaining({ id: first.res.body.participant.id, state: 'joining' }));
   });
 
   it('marks a visit no_show once it ends with nobody from the patient side in the waiting room', async () => {
