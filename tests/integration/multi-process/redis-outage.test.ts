@@ -31,7 +31,10 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the socket.io Redis adapter whe
       const email = `${role}-${randomBytes(4).toString('hex')}@outage.test`;
       const r = await admin.post('/api/staff').send({ email, name: `Outage ${role}`, role }).expect(201);
       const agent = request.agent(a.url);
-      await agent.post('/api/auth/login').send({ email, password: r.body.password }).expect(200);
+      await agent
+        .post('/api/auth/invitation/accept')
+        .send({ token: String(r.body.invitation.url).split('/invite/')[1], password: 'harbour lantern quartz maple' })
+        .expect(200);
       return { agent, id: r.body.staff.id as string };
     };
     const scheduler = await staff('scheduler');

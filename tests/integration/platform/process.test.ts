@@ -54,7 +54,10 @@ describe('the server process', () => {
   it('prints the first admin once, then stops cleanly on SIGTERM with exit code 0', async () => {
     const dbUrl = `sqlite:${path.join(tmp, 'first.db')}`;
     const first = await startServerProcess('process-first-start', { DATABASE_URL: dbUrl });
-    expect(first.output()).toContain('First start: an administrator account was created.');
+    // A one-time setup link, never a password (the helper finishes it, as the administrator would).
+    expect(first.output()).toContain('First start: no administrator can sign in yet.');
+    expect(first.output()).toMatch(/\/invite\/\S{20,}/);
+    expect(first.output()).not.toMatch(/password:/i);
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
     await first.stop();
     const second = await startServerProcess('process-second-start', { DATABASE_URL: dbUrl });
@@ -80,11 +83,12 @@ describe('the server process', () => {
 });
 
 describe('npm run staff', () => {
-  it('creates an account on a database that does not exist yet and prints its password on its own line', () => {
+  it('creates an account on a database that does not exist yet and prints its one-time link, never a password', () => {
     const env = { DATABASE_URL: `sqlite:${path.join(tmp, 'cli', 'fresh.db')}` };
     const r = runCli(['add', '--email', 'Nurse@Clinic.test', '--name', 'Sam Nurse', '--role', 'clinician'], env);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^password: \S{20,}$/m);
+    expect(r.stdout).toMatch(/^\s+\S+\/invite\/\S{20,}$/m);
+    expect(r.stdout).not.toContain('password:');
     const dup = runCli(['add', '--email', 'nurse@clinic.test', '--name', 'Sam Again', '--role', 'clinician'], env);
     expect(dup.status).not.toBe(0);
     expect(dup.stderr).toContain('already exists');
