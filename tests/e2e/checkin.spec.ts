@@ -331,7 +331,7 @@ describe.skipIf(!hasChromium)('the private in-call check-in in two real browsers
     await history.getByRole('heading', { name: /Robin/, level: 1 }).waitFor();
     expect(await history.title()).toBe('Patient · Alcove');
     const phqHistory = history.getByTestId('history-phq-9');
-    await phqHistory.getByTestId('trend-chart').locator('.recharts-line').waitFor();
+    await phqHistory.getByTestId('trend-chart').locator('.recharts-line').first().waitFor();
     const dots = phqHistory.getByRole('button', { name: /total \d+/ });
     await expect.poll(() => dots.count()).toBe(2);
     expect(await dots.first().getAttribute('aria-label')).toMatch(/total 20, Severe/);
