@@ -142,7 +142,10 @@ describe.skipIf(!hasChromium)('an ended visit keeps its record; the trend chart 
     expect(steps[2]).toContain('Reliable improvement: PHQ-9 fell by 11 points');
     await expectAccessible(doctor, 'history page');
     await doctor.setViewportSize(PHONE);
-    expect(await doctor.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    // The chart follows the new width once its resize observer fires: wait for the page to settle.
+    await expect
+      .poll(() => doctor.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), { timeout: 10_000 })
+      .toBeLessThanOrEqual(0);
     await expectAccessible(doctor, 'history page at 375 px');
     await screenshot(doctor, 'ended-visit-history');
     await ctx.close();
