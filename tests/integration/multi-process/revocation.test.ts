@@ -75,7 +75,7 @@ describe.skipIf(!enabled)('revocation across two server processes', () => {
   }
 
   /** A new staff account, signed in through process A (by its invitation link, or its password where the server still hands one out). */
-  async function staff(role: 'scheduler' | 'clinician'): Promise<{ agent: TestAgent; id: string }> {
+  async function staff(role: 'scheduler' | 'clinician'): Promise<{ agent: TestAgent; id: string; email: string }> {
     const email = `${role}-${randomBytes(4).toString('hex')}@revocation.test`;
     const created = await admin
       .post('/api/staff')
@@ -88,7 +88,7 @@ describe.skipIf(!enabled)('revocation across two server processes', () => {
       const token = (created.body.invitation.url as string).split('/').pop();
       await agent.post('/api/auth/invitation/accept').send({ token, password: PASSWORD }).expect(200);
     }
-    return { agent, id: created.body.staff.id as string };
+    return { agent, id: created.body.staff.id as string, email };
   }
 
   /** Through process A: a visit starting now with `clinicians`, and its patient joined, consented and waiting. */
@@ -117,11 +117,16 @@ describe.skipIf(!enabled)('revocation across two server processes', () => {
   }
 
   /** The socket on B is dropped once `change` runs on A, and the same cookie is refused on B afterwards. */
-  async function expectDroppedAcross(agent: TestAgent, change: () => Promise<unknown>) {
+  async function expectDroppedAcross(
+    agent: TestAgent,
+    change: () => Promise<unknown>,
+    opts: { refusedAfter: boolean } = { refusedAfter: true },
+  ) {
     const socket = await socketOnB(agent);
     const gone = dropped(socket);
     await change();
     expect(await gone).toBe('io server disconnect');
+    if (!opts.refusedAfter) return;
     const again = ioClient(b.url, {
       transports: ['websocket'],
       reconnection: false,
@@ -185,5 +190,41 @@ describe.skipIf(!enabled)('revocation across two server processes', () => {
     const deleted = lk.deleted().length;
     await expectDroppedAcross(v.patient, () => v.scheduler.agent.post(`/api/visits/${v.visitId}/cancel`).expect(200));
     await expect.poll(() => lk.deleted().length).toBe(deleted + 1);
+  });
+
+  it('a role change on A drops the socket on B', { timeout: 60_000 }, async () => {
+    const c = await staff('clinician');
+    await expectDroppedAcross(c.agent, () => admin.patch(`/api/staff/${c.id}`).send({ role: 'scheduler' }).expect(200));
+  });
+
+  it('an admin’s password reset on A drops the socket on B', { timeout: 60_000 }, async () => {
+    const c = await staff('clinician');
+    await expectDroppedAcross(c.agent, () => admin.post(`/api/staff/${c.id}/reset-password`).expect(200));
+  });
+
+  it('changing one’s own password on A drops one’s other sessions’ sockets on B', { timeout: 60_000 }, async () => {
+    const c = await staff('clinician');
+    const elsewhere = request.agent(a.url);
+    await elsewhere.post('/api/auth/login').send({ email: c.email, password: PASSWORD }).expect(200);
+    await expectDroppedAcross(elsewhere, () =>
+      c.agent
+        .post('/api/auth/password')
+        .send({ currentPassword: PASSWORD, newPassword: `${PASSWORD} harbour` })
+        .expect(200),
+    );
+  });
+
+  it('removing the patient on A drops their socket on B', { timeout: 60_000 }, async () => {
+    const c = await staff('clinician');
+    const v = await visitOnA([c]);
+    await c.agent.post(`/api/visits/${v.visitId}/admit`).send({ participantId: v.participantId }).expect(200);
+    await expectDroppedAcross(v.patient, () => c.agent.post(`/api/visits/${v.visitId}/participants/${v.participantId}/remove`).expect(200));
+  });
+
+  it('ending the visit on A drops the patient’s socket on B', { timeout: 60_000 }, async () => {
+    const c = await staff('clinician');
+    const v = await visitOnA([c]);
+    await c.agent.post(`/api/visits/${v.visitId}/admit`).send({ participantId: v.participantId }).expect(200);
+    await expectDroppedAcross(v.patient, () => c.agent.post(`/api/visits/${v.visitId}/end`).expect(200), { refusedAfter: false });
   });
 });
