@@ -182,7 +182,9 @@ describeEachDatabase('parallel admit, deny, remove, return and end (%s)', (diale
       expect(heardStates, `audit ${audited.join(',')} heard ${heard.join(',')}`).toEqual(expectedStates);
       const endedBeforeRemoval = !removed || audited.indexOf('end') < audited.indexOf('remove');
       if (endedBeforeRemoval) expect(heard.filter((e) => e === 'visit:ended')).toHaveLength(1);
-      else expect(heard).not.toContain('visit:ended');
+      // A removal closes the patient's sockets after its commit; an end that commits in that
+      // moment may still reach the closing socket, once. Never more, and never a state after it.
+      else expect(heard.filter((e) => e === 'visit:ended').length).toBeLessThanOrEqual(1);
       socket.close();
     }
   }, RACE_TIMEOUT);
