@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
 import { startLivekitStandIn, type LivekitStandIn } from '../helpers/livekit-stand-in';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { ApiClient, createVisitAsScheduler, staffId } from '../helpers/visit-setup';
+import { addStaffWithCli, ApiClient, createVisitAsScheduler, staffId } from '../helpers/visit-setup';
 
 /*
  * One person, one device: the patient is admitted on a phone; the same link opened in a second
@@ -27,23 +25,6 @@ async function recordMediaTracks(ctx: BrowserContext): Promise<void> {
   });
 }
 
-/** A staff account made the way a clinic makes one: the CLI's one-time link, then the person's own password. */
-async function addStaff(server: ServerProcess, input: { email: string; name: string; role: 'scheduler' | 'clinician' }): Promise<string> {
-  const out = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', 'server/auth/staff-cli.ts', 'invite', '--email', input.email, '--name', input.name, '--role', input.role],
-    { env: { ...process.env, DATABASE_URL: server.databaseUrl, LOG_LEVEL: 'silent' }, encoding: 'utf8' },
-  );
-  const token = /\/invite\/(\S+)/.exec(out)?.[1];
-  if (!token) throw new Error('the staff CLI printed no invitation link');
-  const password = `lantern harbour ${randomBytes(6).toString('hex')} quietly`;
-  // The CLI takes seconds to start, long enough for the server to close an idle pooled connection: one retry.
-  const accept = () => new ApiClient(server.url).request('POST', '/api/auth/invitation/accept', { token, password });
-  const res = await accept().catch(accept);
-  if (res.status !== 200) throw new Error(`invitation not accepted: ${res.status}`);
-  return password;
-}
-
 /** Consent, device check, Continue: the page is in the waiting room (or already in the call). */
 async function knock(page: Page, joinPath: string): Promise<void> {
   await page.goto(joinPath);
@@ -63,8 +44,8 @@ describe.skipIf(!hasChromium)('the same link on a second device', () => {
   beforeAll(async () => {
     standIn = await startLivekitStandIn();
     server = await startServerProcess('e2e-second-device', { LIVEKIT_URL: standIn.url });
-    const schedulerPassword = await addStaff(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = await addStaff(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
+    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
+    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
     scheduler = new ApiClient(server.url);
     await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
     const clinician = new ApiClient(server.url);
