@@ -74,6 +74,21 @@ export interface ScorePoint {
   declinedSummed?: number;
 }
 
+/**
+ * What a shared check-in contributes to change: its total, and how many of its summed items were
+ * declined (an item excluded from the total, such as the PHQ-9 difficulty question, does not count).
+ */
+export function scorePointOf(
+  checkin: { result?: { total?: number | undefined } | undefined; items?: { linkId: string; declined: boolean }[] | undefined },
+  excludedLinkIds: Iterable<string>,
+): Required<ScorePoint> {
+  const excluded = new Set(excludedLinkIds);
+  return {
+    total: checkin.result?.total ?? null,
+    declinedSummed: (checkin.items ?? []).filter((i) => i.declined && !excluded.has(i.linkId)).length,
+  };
+}
+
 /** The total to compare, or null when there is none to trust (missing, declined items, not a whole number). */
 export function usableTotal(p: ScorePoint): number | null {
   if (p.total === undefined || p.total === null) return null;

@@ -5,6 +5,7 @@ import {
   changeAlong,
   changeRuleFor,
   compareScores,
+  scorePointOf,
   usableTotal,
   type Recovery,
   type ReliableChange,
@@ -31,6 +32,15 @@ const PHQ9: [number, number, ReliableChange, Recovery][] = [
   [14, 9, 'no-reliable-change', 'recovery'], // fell 5, below 10
   [16, 10, 'reliable-improvement', 'not-recovered'], // fell 6, still at 10
   [27, 0, 'reliable-improvement', 'reliable-recovery'],
+  // one above caseness at the start, one above it at the end
+  [11, 9, 'no-reliable-change', 'recovery'], // fell 2, below 10
+  [11, 5, 'reliable-improvement', 'reliable-recovery'], // fell 6, below 10
+  [11, 6, 'no-reliable-change', 'recovery'], // fell 5, below 10
+  [17, 11, 'reliable-improvement', 'not-recovered'], // fell 6, still above 10
+  [9, 3, 'reliable-improvement', 'not-a-case'], // fell 6 from just below caseness
+  [9, 15, 'reliable-deterioration', 'not-a-case'], // rose 6 into caseness: deterioration, recovery does not apply
+  [10, 16, 'reliable-deterioration', 'not-recovered'], // rose 6 from caseness
+  [0, 27, 'reliable-deterioration', 'not-a-case'],
 ];
 
 const GAD7: [number, number, ReliableChange, Recovery][] = [
@@ -45,6 +55,15 @@ const GAD7: [number, number, ReliableChange, Recovery][] = [
   [3, 7, 'reliable-deterioration', 'not-a-case'], // rose 4
   [8, 8, 'no-reliable-change', 'not-recovered'],
   [21, 0, 'reliable-improvement', 'reliable-recovery'],
+  // around the reliable change of 4 upwards, and one above caseness at either end
+  [3, 8, 'reliable-deterioration', 'not-a-case'], // rose 5
+  [8, 11, 'no-reliable-change', 'not-recovered'], // rose 3 from caseness
+  [8, 12, 'reliable-deterioration', 'not-recovered'], // rose 4 from caseness
+  [9, 7, 'no-reliable-change', 'recovery'], // one above caseness to just below
+  [9, 5, 'reliable-improvement', 'reliable-recovery'], // fell 4, below 8
+  [9, 6, 'no-reliable-change', 'recovery'], // fell 3, below 8
+  [13, 9, 'reliable-improvement', 'not-recovered'], // fell 4, still above 8
+  [7, 11, 'reliable-deterioration', 'not-a-case'], // rose 4 into caseness
 ];
 
 describe('reliable change and recovery between two complete totals', () => {
@@ -99,6 +118,69 @@ describe('reliable change and recovery between two complete totals', () => {
     const local = changeRuleFor('phq-9', { reliableChange: 5 })!;
     expect(local.caseness).toBe(10);
     expect(compareScores(local, t(15), t(10))!.reliableChange).toBe('reliable-improvement');
+  });
+});
+
+describe('every pair of totals agrees with the published rule', () => {
+  // The rule written out once more, plainly, and checked over every pair of possible totals.
+  const expected = (reliable: number, caseness: number, from: number, to: number): [ReliableChange, Recovery] => {
+    const change: ReliableChange =
+      to - from <= -reliable ? 'reliable-improvement' : to - from >= reliable ? 'reliable-deterioration' : 'no-reliable-change';
+    const recovery: Recovery =
+      from < caseness
+        ? 'not-a-case'
+        : to >= caseness
+          ? 'not-recovered'
+          : change === 'reliable-improvement'
+            ? 'reliable-recovery'
+            : 'recovery';
+    return [change, recovery];
+  };
+  it.each([
+    [PHQ9_CHANGE_RULE, 27],
+    [GAD7_CHANGE_RULE, 21],
+  ] as const)('%o over 0..max', (rule, max) => {
+    for (let from = 0; from <= max; from++) {
+      for (let to = 0; to <= max; to++) {
+        const c = compareScores(rule, t(from), t(to))!;
+        expect([c.reliableChange, c.recovery], `${rule.measure} ${from} → ${to}`).toEqual(
+          expected(rule.reliableChange, rule.caseness, from, to),
+        );
+      }
+    }
+  });
+});
+
+describe('the total a shared check-in contributes', () => {
+  // PHQ-9: nine summed items and the unscored "difficulty" question (excluded from the total).
+  const excluded = ['69722-7'];
+  const item = (linkId: string, declined = false) => ({ linkId, declined });
+  const summed = ['44250-9', '44255-8', '44259-0', '44254-1', '44251-7', '44258-2', '44252-5', '44253-3', '44260-8'];
+
+  it('uses a complete total', () => {
+    expect(scorePointOf({ result: { total: 14 }, items: summed.map((l) => item(l)) }, excluded)).toEqual({ total: 14, declinedSummed: 0 });
+  });
+
+  it('does not compare a check-in with a declined summed item, even when a total came with it', () => {
+    const p = scorePointOf({ result: { total: 14 }, items: [...summed.slice(1).map((l) => item(l)), item(summed[0]!, true)] }, excluded);
+    expect(p.declinedSummed).toBe(1);
+    expect(usableTotal(p)).toBeNull();
+    expect(compareScores(PHQ9_CHANGE_RULE, t(20), p)).toBeNull();
+  });
+
+  it('still compares one whose declined item is the unscored difficulty question', () => {
+    const p = scorePointOf({ result: { total: 14 }, items: [...summed.map((l) => item(l)), item('69722-7', true)] }, excluded);
+    expect(usableTotal(p)).toBe(14);
+    expect(compareScores(PHQ9_CHANGE_RULE, t(20), p)!.reliableChange).toBe('reliable-improvement');
+  });
+
+  it('has no total without a result or a total (a gap, never a zero)', () => {
+    expect(usableTotal(scorePointOf({}, excluded))).toBeNull();
+    expect(usableTotal(scorePointOf({ result: {} }, excluded))).toBeNull();
+    // A missing total between 20 and 14 does not become a fall to 0 and back.
+    const along = changeAlong(PHQ9_CHANGE_RULE, [t(20), scorePointOf({ result: {} }, excluded), t(14)]);
+    expect(along[1]).toEqual({ sinceFirst: null, sincePrevious: null });
+    expect(along[2]!.sincePrevious).toMatchObject({ from: 20, to: 14, reliableChange: 'reliable-improvement' });
   });
 });
 
