@@ -277,6 +277,42 @@ describe.skipIf(!hasChromium)('patient screens on a small phone', () => {
     await checkScreen(page, 'ended');
   });
 
+  it('"camera off" chosen while the browser is still asking: the choice holds, the controls stay put, and the camera light goes off', async () => {
+    const slowCtx = await newContext(browser, SMALL_PHONE, server.url);
+    await slowCtx.addInitScript(() => {
+      // A slow permission prompt: the devices arrive 1.5 s after the page asks. Every stream the
+      // page is given is kept, so the test can see whether a camera track is still running.
+      const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      const given: MediaStream[] = [];
+      (window as unknown as { givenStreams: MediaStream[] }).givenStreams = given;
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const stream = await real(constraints);
+        given.push(stream);
+        return stream;
+      };
+    });
+    const slow = await slowCtx.newPage();
+    const next = await createVisitAsScheduler(scheduler, { clinicianIds: [clinicianId], preferredName: 'Robin' });
+    await slow.goto(next.joinPath);
+    await slow.getByRole('button', { name: 'I understand, continue' }).tap();
+    await slow.getByRole('heading', { name: 'Check your camera and microphone' }).waitFor();
+    const cameraOff = slow.getByRole('radio', { name: 'With my camera off for now' });
+    await cameraOff.check();
+    const before = await cameraOff.boundingBox();
+    // The browser answers: the microphone meter appears.
+    await slow.getByRole('meter', { name: 'Microphone level' }).waitFor();
+    await slow.waitForTimeout(300);
+    expect(await cameraOff.isChecked(), 'the choice holds').toBe(true);
+    const after = await cameraOff.boundingBox();
+    expect(Math.round(after!.y), 'the radio did not move under the thumb').toBe(Math.round(before!.y));
+    const liveCameraTracks = await slow.evaluate(() =>
+      (window as unknown as { givenStreams: MediaStream[] }).givenStreams.flatMap((s) => s.getVideoTracks()).filter((t) => t.readyState === 'live').length,
+    );
+    expect(liveCameraTracks, 'no camera track left running').toBe(0);
+    await slowCtx.close();
+  });
+
   it('camera refused on a device that passed before: no "Looks good", the help for this browser instead, once', async () => {
     const refusedCtx = await newContext(browser, SMALL_PHONE, server.url);
     await refusedCtx.addInitScript(() => {

@@ -181,6 +181,27 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
           )}
         </div>
         <div className="device-controls">
+          {/* The choice comes first: what the browser reports later appears below it, so it never moves under the thumb. */}
+          <fieldset className="device-mode">
+            <legend>{t('device.howToJoin')}</legend>
+            <label className="choice">
+              <input type="radio" name="join-mode" checked={cameraOn} onChange={() => void media.setCameraEnabled(true)} />
+              {t('device.modeVideo')}
+            </label>
+            <label className="choice">
+              <input
+                type="radio"
+                name="join-mode"
+                checked={!cameraOn && !media.choices.audioOnly}
+                onChange={() => void media.setCameraEnabled(false)}
+              />
+              {t('device.modeCameraOff')}
+            </label>
+            <label className="choice">
+              <input type="radio" name="join-mode" checked={media.choices.audioOnly} onChange={() => void media.setAudioOnly(true)} />
+              {t('device.modeAudioOnly')}
+            </label>
+          </fieldset>
           {/* Both refused the same way: one box, so the same steps are not read twice. */}
           {cameraOn && media.videoProblem && media.videoProblem === media.audioProblem ? (
             <DeviceHelp device="both" problem={media.videoProblem} onRetry={() => void request()} />
@@ -229,26 +250,6 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
             </p>
           )}
 
-          <fieldset className="device-mode">
-            <legend>{t('device.howToJoin')}</legend>
-            <label className="choice">
-              <input type="radio" name="join-mode" checked={cameraOn} onChange={() => void media.setCameraEnabled(true)} />
-              {t('device.modeVideo')}
-            </label>
-            <label className="choice">
-              <input
-                type="radio"
-                name="join-mode"
-                checked={!cameraOn && !media.choices.audioOnly}
-                onChange={() => void media.setCameraEnabled(false)}
-              />
-              {t('device.modeCameraOff')}
-            </label>
-            <label className="choice">
-              <input type="radio" name="join-mode" checked={media.choices.audioOnly} onChange={() => void media.setAudioOnly(true)} />
-              {t('device.modeAudioOnly')}
-            </label>
-          </fieldset>
 
           <button type="button" className="btn btn-primary btn-block device-continue" onClick={handleContinue} disabled={busy}>
             {t('device.continue')}

@@ -144,6 +144,16 @@ export function useLocalMedia(): LocalMedia {
     [],
   );
 
+  // The patient may turn the camera off while the browser is still asking: a camera that arrives
+  // after that is stopped at once (its light goes off), not kept.
+  const keepVideoIfWanted = useCallback(
+    (track: LocalVideoTrack) => {
+      if (choicesRef.current.cameraEnabled && !choicesRef.current.audioOnly) keepVideo(track);
+      else track.stop();
+    },
+    [keepVideo],
+  );
+
   const request = useCallback(async () => {
     if (busy.current) return;
     busy.current = true;
@@ -156,7 +166,7 @@ export function useLocalMedia(): LocalMedia {
           // One call, one permission prompt for both devices.
           const created = await createLocalTracks({ video: videoOptions(), audio: audioOptions() });
           for (const t of created) {
-            if (t.kind === Track.Kind.Video) keepVideo(t as LocalVideoTrack);
+            if (t.kind === Track.Kind.Video) keepVideoIfWanted(t as LocalVideoTrack);
             else keepAudio(t as LocalAudioTrack);
           }
           setVideoProblem(null);
@@ -168,7 +178,7 @@ export function useLocalMedia(): LocalMedia {
       }
       if (wantVideo) {
         try {
-          keepVideo(await createLocalVideoTrack(videoOptions()));
+          keepVideoIfWanted(await createLocalVideoTrack(videoOptions()));
           setVideoProblem(null);
         } catch (err) {
           setVideoProblem(problemOf(err));
@@ -187,7 +197,7 @@ export function useLocalMedia(): LocalMedia {
       setStatus('ready');
       await refreshDevices();
     }
-  }, [audioOptions, keepAudio, keepVideo, refreshDevices, videoOptions]);
+  }, [audioOptions, keepAudio, keepVideoIfWanted, refreshDevices, videoOptions]);
 
   const selectCamera = useCallback(
     async (deviceId: string) => {
