@@ -36,6 +36,8 @@ import { staffRoutes } from './staff/staff.routes';
 import { doorRoutes, joinRoutes } from './visits/join.routes';
 import { cliniciansRoutes, visitsRoutes } from './visits/visits.routes';
 import { patientsRoutes } from './patients/patients.routes';
+import { carePlanRoutes } from './care-plan/care-plan.routes';
+import { patientFhirRoutes } from './care-plan/patient-fhir.routes';
 import { VideoService } from './video/livekit';
 import { RoomAccess } from './video/room-access';
 import { videoConfigRoutes, videoTokenRoutes, webhookRoutes } from './video/video.routes';
@@ -148,6 +150,8 @@ export function createApp(deps: AppDeps): AppHandle {
       answerLimiter: limiters.answers(config, storeFor),
     }),
   );
+  api.use('/patients', carePlanRoutes({ db, auditor, careRelationshipDays: config.careRelationshipDays }));
+  api.use('/patients', patientFhirRoutes({ db, auditor, instruments, careRelationshipDays: config.careRelationshipDays }));
   api.use(auditRoutes({ db, auditor }));
   api.use(apiNotFound);
   api.use(auditRefusals(db, auditor, logger));

@@ -255,6 +255,111 @@ export interface SignInChallengeTable {
   completed_at: string | null;
 }
 
+/** A goal of the patient's care plan, in the patient's words; `owner_id` a care team member or null. */
+export interface CarePlanGoalTable {
+  id: string;
+  patient_id: string;
+  /** Clinical text: never logged. */
+  text: string;
+  owner_id: string | null;
+  status: 'active' | 'met' | 'dropped';
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A problem being worked on. */
+export interface CarePlanProblemTable {
+  id: string;
+  patient_id: string;
+  text: string;
+  owner_id: string | null;
+  status: 'active' | 'resolved';
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MedicationTable {
+  id: string;
+  patient_id: string;
+  name: string;
+  /** The current dose (latest start or dose change). */
+  dose: string | null;
+  /** YYYY-MM-DD */
+  started_on: string;
+  stopped_on: string | null;
+  prescriber: string | null;
+  /** 1 when a clinician asked the team to watch for sexual side effects. */
+  watch_sexual_side_effects: number;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MedicationEventTable {
+  id: string;
+  medication_id: string;
+  kind: 'start' | 'dose_change' | 'stop';
+  /** YYYY-MM-DD */
+  occurred_on: string;
+  dose: string | null;
+  recorded_by: string;
+  recorded_at: string;
+}
+
+export interface ReferralTable {
+  id: string;
+  patient_id: string;
+  referred_to: string;
+  reason: string;
+  status: 'proposed' | 'sent' | 'accepted' | 'completed' | 'declined';
+  /** YYYY-MM-DD */
+  referred_on: string;
+  updated_on: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One change to a patient's care plan: who, when, and a short summary (shown to the care team, never logged). */
+export interface CarePlanChangeTable {
+  id: string;
+  patient_id: string;
+  /** Order within the patient's history (changes to one patient are serialised). */
+  seq: number;
+  entity: 'goal' | 'problem' | 'medication' | 'referral';
+  entity_id: string;
+  summary: string;
+  by_staff_id: string;
+  at: string;
+}
+
+/** A clinician's note on one visit (one per visit and author); its text is clinical: never logged. */
+export interface VisitNoteTable {
+  id: string;
+  visit_id: string;
+  patient_id: string;
+  author_id: string;
+  summary: string;
+  plan: string;
+  /** "For the next clinician". */
+  handoff: string;
+  /** The edit window (VISIT_NOTE_EDIT_MINUTES) runs from here. */
+  created_at: string;
+  updated_at: string;
+}
+
+/** An amendment to a visit note once its edit window closed; append-only (never updated or deleted). */
+export interface VisitNoteAmendmentTable {
+  id: string;
+  note_id: string;
+  author_id: string;
+  text: string;
+  created_at: string;
+}
+
+
 export interface DB {
   staff: StaffTable;
   sessions: SessionTable;
@@ -276,4 +381,10 @@ export interface DB {
   staff_totp: StaffTotpTable;
   staff_recovery_codes: StaffRecoveryCodeTable;
   sign_in_challenges: SignInChallengeTable;
+  care_plan_goals: CarePlanGoalTable;
+  care_plan_problems: CarePlanProblemTable;
+  medications: MedicationTable;
+  medication_events: MedicationEventTable;
+  referrals: ReferralTable;
+  care_plan_changes: CarePlanChangeTable;
 }

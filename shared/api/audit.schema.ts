@@ -71,6 +71,10 @@ export const AUDIT_ACTIONS = [
   'safety.alert_raised',
   'safety.alert_acknowledged',
   'fhir.exported',
+  /** A clinician read a patient's care plan (goals, problems, medications, referrals, history). */
+  'care_plan.read',
+  /** A clinician changed a patient's care plan (ids only; what changed is in the plan's own history). */
+  'care_plan.updated',
   'audit.read',
   'audit.exported',
   'audit.verified',

@@ -27,11 +27,25 @@ export const PRESCRIBER_MAX = 200;
 export const REFERRAL_TO_MAX = 200;
 export const REFERRAL_REASON_MAX = 1000;
 
-/** A calendar day, YYYY-MM-DD (no 31 February). */
+export const EARLIEST_DAY = '1900-01-01';
+
+/** The latest day the plan accepts: a year from today (a planned start or referral may lie ahead). */
+export function latestPlanDay(now = Date.now()): string {
+  return new Date(now + 366 * 86400_000).toISOString().slice(0, 10);
+}
+
+/** Today as YYYY-MM-DD (UTC), the default day of a change that names none. */
+export function todayDay(now = Date.now()): string {
+  return new Date(now).toISOString().slice(0, 10);
+}
+
+/** A calendar day, YYYY-MM-DD (no 31 February), from 1900 to a year ahead. */
 export const CalendarDaySchema = z
   .string({ message: 'Enter a date as YYYY-MM-DD' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date as YYYY-MM-DD')
-  .refine(isCalendarDate, 'That date does not exist');
+  .refine(isCalendarDate, 'That date does not exist')
+  .refine((s) => s >= EARLIEST_DAY, 'Enter a date from 1900 on')
+  .refine((s) => s <= latestPlanDay(), 'Enter a date at most a year ahead');
 
 const text = (max: number, what: string) =>
   z

@@ -13,6 +13,7 @@ import {
   SendCheckinResponseSchema,
   SubmitResponseSchema,
 } from '@shared/api/checkins.schema';
+import { CarePlanResponseSchema } from '@shared/api/care-plan.schema';
 import { HealthResponseSchema, ReadinessResponseSchema } from '@shared/api/health.schema';
 import {
   LoginResponseSchema,
@@ -59,6 +60,7 @@ export type RouteContract =
 
 /** FHIR R4 is an outside standard with its own schema; the contract here is only which resource comes back. */
 const FhirQuestionnaireResponse = z.looseObject({ resourceType: z.literal('QuestionnaireResponse'), status: z.string() });
+const FhirBundle = z.looseObject({ resourceType: z.literal('Bundle'), type: z.literal('collection'), entry: z.array(z.looseObject({ fullUrl: z.string(), resource: z.looseObject({ resourceType: z.string() }) })) });
 
 export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'GET /healthz': { json: HealthResponseSchema },
@@ -122,6 +124,18 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'GET /api/checkins/:id/fhir': { file: 'application/fhir+json', json: FhirQuestionnaireResponse },
   'POST /api/checkins/:id/alerts/:code/acknowledge': { json: AcknowledgeAlertResponseSchema },
   'GET /api/patients/:id/checkins': { json: HistoryResponseSchema },
+  'GET /api/patients/:id/care-plan': { json: CarePlanResponseSchema },
+  'POST /api/patients/:id/care-plan/goals': { json: CarePlanResponseSchema },
+  'PATCH /api/patients/:id/care-plan/goals/:goalId': { json: CarePlanResponseSchema },
+  'POST /api/patients/:id/care-plan/problems': { json: CarePlanResponseSchema },
+  'PATCH /api/patients/:id/care-plan/problems/:problemId': { json: CarePlanResponseSchema },
+  'POST /api/patients/:id/care-plan/medications': { json: CarePlanResponseSchema },
+  'PATCH /api/patients/:id/care-plan/medications/:mid': { json: CarePlanResponseSchema },
+  'POST /api/patients/:id/care-plan/medications/:mid/dose-changes': { json: CarePlanResponseSchema },
+  'POST /api/patients/:id/care-plan/medications/:mid/stop': { json: CarePlanResponseSchema },
+  'POST /api/patients/:id/care-plan/referrals': { json: CarePlanResponseSchema },
+  'PATCH /api/patients/:id/care-plan/referrals/:referralId': { json: CarePlanResponseSchema },
+  'GET /api/patients/:id/fhir': { file: 'application/fhir+json', json: FhirBundle },
 };
 
 /** Asserts that a success response of `route` (`METHOD /path`) keeps its contract, for a staff or a patient viewer. */

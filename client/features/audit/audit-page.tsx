@@ -59,6 +59,8 @@ const ACTION_LABEL: Record<AuditAction, string> = {
   'safety.alert_raised': 'Safety alert raised',
   'safety.alert_acknowledged': 'Safety alert acknowledged',
   'fhir.exported': 'FHIR export',
+  'care_plan.read': 'Care plan viewed',
+  'care_plan.updated': 'Care plan changed',
   'audit.read': 'Audit trail viewed',
   'audit.exported': 'Audit trail exported',
   'audit.verified': 'Audit chain verified',
