@@ -36,6 +36,8 @@ import { staffRoutes } from './staff/staff.routes';
 import { doorRoutes, joinRoutes } from './visits/join.routes';
 import { cliniciansRoutes, visitsRoutes } from './visits/visits.routes';
 import { patientsRoutes } from './patients/patients.routes';
+import { careTeamRoutes } from './care-team/care-team.routes';
+import { patientChartRoutes } from './patients/patient-chart.routes';
 import { carePlanRoutes } from './care-plan/care-plan.routes';
 import { patientFhirRoutes } from './care-plan/patient-fhir.routes';
 import { VideoService } from './video/livekit';
@@ -130,7 +132,9 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use('/auth', totpRoutes({ db, auditor, config, sessions, storeFor }));
   api.use('/auth', oidcRoutes({ db, auditor, config, sessions, storeFor }));
   api.use('/staff', staffRoutes({ db, auditor, publicUrl: config.publicUrl, inviteHours: config.staffInviteHours, signOut: sessions }));
+  api.use('/patients', patientChartRoutes({ db, auditor, instruments, careRelationshipDays: config.careRelationshipDays }));
   api.use('/patients', patientsRoutes({ db, auditor }));
+  api.use('/patients', careTeamRoutes({ db, auditor, careRelationshipDays: config.careRelationshipDays }));
   api.use('/clinicians', cliniciansRoutes({ db }));
   api.use('/visits', visitsRoutes({ db, auditor, config, revocation }));
   api.use('/join', joinRoutes({ db, auditor, config, sessions, storeFor }));

@@ -90,9 +90,10 @@ export const router = createBrowserRouter([
           },
           { path: 'today', lazy: () => import('../features/today/today-page').then((m) => ({ Component: m.TodayPage })) },
           { path: 'admin/audit', lazy: () => import('../features/audit/audit-page').then((m) => ({ Component: m.AuditPage })) },
+          { path: 'patients', lazy: () => import('../features/patients/my-patients-page').then((m) => ({ Component: m.MyPatientsPage })) },
           {
             path: 'patients/:id',
-            lazy: () => import('../features/patient-history/patient-history-page').then((m) => ({ Component: m.PatientHistoryPage })),
+            lazy: () => import('../features/patient-chart/patient-chart-page').then((m) => ({ Component: m.PatientChartPage })),
           },
           { path: 'visits/:id', lazy: () => import('./visit-page').then((m) => ({ Component: m.VisitPage })) },
         ],

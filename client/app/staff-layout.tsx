@@ -33,6 +33,7 @@ export function StaffLayout() {
           </NavLink>
           {(user.role === 'scheduler' || user.role === 'admin') && <NavLink to="/schedule">Schedule</NavLink>}
           {user.role === 'clinician' && <NavLink to="/today">Today</NavLink>}
+          {user.role === 'clinician' && <NavLink to="/patients">Patients</NavLink>}
           {user.role === 'admin' && <NavLink to="/admin/staff">Staff</NavLink>}
           {user.role === 'admin' && <NavLink to="/admin/audit">Audit</NavLink>}
         </nav>

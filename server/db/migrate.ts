@@ -10,6 +10,7 @@ import * as m007 from './migrations/007-alert-push-record';
 import * as m008 from './migrations/008-device-participants';
 import * as m011 from './migrations/011-staff-invitations';
 import * as m012 from './migrations/012-two-factor';
+import * as m014 from './migrations/014-patient-care-team';
 import * as m015 from './migrations/015-care-plan';
 
 /**
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-device-participants': m008,
   '011-staff-invitations': m011,
   '012-two-factor': m012,
+  '014-patient-care-team': m014,
   '015-care-plan': m015,
 };
 

@@ -360,6 +360,18 @@ export interface VisitNoteAmendmentTable {
 }
 
 
+/** One clinician on a patient's care team (not only a visit's): their role, and whether they coordinate (at most one). */
+export interface PatientCareTeamTable {
+  patient_id: string;
+  staff_id: string;
+  /** One of CARE_TEAM_ROLES in shared/api/care-team.schema.ts. */
+  role: string;
+  /** 1 for the patient's coordinator, else 0. */
+  is_coordinator: number;
+  added_by: string | null;
+  added_at: string;
+}
+
 export interface DB {
   staff: StaffTable;
   sessions: SessionTable;
@@ -381,6 +393,7 @@ export interface DB {
   staff_totp: StaffTotpTable;
   staff_recovery_codes: StaffRecoveryCodeTable;
   sign_in_challenges: SignInChallengeTable;
+  patient_care_team: PatientCareTeamTable;
   care_plan_goals: CarePlanGoalTable;
   care_plan_problems: CarePlanProblemTable;
   medications: MedicationTable;

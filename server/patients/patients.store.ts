@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB, PatientTable } from '../db/schema';
+import { patientIdsOnCareTeamOf } from '../care-team/care-team.store';
 import { patientIdsOfClinician } from '../visits/visits.store';
 
 export type PatientRow = PatientTable;
@@ -46,11 +47,14 @@ export function findPatientById(db: Kysely<DB>, id: string): Promise<PatientRow 
 
 /**
  * Patients whose name contains `q` or whose external id starts with it (case- and accent-insensitive;
- * `!` escapes LIKE wildcards on both dialects), newest first. With `clinicianId`, only patients who have a visit with that clinician.
+ * `!` escapes LIKE wildcards on both dialects), newest first (or by name with `order: 'name'`).
+ * With `clinicianId`, only patients who have a visit with that clinician or whose care team they
+ * are on; with `currentSince` too, only the visits that count as a current care relationship
+ * (uncancelled, starting at or after it).
  */
 export async function searchPatients(
   db: Kysely<DB>,
-  opts: { q?: string; clinicianId?: string; limit: number },
+  opts: { q?: string; clinicianId?: string; currentSince?: string; order?: 'newest' | 'name'; limit: number },
 ): Promise<PatientRow[]> {
   let query = db.selectFrom('patients').selectAll('patients');
   const q = opts.q ? searchKey(opts.q) : '';
@@ -64,7 +68,14 @@ export async function searchPatients(
     );
   }
   if (opts.clinicianId) {
-    query = query.where('patients.id', 'in', patientIdsOfClinician(db, opts.clinicianId));
+    const clinicianId = opts.clinicianId;
+    let visits = patientIdsOfClinician(db, clinicianId);
+    if (opts.currentSince) visits = visits.where('visits.status', '!=', 'cancelled').where('visits.starts_at', '>=', opts.currentSince);
+    query = query.where((eb) => eb.or([eb('patients.id', 'in', visits), eb('patients.id', 'in', patientIdsOnCareTeamOf(db, clinicianId))]));
   }
-  return query.orderBy('patients.created_at', 'desc').orderBy('patients.id').limit(opts.limit).execute();
+  query =
+    opts.order === 'name'
+      ? query.orderBy('patients.search_name').orderBy('patients.id')
+      : query.orderBy('patients.created_at', 'desc').orderBy('patients.id');
+  return query.limit(opts.limit).execute();
 }

@@ -30,6 +30,12 @@ export const AUDIT_ACTIONS = [
   'patient.created',
   'patient.read',
   'patient.updated',
+  /** A clinician opened a patient's chart (details, visits, check-ins, alerts). */
+  'patient.chart_read',
+  /** Someone read a patient's care team. */
+  'care_team.read',
+  /** A patient's care team was replaced (added, removed, role or coordinator changed). */
+  'care_team.updated',
   'visit.created',
   'visit.updated',
   'visit.cancelled',

@@ -1,4 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { MyPatientsResponse } from '@shared/api/patient-chart.schema';
 import type { CreatePatientRequest, PatientListResponse, PatientResponseSchema } from '@shared/api/patients.schema';
 import type { z } from 'zod';
 import { api } from '../../lib/api';
@@ -32,5 +33,14 @@ export function useCreatePatient() {
     mutationFn: async (input: Record<keyof CreatePatientRequest, string>) =>
       (await api<PatientResponse>('POST', '/api/patients', input)).patient,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['patients', 'search'] }),
+  });
+}
+
+/** The clinician's own patients matching `q` (all of them for an empty `q`), with next visit, last check-in and open alerts. */
+export function useMyPatients(q: string) {
+  return useQuery({
+    queryKey: ['patients', 'mine', q],
+    queryFn: async () => (await api<MyPatientsResponse>('GET', `/api/patients/mine${q ? `?q=${encodeURIComponent(q)}` : ''}`)).patients,
+    placeholderData: keepPreviousData,
   });
 }

@@ -1,0 +1,14 @@
+import { CareTeamRoleSchema, type CareTeamMember } from '@shared/api/care-team.schema';
+import type { CareTeamRow } from './care-team.store';
+
+/** A care team member as staff see it. */
+export function toCareTeamMember(row: CareTeamRow): CareTeamMember {
+  const role = CareTeamRoleSchema.safeParse(row.role);
+  return {
+    staffId: row.staff_id,
+    name: row.name,
+    role: role.success ? role.data : 'other',
+    isCoordinator: Boolean(row.is_coordinator),
+    addedAt: row.added_at,
+  };
+}
