@@ -155,7 +155,7 @@ export function createApp(deps: AppDeps): AppHandle {
     }),
   );
   api.use('/patients', carePlanRoutes({ db, auditor, careRelationshipDays: config.careRelationshipDays }));
-  api.use('/patients', patientFhirRoutes({ db, auditor, instruments, careRelationshipDays: config.careRelationshipDays }));
+  api.use('/patients', patientFhirRoutes({ db, auditor, instruments, publicUrl: config.publicUrl, careRelationshipDays: config.careRelationshipDays }));
   api.use(auditRoutes({ db, auditor }));
   api.use(apiNotFound);
   api.use(auditRefusals(db, auditor, logger));

@@ -102,6 +102,7 @@ const EnvSchema = z
     SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(5000),
     ALERT_REPUSH_AFTER_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
     CARE_RELATIONSHIP_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    VISIT_NOTE_EDIT_MINUTES: z.coerce.number().int().min(0).max(525_600).default(1440),
     MAX_IN_FLIGHT_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(64),
     MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(100),
     INSTRUMENTS_DIR: z.string().min(1).optional(),
@@ -216,6 +217,8 @@ export interface Config {
   alertRepushAfterSeconds: number;
   /** A clinician reads a patient's history only while on the care team of an uncancelled visit starting within this many days back (or later). */
   careRelationshipDays: number;
+  /** A visit note's author may edit it this long after writing it; afterwards only amendments (0: never editable). */
+  visitNoteEditMinutes: number;
   /** Past either limit, new API requests are shed with 503 `overloaded` (0 turns a limit off). */
   overload: { maxInFlightRequests: number; maxEventLoopDelayMs: number };
   /** Folder of clinic-supplied instrument files (FHIR Questionnaire + Alcove scoring), read at start-up. */
@@ -307,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     presenceGraceSeconds: e.PRESENCE_GRACE_SECONDS,
     alertRepushAfterSeconds: e.ALERT_REPUSH_AFTER_SECONDS,
     careRelationshipDays: e.CARE_RELATIONSHIP_DAYS,
+    visitNoteEditMinutes: e.VISIT_NOTE_EDIT_MINUTES,
     socketPing: { intervalMs: e.SOCKET_PING_INTERVAL_MS, timeoutMs: e.SOCKET_PING_TIMEOUT_MS },
     overload: { maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS, maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS },
     instrumentsDir: e.INSTRUMENTS_DIR,

@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'overloaded',
   'video_unavailable',
   'already_shared',
+  /** A visit note's edit window has closed: add an amendment instead. */
+  'edit_window_closed',
   'weak_password',
   'password_change_required',
   'invitation_used',

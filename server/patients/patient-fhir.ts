@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { CARE_TEAM_ROLE_LABELS, type CareTeamRole } from '@shared/api/care-team.schema';
 import { LOINC_SYSTEM, toQuestionnaireResponse, type QuestionnaireResponse } from '@shared/instruments/fhir';
@@ -21,8 +21,9 @@ import { findPatientById, type PatientRow } from './patients.store';
  * QuestionnaireResponse, an Observation per instrument total (LOINC-coded where the instrument
  * has a code), the CarePlan with its Goals and problems (Conditions, as CarePlan.addresses) and
  * referrals (CarePlan.activity.detail), a MedicationStatement per medication, and the CareTeam.
- * Every entry's fullUrl is `urn:uuid:<id>` and references point at those, so the bundle stands on
- * its own. Pure apart from the reads in `exportPatientBundle`.
+ * References are relative (`Patient/<id>`) and every entry's fullUrl is `<PUBLIC_URL>/fhir/<type>/<id>`,
+ * so each reference resolves to an entry of the bundle (FHIR's rule for relative references in a
+ * bundle). That base only names the resources: Alcove serves no FHIR REST API there.
  */
 
 type Resource = { resourceType: string; id: string } & Record<string, unknown>;
@@ -37,6 +38,8 @@ export interface FhirBundle {
 
 export interface PatientFhirDeps {
   db: Kysely<DB>;
+  /** PUBLIC_URL: the base of the entries' fullUrls. */
+  publicUrl: string;
   auditor: Auditor;
   instruments: InstrumentRegistry;
   careRelationshipDays: number;
@@ -48,7 +51,7 @@ export function derivedId(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const ref = (id: string) => ({ reference: `urn:uuid:${id}` });
+const ref = (type: string, id: string) => ({ reference: `${type}/${id}` });
 const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const CONDITION_CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
 const CONDITION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/condition-category';
@@ -72,10 +75,10 @@ function observationFor(row: CheckinRow, qr: QuestionnaireResponse, total: numbe
     status: 'final',
     category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'survey', display: 'Survey' }] }],
     code: { ...(code ? { coding: [{ system: LOINC_SYSTEM, code, display: text }] } : {}), text },
-    subject: ref(patientId),
+    subject: ref('Patient', patientId),
     ...(qr.authored ? { effectiveDateTime: qr.authored } : {}),
     valueInteger: total,
-    derivedFrom: [ref(row.id)],
+    derivedFrom: [ref('QuestionnaireResponse', row.id)],
   };
 }
 
@@ -108,8 +111,8 @@ function carePlanResources(plan: CarePlanRows, patientId: string, careTeamId: st
       ...(s.achievement ? { achievementStatus: { coding: [{ system: GOAL_ACHIEVEMENT, code: s.achievement, display: s.display }] } } : {}),
       // The patient's own words.
       description: { text: g.text },
-      subject: ref(patientId),
-      expressedBy: ref(patientId),
+      subject: ref('Patient', patientId),
+      expressedBy: ref('Patient', patientId),
       ...ownerNote(g.owner_name),
     };
   });
@@ -119,7 +122,7 @@ function carePlanResources(plan: CarePlanRows, patientId: string, careTeamId: st
     clinicalStatus: { coding: [{ system: CONDITION_CLINICAL, code: p.status }] },
     category: [{ coding: [{ system: CONDITION_CATEGORY, code: 'problem-list-item', display: 'Problem List Item' }] }],
     code: { text: p.text },
-    subject: ref(patientId),
+    subject: ref('Patient', patientId),
     recordedDate: p.created_at,
     ...ownerNote(p.owner_name),
   }));
@@ -129,10 +132,10 @@ function carePlanResources(plan: CarePlanRows, patientId: string, careTeamId: st
     status: 'active',
     intent: 'plan',
     title: 'Shared care plan',
-    subject: ref(patientId),
-    ...(careTeamId ? { careTeam: [ref(careTeamId)] } : {}),
-    ...(conditions.length ? { addresses: conditions.map((c) => ref(c.id)) } : {}),
-    ...(goals.length ? { goal: goals.map((g) => ref(g.id)) } : {}),
+    subject: ref('Patient', patientId),
+    ...(careTeamId ? { careTeam: [ref('CareTeam', careTeamId)] } : {}),
+    ...(conditions.length ? { addresses: conditions.map((c) => ref('Condition', c.id)) } : {}),
+    ...(goals.length ? { goal: goals.map((g) => ref('Goal', g.id)) } : {}),
     ...(plan.referrals.length
       ? {
           activity: plan.referrals.map((r) => ({
@@ -165,7 +168,7 @@ function medicationStatements(plan: CarePlanRows, patientId: string): Resource[]
       id: m.id,
       status: m.stopped_on ? 'stopped' : 'active',
       medicationCodeableConcept: { text: m.name },
-      subject: ref(patientId),
+      subject: ref('Patient', patientId),
       effectivePeriod: { start: m.started_on, ...(m.stopped_on ? { end: m.stopped_on } : {}) },
       dateAsserted: m.created_at,
       ...(m.dose ? { dosage: [{ text: m.dose }] } : {}),
@@ -180,7 +183,7 @@ function careTeamResource(team: CareTeamRow[], patientId: string): Resource {
     id: derivedId('careteam', patientId),
     status: 'active',
     name: 'Care team',
-    subject: ref(patientId),
+    subject: ref('Patient', patientId),
     ...(team.length
       ? {
           participant: team.map((m) => ({
@@ -219,7 +222,7 @@ export async function exportPatientBundle(deps: PatientFhirDeps, ctx: AuditConte
       status: 'completed',
       id: row.id,
       ...(row.shared_at ? { authored: row.shared_at } : {}),
-      subject: ref(patientId),
+      subject: ref('Patient', patientId),
       lang: 'en',
     });
     resources.push(qr as unknown as Resource);
@@ -232,11 +235,12 @@ export async function exportPatientBundle(deps: PatientFhirDeps, ctx: AuditConte
   resources.push(...carePlanResources(plan, patientId, careTeam.id), ...medicationStatements(plan, patientId), careTeam);
 
   await deps.auditor.record(deps.db, ctx, { action: 'fhir.exported', targets: { patientId } });
+  const fhirBase = `${deps.publicUrl.replace(/\/+$/, '')}/fhir`;
   return {
     resourceType: 'Bundle',
-    id: derivedId('bundle', patientId, new Date().toISOString()),
+    id: randomUUID(),
     type: 'collection',
     timestamp: new Date().toISOString(),
-    entry: resources.map((resource) => ({ fullUrl: `urn:uuid:${resource.id}`, resource })),
+    entry: resources.map((resource) => ({ fullUrl: `${fhirBase}/${resource.resourceType}/${resource.id}`, resource })),
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '@shared/api/checkins.schema';
 import { CarePlanResponseSchema } from '@shared/api/care-plan.schema';
 import { HealthResponseSchema, ReadinessResponseSchema } from '@shared/api/health.schema';
+import { MeasurementPlanResponseSchema } from '@shared/api/measurement.schema';
 import {
   LoginResponseSchema,
   SsoConfigResponseSchema,
@@ -124,6 +125,8 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'GET /api/checkins/:id/fhir': { file: 'application/fhir+json', json: FhirQuestionnaireResponse },
   'POST /api/checkins/:id/alerts/:code/acknowledge': { json: AcknowledgeAlertResponseSchema },
   'GET /api/patients/:id/checkins': { json: HistoryResponseSchema },
+  'GET /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
+  'PUT /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
   'GET /api/patients/:id/care-plan': { json: CarePlanResponseSchema },
   'POST /api/patients/:id/care-plan/goals': { json: CarePlanResponseSchema },
   'PATCH /api/patients/:id/care-plan/goals/:goalId': { json: CarePlanResponseSchema },
