@@ -46,6 +46,8 @@ import { videoConfigRoutes, videoTokenRoutes, webhookRoutes } from './video/vide
 import { VisitBroadcast } from './visits/visit-broadcast';
 import { waitingRoomRoutes } from './waiting-room/waiting-room.routes';
 import { Presence } from './waiting-room/presence';
+import { measurementRoutes } from './measurement/measurement.routes';
+import { sendDueOnEntering } from './measurement/measurement.service';
 import { registerWaitingRoomSocket } from './waiting-room/waiting-room.socket';
 
 export interface AppDeps {
@@ -112,6 +114,7 @@ export function createApp(deps: AppDeps): AppHandle {
   alertSweeper.start();
   server.once('close', () => void alertSweeper.stop());
 
+  const measurementDeps = { db, auditor, instruments, broadcast: checkinBroadcast, careRelationshipDays: config.careRelationshipDays, logger };
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
@@ -139,7 +142,7 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use('/visits', visitsRoutes({ db, auditor, config, revocation }));
   api.use('/join', joinRoutes({ db, auditor, config, sessions, storeFor }));
   api.use('/visits', doorRoutes({ db, auditor }));
-  api.use('/visits', waitingRoomRoutes(visitDeps));
+  api.use('/visits', waitingRoomRoutes({ ...visitDeps, afterEnteringWaitingRoom: (visitId, requestId) => sendDueOnEntering(measurementDeps, visitId, requestId) }));
   api.use('/visits', videoTokenRoutes(visitDeps));
   api.use('/video', videoConfigRoutes(visitDeps));
   api.use('/instruments', instrumentRoutes({ instruments, sentToPatient: (visitId, instrumentId) => wasInstrumentSent(db, visitId, instrumentId) }));
@@ -156,6 +159,7 @@ export function createApp(deps: AppDeps): AppHandle {
   );
   api.use('/patients', carePlanRoutes({ db, auditor, careRelationshipDays: config.careRelationshipDays }));
   api.use('/patients', patientFhirRoutes({ db, auditor, instruments, publicUrl: config.publicUrl, careRelationshipDays: config.careRelationshipDays }));
+  api.use('/patients', measurementRoutes(measurementDeps));
   api.use(auditRoutes({ db, auditor }));
   api.use(apiNotFound);
   api.use(auditRefusals(db, auditor, logger));

@@ -20,7 +20,7 @@ import type { StaffPrincipal } from '../auth/session';
 import type { DB } from '../db/schema';
 import { HttpError, notFound } from '../http-error';
 import { requireOpenVisit } from '../visits/visit-lifecycle';
-import { findVisit, visitStartsById } from '../visits/visits.store';
+import { findVisit, visitStartsById, type VisitRow } from '../visits/visits.store';
 import { requireAnswering, requireHistoryReader } from './checkin.policy';
 import { progressOf, toAlertView, toClinicianCheckin, toPatientCheckin, toPatientResult, toStoredResult } from './checkins.presenter';
 import type { AlertToPush, CheckinBroadcast } from './checkins.socket';
@@ -106,31 +106,49 @@ export async function sendCheckins(
     const open = await unsharedInstrumentIds(trx, visitId);
     const dup = defs.find((d) => open.has(d.id));
     if (dup) throw new HttpError(409, 'conflict', `${localize(dup.title, 'en')} was already sent and is not shared yet`);
-    const base = Date.now();
-    const now = new Date(base).toISOString();
-    const rows: CheckinRow[] = defs.map((d, i) => ({
-      id: randomUUID(),
-      visit_id: visitId,
-      patient_id: visit.patient_id,
-      instrument_id: d.id,
-      instrument_version: d.version,
-      status: 'sent',
-      sent_by: staff.id,
-      // A millisecond apart, so lists keep the order the clinician chose (lists sort by sent_at).
-      sent_at: new Date(base + i).toISOString(),
-      shared_at: null,
-      result: null,
-      updated_at: now,
-    }));
+    const rows = newSentRows(visit, defs.map((definition) => ({ definition, sentBy: staff.id })));
     await insertCheckins(trx, rows);
-    await deps.auditor.record(trx, ctx, ...rows.map((r) => ({ action: 'checkin.sent' as const, targets: targetsOf(r) })));
+    await deps.auditor.record(trx, ctx, ...rows.map(sentEvent));
     return rows;
   });
+  await announceSent(deps, visitId, rows);
+  return rows.map((r) => ({ id: r.id, instrumentId: r.instrument_id, status: 'sent' as const }));
+}
+
+/**
+ * The rows of check-ins about to be sent to the locked visit's patient (the one send path, used by a
+ * clinician's send and by the measurement plan's automatic one). Insert them with `insertCheckins`,
+ * record `sentEvent` of each last in the transaction, and `announceSent` after commit.
+ */
+export function newSentRows(visit: Pick<VisitRow, 'id' | 'patient_id'>, sends: { definition: InstrumentDefinition; sentBy: string }[]): CheckinRow[] {
+  const base = Date.now();
+  const now = new Date(base).toISOString();
+  return sends.map(({ definition: d, sentBy }, i) => ({
+    id: randomUUID(),
+    visit_id: visit.id,
+    patient_id: visit.patient_id,
+    instrument_id: d.id,
+    instrument_version: d.version,
+    status: 'sent',
+    sent_by: sentBy,
+    // A millisecond apart, so lists keep the order the clinician chose (lists sort by sent_at).
+    sent_at: new Date(base + i).toISOString(),
+    shared_at: null,
+    result: null,
+    updated_at: now,
+  }));
+}
+
+/** The audit entry of one sent check-in. */
+export const sentEvent = (r: CheckinRow) => ({ action: 'checkin.sent' as const, targets: targetsOf(r) });
+
+/** After commit: the patient and the visit's staff hear of the new check-ins (ids only). */
+export async function announceSent(deps: Pick<CheckinsDeps, 'broadcast'>, visitId: string, rows: CheckinRow[]): Promise<void> {
+  if (rows.length === 0) return;
   await deps.broadcast.sent(
     visitId,
     rows.map((r) => ({ id: r.id, instrumentId: r.instrument_id })),
   );
-  return rows.map((r) => ({ id: r.id, instrumentId: r.instrument_id, status: 'sent' as const }));
 }
 
 /** Every check-in of the visit for its clinicians: progress always, results once shared (that read is audited). */

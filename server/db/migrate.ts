@@ -13,6 +13,7 @@ import * as m012 from './migrations/012-two-factor';
 import * as m014 from './migrations/014-patient-care-team';
 import * as m015 from './migrations/015-care-plan';
 import * as m016 from './migrations/016-measurement-plan';
+import * as m016 from './migrations/016-measurement-plan';
 
 /**
  * Every migration, in order. Files are numbered and never edited once landed; add new ones at
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-two-factor': m012,
   '014-patient-care-team': m014,
   '015-care-plan': m015,
+  '016-measurement-plan': m016,
   '016-measurement-plan': m016,
 };
 

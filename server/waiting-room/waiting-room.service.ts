@@ -28,6 +28,11 @@ export interface WaitingRoomDeps {
   logger: Logger;
   /** Drops the sockets and video-room places of people whose right to the visit ended; after commit. */
   revocation: Revocation;
+  /**
+   * After a patient's device is in the waiting room (newly or again): sends the check-ins the
+   * patient's measurement plan has due at this visit (server/measurement). Never throws.
+   */
+  afterEnteringWaitingRoom?: (visitId: string, requestId?: string) => Promise<void>;
 }
 
 /** A participant's state after an action, as the routes answer it. */
@@ -157,6 +162,7 @@ export async function enterWaitingRoom(
         : conflict('The clinician could not admit you to this visit'),
   });
   await announce(deps, m);
+  if (m.participant.state === 'waiting') await deps.afterEnteringWaitingRoom?.(visitId, ctx.requestId);
   return outcome(m);
 }
 

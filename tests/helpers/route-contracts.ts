@@ -16,6 +16,7 @@ import {
 import { CarePlanResponseSchema } from '@shared/api/care-plan.schema';
 import { HealthResponseSchema, ReadinessResponseSchema } from '@shared/api/health.schema';
 import { MeasurementPlanResponseSchema } from '@shared/api/measurement.schema';
+import { MeasurementPlanResponseSchema } from '@shared/api/measurement.schema';
 import {
   LoginResponseSchema,
   SsoConfigResponseSchema,
@@ -125,6 +126,8 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'GET /api/checkins/:id/fhir': { file: 'application/fhir+json', json: FhirQuestionnaireResponse },
   'POST /api/checkins/:id/alerts/:code/acknowledge': { json: AcknowledgeAlertResponseSchema },
   'GET /api/patients/:id/checkins': { json: HistoryResponseSchema },
+  'GET /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
+  'PUT /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
   'GET /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
   'PUT /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
   'GET /api/patients/:id/care-plan': { json: CarePlanResponseSchema },

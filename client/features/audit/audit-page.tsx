@@ -64,6 +64,8 @@ const ACTION_LABEL: Record<AuditAction, string> = {
   'fhir.exported': 'FHIR export',
   'measurement_plan.read': 'Measurement plan viewed',
   'measurement_plan.updated': 'Measurement plan changed',
+  'measurement_plan.read': 'Measurement plan viewed',
+  'measurement_plan.updated': 'Measurement plan changed',
   'care_plan.read': 'Care plan viewed',
   'care_plan.updated': 'Care plan changed',
   'audit.read': 'Audit trail viewed',

@@ -84,6 +84,12 @@ const pendingSignIn = async (c: ControlContext) => {
     .join('; ');
 };
 
+/** The id of the newest item of one list of a care-plan answer (the control's own; earlier payload cases may have added others). */
+const lastOf = (b: Record<string, unknown>, list: 'goals' | 'problems' | 'medications' | 'referrals') => {
+  const items = (b.carePlan as Record<string, { id: string; createdAt?: string }[]>)[list]!;
+  return items[items.length - 1]!.id;
+};
+
 export const CONTROLS: Control[] = [
   // reads first, while the world is as built
   { route: 'GET /api/auth/me' },
@@ -107,6 +113,20 @@ export const CONTROLS: Control[] = [
   { route: 'GET /api/checkins/:id', as: 'patient' },
   { route: 'GET /api/checkins/:id/fhir' },
   { route: 'GET /api/patients/:id/checkins' },
+  { route: 'GET /api/patients/:id/measurement-plan' },
+  { route: 'PUT /api/patients/:id/measurement-plan' },
+  { route: 'GET /api/patients/:id/care-plan' },
+  { route: 'POST /api/patients/:id/care-plan/goals', keep: (c, b) => (c.made.goal = lastOf(b, 'goals')) },
+  { route: 'PATCH /api/patients/:id/care-plan/goals/:goalId', params: (c) => ({ goalId: c.made.goal! }) },
+  { route: 'POST /api/patients/:id/care-plan/problems', keep: (c, b) => (c.made.problem = lastOf(b, 'problems')) },
+  { route: 'PATCH /api/patients/:id/care-plan/problems/:problemId', params: (c) => ({ problemId: c.made.problem! }) },
+  { route: 'POST /api/patients/:id/care-plan/medications', keep: (c, b) => (c.made.medication = lastOf(b, 'medications')) },
+  { route: 'PATCH /api/patients/:id/care-plan/medications/:mid', params: (c) => ({ mid: c.made.medication! }) },
+  { route: 'POST /api/patients/:id/care-plan/medications/:mid/dose-changes', params: (c) => ({ mid: c.made.medication! }) },
+  { route: 'POST /api/patients/:id/care-plan/medications/:mid/stop', params: (c) => ({ mid: c.made.medication! }) },
+  { route: 'POST /api/patients/:id/care-plan/referrals', keep: (c, b) => (c.made.referral = lastOf(b, 'referrals')) },
+  { route: 'PATCH /api/patients/:id/care-plan/referrals/:referralId', params: (c) => ({ referralId: c.made.referral! }) },
+  { route: 'GET /api/patients/:id/fhir' },
   { route: 'GET /api/audit' },
   { route: 'GET /api/audit/verify' },
   { route: 'GET /api/audit.csv' },

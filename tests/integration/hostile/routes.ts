@@ -425,6 +425,132 @@ export const ROUTES: RouteSpec[] = [
     params: { id: 'patient' },
     query: { instrumentId: { kind: 'slug' } },
   },
+  { method: 'GET', path: '/api/patients/:id/measurement-plan', actor: 'clinician', params: { id: 'patient' } },
+  {
+    method: 'PUT',
+    path: '/api/patients/:id/measurement-plan',
+    actor: 'clinician',
+    params: { id: 'patient' },
+    body: {
+      // A list of { instrumentId, frequency } objects; the table has no kind for that, and every wrong
+      // type, string and payload the 'text' kind generates must be refused as a list just the same.
+      fields: { items: { kind: 'text', required: true } },
+      // Empty: the valid plan clears the world patient's plan, so the waiting-room controls send nothing extra.
+      valid: () => ({ items: [] }),
+    },
+  },
+  // the care plan: the sub-item ids name the world's patient (no such item: 404 after the body checks);
+  // the positive controls give the ids of items the earlier controls made
+  { method: 'GET', path: '/api/patients/:id/care-plan', actor: 'clinician', params: { id: 'patient' } },
+  {
+    method: 'POST',
+    path: '/api/patients/:id/care-plan/goals',
+    actor: 'clinician',
+    params: { id: 'patient' },
+    body: { fields: { text: { kind: 'text', required: true, max: 500 }, ownerId: { kind: 'uuid', nullable: true } }, valid: () => ({ text: 'Sleep through the night' }) },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/patients/:id/care-plan/goals/:goalId',
+    actor: 'clinician',
+    params: { id: 'patient', goalId: 'patient' },
+    body: {
+      fields: { text: { kind: 'text', max: 500 }, ownerId: { kind: 'uuid', nullable: true }, status: { kind: 'enum', values: ['active', 'met', 'dropped'] } },
+      valid: () => ({ status: 'met' }),
+      emptyRejected: true,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/patients/:id/care-plan/problems',
+    actor: 'clinician',
+    params: { id: 'patient' },
+    body: { fields: { text: { kind: 'text', required: true, max: 500 }, ownerId: { kind: 'uuid', nullable: true } }, valid: () => ({ text: 'Low desire' }) },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/patients/:id/care-plan/problems/:problemId',
+    actor: 'clinician',
+    params: { id: 'patient', problemId: 'patient' },
+    body: {
+      fields: { text: { kind: 'text', max: 500 }, ownerId: { kind: 'uuid', nullable: true }, status: { kind: 'enum', values: ['active', 'resolved'] } },
+      valid: () => ({ status: 'resolved' }),
+      emptyRejected: true,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/patients/:id/care-plan/medications',
+    actor: 'clinician',
+    params: { id: 'patient' },
+    body: {
+      fields: {
+        name: { kind: 'text', required: true, max: 200 },
+        dose: { kind: 'text', max: 200, nullable: true, emptyOk: true },
+        startedOn: { kind: 'date', required: true },
+        prescriber: { kind: 'text', max: 200, nullable: true, emptyOk: true },
+        watchSexualSideEffects: { kind: 'bool' },
+      },
+      valid: () => ({ name: 'Sertraline', dose: '50 mg', startedOn: '2024-01-15', watchSexualSideEffects: true }),
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/patients/:id/care-plan/medications/:mid',
+    actor: 'clinician',
+    params: { id: 'patient', mid: 'patient' },
+    body: {
+      fields: { prescriber: { kind: 'text', max: 200, nullable: true, emptyOk: true }, watchSexualSideEffects: { kind: 'bool' } },
+      valid: () => ({ watchSexualSideEffects: false }),
+      emptyRejected: true,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/patients/:id/care-plan/medications/:mid/dose-changes',
+    actor: 'clinician',
+    params: { id: 'patient', mid: 'patient' },
+    body: { fields: { dose: { kind: 'text', required: true, max: 200 }, on: { kind: 'date', required: true } }, valid: () => ({ dose: '100 mg', on: '2024-02-01' }) },
+  },
+  {
+    method: 'POST',
+    path: '/api/patients/:id/care-plan/medications/:mid/stop',
+    actor: 'clinician',
+    params: { id: 'patient', mid: 'patient' },
+    body: { fields: { on: { kind: 'date', required: true } }, valid: () => ({ on: '2024-03-01' }) },
+  },
+  {
+    method: 'POST',
+    path: '/api/patients/:id/care-plan/referrals',
+    actor: 'clinician',
+    params: { id: 'patient' },
+    body: {
+      fields: {
+        to: { kind: 'text', required: true, max: 200 },
+        reason: { kind: 'text', required: true, max: 1000 },
+        status: { kind: 'enum', values: ['proposed', 'sent', 'accepted', 'completed', 'declined'] },
+        referredOn: { kind: 'date', required: true },
+      },
+      valid: () => ({ to: 'Sleep clinic', reason: 'Insomnia', referredOn: '2024-01-20' }),
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/patients/:id/care-plan/referrals/:referralId',
+    actor: 'clinician',
+    params: { id: 'patient', referralId: 'patient' },
+    body: {
+      fields: {
+        to: { kind: 'text', max: 200 },
+        reason: { kind: 'text', max: 1000 },
+        status: { kind: 'enum', values: ['proposed', 'sent', 'accepted', 'completed', 'declined'] },
+        on: { kind: 'date' },
+      },
+      valid: () => ({ status: 'sent', on: '2024-01-21' }),
+      emptyRejected: true,
+    },
+  },
+  { method: 'GET', path: '/api/patients/:id/fhir', actor: 'clinician', params: { id: 'patient' } },
 
   // audit trail
   { method: 'GET', path: '/api/audit', actor: 'admin', query: { ...auditFilters, limit: { kind: 'int' }, cursor: { kind: 'int' } } },
