@@ -67,7 +67,7 @@ const optionalText = (max: number, what: string) =>
   );
 
 /** A staff id (the owner must be on the patient's care team; the server checks). null = nobody yet. */
-const OwnerIdSchema = z.preprocess((v) => (v === '' ? null : v), z.string().max(64).nullable().optional());
+const OwnerIdSchema = z.string({ message: 'Choose someone on the patient’s care team, or nobody (null)' }).max(64).nullable().optional();
 
 // ---- responses ----
 
