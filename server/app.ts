@@ -36,6 +36,7 @@ import { staffRoutes } from './staff/staff.routes';
 import { doorRoutes, joinRoutes } from './visits/join.routes';
 import { cliniciansRoutes, visitsRoutes } from './visits/visits.routes';
 import { patientsRoutes } from './patients/patients.routes';
+import { visitNotesRoutes } from './visit-notes/visit-notes.routes';
 import { careTeamRoutes } from './care-team/care-team.routes';
 import { patientChartRoutes } from './patients/patient-chart.routes';
 import { carePlanRoutes } from './care-plan/care-plan.routes';
@@ -160,6 +161,7 @@ export function createApp(deps: AppDeps): AppHandle {
   api.use('/patients', carePlanRoutes({ db, auditor, careRelationshipDays: config.careRelationshipDays }));
   api.use('/patients', patientFhirRoutes({ db, auditor, instruments, publicUrl: config.publicUrl, careRelationshipDays: config.careRelationshipDays }));
   api.use('/patients', measurementRoutes(measurementDeps));
+  api.use(visitNotesRoutes({ db, auditor, careRelationshipDays: config.careRelationshipDays, editMinutes: config.visitNoteEditMinutes }));
   api.use(auditRoutes({ db, auditor }));
   api.use(apiNotFound);
   api.use(auditRefusals(db, auditor, logger));

@@ -14,6 +14,7 @@ import * as m014 from './migrations/014-patient-care-team';
 import * as m015 from './migrations/015-care-plan';
 import * as m016 from './migrations/016-measurement-plan';
 import * as m016 from './migrations/016-measurement-plan';
+import * as m017 from './migrations/017-visit-notes';
 
 /**
  * Every migration, in order. Files are numbered and never edited once landed; add new ones at
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '015-care-plan': m015,
   '016-measurement-plan': m016,
   '016-measurement-plan': m016,
+  '017-visit-notes': m017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

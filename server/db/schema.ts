@@ -444,4 +444,6 @@ export interface DB {
   measurement_sends: MeasurementSendTable;
   measurement_plan_items: MeasurementPlanItemTable;
   measurement_sends: MeasurementSendTable;
+  visit_notes: VisitNoteTable;
+  visit_note_amendments: VisitNoteAmendmentTable;
 }

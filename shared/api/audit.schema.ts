@@ -77,6 +77,13 @@ export const AUDIT_ACTIONS = [
   'safety.alert_raised',
   'safety.alert_acknowledged',
   'fhir.exported',
+  /** Someone read visit notes (a visit's, or a patient's on the chart); ids only, never the text. */
+  'visit_note.read',
+  'visit_note.created',
+  /** The author edited their note inside its edit window. */
+  'visit_note.updated',
+  /** An amendment was added to a visit note. */
+  'visit_note.amended',
   /** A clinician read a patient's measurement plan (which check-ins, how often, what is due). */
   'measurement_plan.read',
   /** A clinician changed a patient's measurement plan (ids only; the items are in the plan's own rows). */

@@ -15,6 +15,7 @@ import {
 } from '@shared/api/checkins.schema';
 import { CarePlanResponseSchema } from '@shared/api/care-plan.schema';
 import { HealthResponseSchema, ReadinessResponseSchema } from '@shared/api/health.schema';
+import { VisitNoteListResponseSchema, VisitNoteResponseSchema } from '@shared/api/visit-notes.schema';
 import { MeasurementPlanResponseSchema } from '@shared/api/measurement.schema';
 import { MeasurementPlanResponseSchema } from '@shared/api/measurement.schema';
 import {
@@ -126,6 +127,11 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'GET /api/checkins/:id/fhir': { file: 'application/fhir+json', json: FhirQuestionnaireResponse },
   'POST /api/checkins/:id/alerts/:code/acknowledge': { json: AcknowledgeAlertResponseSchema },
   'GET /api/patients/:id/checkins': { json: HistoryResponseSchema },
+  'GET /api/visits/:id/notes': { json: VisitNoteListResponseSchema },
+  'POST /api/visits/:id/notes': { json: VisitNoteResponseSchema },
+  'PATCH /api/visit-notes/:id': { json: VisitNoteResponseSchema },
+  'POST /api/visit-notes/:id/amendments': { json: VisitNoteResponseSchema },
+  'GET /api/patients/:id/notes': { json: VisitNoteListResponseSchema },
   'GET /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
   'PUT /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
   'GET /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
