@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { MyPatientsQuerySchema } from '@shared/api/patient-chart.schema';
+import { ChartQuerySchema, MyPatientsQuerySchema } from '@shared/api/patient-chart.schema';
 import { auditFrom } from '../audit/auditor';
 import { requireStaff } from '../auth/auth.middleware';
 import { parseId } from '../id';
@@ -21,6 +21,7 @@ export function patientChartRoutes(deps: PatientChartDeps): Router {
   // Any staff role may ask; only a clinician with clinical access gets it (everyone else 404, as for the history).
   r.get('/:id/chart', async (req, res) => {
     const staff = requireStaff(res, 'scheduler', 'admin', 'clinician');
+    ChartQuerySchema.parse(req.query);
     res.json({ chart: await chartFor(deps, auditFrom(req, res), staff, parseId(req.params.id)) });
   });
 

@@ -53,6 +53,9 @@ export const ChartAlertSchema = SafetyAlertSchema.extend({
 });
 export type ChartAlert = z.infer<typeof ChartAlertSchema>;
 
+/** GET /api/patients/:id/chart takes no query parameters. */
+export const ChartQuerySchema = z.strictObject({});
+
 /** GET /api/patients/:id/chart: the patient's record across visits. */
 export const PatientChartSchema = z.object({
   patient: PatientSchema,
