@@ -102,6 +102,8 @@ export function createRealtimeServer(
       const cookie = socket.handshake.headers.cookie;
       const staff = await deps.sessions.resolveStaff(readCookieHeader(cookie, STAFF_COOKIE));
       if (staff) {
+        // Like every staff route: a password someone else set is replaced before anything live is sent.
+        if (staff.mustChangePassword) return next(new Error('password_change_required'));
         socket.data.principal = staff;
         return next();
       }

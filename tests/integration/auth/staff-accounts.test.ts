@@ -153,6 +153,10 @@ describeEachDatabase('staff accounts: invitations, own passwords, lifecycle (%s)
     const refused = await agent.get('/api/patients?q=a');
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('password_change_required');
+    // Nor does the live channel: a socket would carry patient names and check-in events.
+    const early = t.socket(agent);
+    expect(await connects(early, 3000)).toBe(false);
+    early.close();
 
     const wrong = await agent.post('/api/auth/password').send({ currentPassword: 'not it', newPassword: STRONG });
     expect(wrong.status).toBe(400);
@@ -163,6 +167,9 @@ describeEachDatabase('staff accounts: invitations, own passwords, lifecycle (%s)
     expectRouteContract(changed, 'POST /api/auth/password');
     expect(changed.body.user.mustChangePassword).toBeUndefined();
     await agent.get('/api/patients?q=a').expect(200);
+    const after = t.socket(agent);
+    expect(await connects(after)).toBe(true);
+    after.close();
   });
 
   it('changing one’s own password ends every other session and its sockets; this one stays', async () => {
