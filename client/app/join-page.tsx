@@ -14,6 +14,8 @@ const MediaHost = lazy(() => loadMedia().then((m) => ({ default: m.MediaHost }))
 const DeviceCheck = lazy(() => loadMedia().then((m) => ({ default: m.DeviceCheck })));
 const SelfView = lazy(() => loadMedia().then((m) => ({ default: m.SelfView })));
 const PatientCall = lazy(() => loadCall().then((m) => ({ default: m.PatientCall })));
+// Check-ins due before the visit (the measurement plan sends them as the patient starts waiting).
+const WaitingCheckins = lazy(() => import('./patient-waiting-checkins').then((m) => ({ default: m.WaitingCheckins })));
 
 const AFTER_DOB: StageKind[] = ['consent', 'devices', 'waiting', 'call'];
 
@@ -81,6 +83,11 @@ function PatientVisit({ token }: { token: string }) {
             </Suspense>
           ) : null
         }
+        renderWaitingCheckins={(visitId) => (
+          <Suspense fallback={null}>
+            <WaitingCheckins visitId={visitId} />
+          </Suspense>
+        )}
         renderCall={(p) =>
           media ? (
             <Suspense fallback={<StepLoading />}>

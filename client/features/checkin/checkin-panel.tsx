@@ -275,9 +275,11 @@ function Done({ entry, c }: { entry: CheckinEntry; c: PatientCheckins }) {
 
 /**
  * The patient's check-in panel, for the call page's side slot (the whole screen above a small video
- * on a phone). "Hide" or Escape blanks it at once to a neutral screen; a tap or Enter brings it back.
+ * on a phone) and the waiting room. "Hide" or Escape blanks it at once to a neutral screen; a tap or
+ * Enter brings it back. `notNow` (the waiting room) adds "Not now", which sets the check-in aside
+ * unanswered, as the safety question's "Not now" does; it stays available, behind the reminder.
  */
-export function CheckinPanel({ checkins: c }: { checkins: PatientCheckins }) {
+export function CheckinPanel({ checkins: c, notNow = false }: { checkins: PatientCheckins; notNow?: boolean }) {
   const { t } = useTranslation('checkin');
   const entry = c.active;
   const coverRef = useRef<HTMLButtonElement>(null);
@@ -324,10 +326,18 @@ export function CheckinPanel({ checkins: c }: { checkins: PatientCheckins }) {
         <h2 id={titleId} ref={headingRef} tabIndex={-1} lang={gate ? c.lang : def?.language}>
           {gate || !def ? t('panelLabel') : def.title}
         </h2>
-        <button type="button" className="btn btn-small checkin-hide" onClick={c.hide} aria-keyshortcuts="Escape" title={t('hideHint')}>
-          <span aria-hidden="true" className="checkin-hide-icon" />
-          {t('hide')}
-        </button>
+        <span className="checkin-head-actions">
+          {/* Before admission (the waiting room): set it aside unanswered; it stays there for the call. */}
+          {notNow && !gate && !c.activeDone && (
+            <button type="button" className="btn btn-small checkin-not-now" onClick={() => c.defer(id)} title={t('waiting.notNowHint')} data-testid="checkin-not-now">
+              {t('waiting.notNow')}
+            </button>
+          )}
+          <button type="button" className="btn btn-small checkin-hide" onClick={c.hide} aria-keyshortcuts="Escape" title={t('hideHint')}>
+            <span aria-hidden="true" className="checkin-hide-icon" />
+            {t('hide')}
+          </button>
+        </span>
       </header>
       {entry.crisis && !c.activeDone && <CrisisResourcesBox resources={entry.crisis} lang={c.lang} />}
       {c.activeDone ? (

@@ -25,6 +25,8 @@ export interface JoinExperienceProps {
   renderDeviceCheck: (p: { onContinue: () => void; busy: boolean }) => ReactNode;
   /** The patient's own camera, small, in the waiting room. */
   renderSelfView?: () => ReactNode;
+  /** The check-ins to answer while waiting (the check-in feature lives outside this one). */
+  renderWaitingCheckins?: (visitId: string) => ReactNode;
   renderCall: (p: CallSlotProps) => ReactNode;
   onStageChange?: (stage: StageKind) => void;
 }
@@ -122,6 +124,7 @@ function StageView({ flow, props }: { flow: JoinFlow; props: JoinExperienceProps
           clinicianOnline={flow.clinicianOnline}
           socketConnected={flow.socketConnected}
           selfView={props.renderSelfView?.()}
+          checkins={props.renderWaitingCheckins?.(join.visit.id)}
           busy={flow.busy}
           error={flow.actionError !== null}
           onCheckDevices={flow.backToDevices}

@@ -12,7 +12,7 @@ function WaitingMessageText({ message }: { message: WaitingMessage }) {
 
 /**
  * Where the patient waits to be let in: who they are seeing and when, live news from the clinic,
- * their own small preview, and a way out.
+ * any check-ins due before the visit, their own small preview, and a way out.
  */
 export function WaitingRoom({
   join,
@@ -21,6 +21,7 @@ export function WaitingRoom({
   clinicianOnline,
   socketConnected,
   selfView,
+  checkins,
   busy,
   error,
   onCheckDevices,
@@ -32,6 +33,8 @@ export function WaitingRoom({
   clinicianOnline: boolean | null;
   socketConnected: boolean;
   selfView?: ReactNode;
+  /** Check-ins the care team's measurement plan sent for this visit, to answer (or set aside) before admission. */
+  checkins?: ReactNode;
   busy: boolean;
   error: boolean;
   onCheckDevices: () => void;
@@ -76,6 +79,8 @@ export function WaitingRoom({
       </div>
 
       <p className="muted">{t('waiting.keepOpen')}</p>
+
+      {checkins && <div className="waiting-checkins">{checkins}</div>}
 
       {selfView && <div className="waiting-self-view">{selfView}</div>}
 

@@ -8,6 +8,7 @@ import { VisitStatusBadge } from '../../components/visit-status-badge';
 import { ApiError } from '../../lib/api';
 import { usePatientChart } from './chart-api';
 import { CareTeamSection } from './care-team-section';
+import { MeasurementSection } from '../measurement-plan/measurement-section';
 
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
@@ -196,6 +197,7 @@ export function PatientChartPage() {
       <CheckinsSection chart={chart} />
       <AlertsSection chart={chart} />
       {/* Sections from other features go below, one line each. */}
+      <MeasurementSection patientId={id} />
     </div>
   );
 }

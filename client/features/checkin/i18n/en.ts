@@ -45,4 +45,10 @@ export const en = {
   crisis: {
     region: 'Help available now',
   },
+  waiting: {
+    intro: 'While you wait, you can answer some questions from your care team. Your answers go only to them.',
+    notNow: 'Not now',
+    notNowHint: 'You can answer later, during your visit.',
+    resume: 'Answer the questions from your care team',
+  },
 };

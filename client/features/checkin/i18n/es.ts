@@ -47,4 +47,10 @@ export const es: typeof en = {
   crisis: {
     region: 'Ayuda disponible ahora',
   },
+  waiting: {
+    intro: 'Mientras espera, puede responder algunas preguntas de su equipo de salud. Sus respuestas solo llegan a su equipo.',
+    notNow: 'Ahora no',
+    notNowHint: 'Puede responderlas más tarde, durante su consulta.',
+    resume: 'Responder las preguntas de su equipo de salud',
+  },
 };
