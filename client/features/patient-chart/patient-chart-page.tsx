@@ -9,6 +9,7 @@ import { ApiError } from '../../lib/api';
 import { usePatientChart } from './chart-api';
 import { CareTeamSection } from './care-team-section';
 import { MeasurementSection } from '../measurement-plan/measurement-section';
+import { CarePlanSection } from '../care-plan/care-plan-section';
 
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
@@ -197,6 +198,7 @@ export function PatientChartPage() {
       <CheckinsSection chart={chart} />
       <AlertsSection chart={chart} />
       {/* Sections from other features go below, one line each. */}
+      <CarePlanSection patientId={id} />
       <MeasurementSection patientId={id} />
     </div>
   );
