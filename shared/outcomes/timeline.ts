@@ -67,7 +67,7 @@ export function medicationMarkers(medications: MedicationInput[]): MedicationMar
  * previous visit's day and up to and including this visit's day. The first visit gets every change
  * up to its day; a change after the last visit belongs to none.
  */
-export function markersBeforeEachVisit<V>(visits: V[], dayOf: (v: V) => string, markers: MedicationMarker[]): MedicationMarker[][] {
+export function markersBeforeEachVisit<V, M extends MedicationMarker>(visits: V[], dayOf: (v: V) => string, markers: M[]): M[][] {
   let previous: string | null = null;
   return visits.map((v) => {
     const day = dayOf(v);
@@ -77,11 +77,16 @@ export function markersBeforeEachVisit<V>(visits: V[], dayOf: (v: V) => string, 
   });
 }
 
-export type TimelineColumn<V> = { kind: 'visit'; visit: V } | { kind: 'medication'; marker: MedicationMarker };
+export type TimelineColumn<V, M extends MedicationMarker = MedicationMarker> =
+  { kind: 'visit'; visit: V } | { kind: 'medication'; marker: M };
 
 /** Visits and medication changes on one time line, oldest first (a change on a visit's day before that visit). */
-export function interleaveTimeline<V>(visits: V[], dayOf: (v: V) => string, markers: MedicationMarker[]): TimelineColumn<V>[] {
-  const out: TimelineColumn<V>[] = [];
+export function interleaveTimeline<V, M extends MedicationMarker>(
+  visits: V[],
+  dayOf: (v: V) => string,
+  markers: M[],
+): TimelineColumn<V, M>[] {
+  const out: TimelineColumn<V, M>[] = [];
   const per = markersBeforeEachVisit(visits, dayOf, markers);
   visits.forEach((v, i) => {
     for (const marker of per[i] ?? []) out.push({ kind: 'medication', marker });

@@ -8,6 +8,7 @@ import { VisitStatusBadge } from '../../components/visit-status-badge';
 import { ApiError } from '../../lib/api';
 import { usePatientChart } from './chart-api';
 import { CareTeamSection } from './care-team-section';
+import { PatientTrends } from '../patient-history/patient-trends';
 import { MeasurementSection } from '../measurement-plan/measurement-section';
 import { CarePlanSection } from '../care-plan/care-plan-section';
 
@@ -198,6 +199,7 @@ export function PatientChartPage() {
       <CheckinsSection chart={chart} />
       <AlertsSection chart={chart} />
       {/* Sections from other features go below, one line each. */}
+      <PatientTrends patientId={id} />
       <CarePlanSection patientId={id} />
       <MeasurementSection patientId={id} />
     </div>
