@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { BUILT_IN_INSTRUMENTS } from '@shared/instruments/built-ins';
 import type { InstrumentDefinition } from '@shared/instruments/definition.schema';
 import { parseClinicInstrument } from '@shared/instruments/from-fhir';
+import { TRANSLATION_SUFFIX, applyTranslation } from './instrument-translations';
 
 /** Clinic files larger than this are refused unread: no real questionnaire comes close. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -13,6 +14,8 @@ export interface LoadedInstrument {
   origin: 'built-in' | 'clinic';
   /** The clinic file it came from (base name only). */
   file?: string;
+  /** Official translations the clinic added through INSTRUMENTS_DIR (`<id>.<language>.translation.json`). */
+  translations?: { language: string; file: string }[];
 }
 
 /** One reason a clinic file was skipped: the file, the field (dotted path in the file) and what is wrong. */
@@ -54,12 +57,15 @@ export function loadInstrumentRegistry(dir: string | undefined, logger?: Logger)
   const problems: InstrumentProblem[] = [];
   if (dir) {
     let files: string[] = [];
+    let translationFiles: string[] = [];
     try {
       files = fs
         .readdirSync(dir, { withFileTypes: true })
         .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.json'))
         .map((e) => e.name)
         .sort();
+      translationFiles = files.filter((f) => f.toLowerCase().endsWith(TRANSLATION_SUFFIX));
+      files = files.filter((f) => !f.toLowerCase().endsWith(TRANSLATION_SUFFIX));
     } catch (err) {
       problems.push({ file: dir, path: '(folder)', message: `cannot read INSTRUMENTS_DIR (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
     }
@@ -68,14 +74,35 @@ export function loadInstrumentRegistry(dir: string | undefined, logger?: Logger)
       if ('problems' in result) problems.push(...result.problems);
       else loaded.push(result);
     }
+    // Translations last, so they may name a built-in or any clinic instrument.
+    for (const file of translationFiles) {
+      const json = readJson(path.join(dir, file), file);
+      if ('problems' in json) {
+        problems.push(...json.problems);
+        continue;
+      }
+      const result = applyTranslation(json.value, file, (id) => loaded.find((l) => l.definition.id === id));
+      if ('problems' in result) {
+        problems.push(...result.problems);
+        continue;
+      }
+      const i = loaded.findIndex((l) => l.definition.id === result.definition.id);
+      const was = loaded[i]!;
+      loaded[i] = { ...was, definition: result.definition, translations: [...(was.translations ?? []), { language: result.language, file }] };
+    }
   }
   for (const p of problems) logger?.warn({ file: p.file, field: p.path }, `instrument file skipped: ${p.message}`);
   const clinic = loaded.filter((l) => l.origin === 'clinic');
   if (clinic.length) logger?.info({ instruments: clinic.map((l) => l.definition.id) }, 'clinic instruments loaded');
+  const translated = loaded.filter((l) => l.translations?.length);
+  if (translated.length) {
+    logger?.info({ translations: translated.flatMap((l) => l.translations!.map((t) => `${l.definition.id}:${t.language}`)) }, 'instrument translations loaded');
+  }
   return new InstrumentRegistry(loaded, problems);
 }
 
-function loadFile(full: string, file: string, loaded: LoadedInstrument[]): LoadedInstrument | { problems: InstrumentProblem[] } {
+/** A file's JSON, or why it could not be read. */
+function readJson(full: string, file: string): { value: unknown } | { problems: InstrumentProblem[] } {
   const fail = (p: string, message: string) => ({ problems: [{ file, path: p, message }] });
   let text: string;
   try {
@@ -84,12 +111,18 @@ function loadFile(full: string, file: string, loaded: LoadedInstrument[]): Loade
   } catch (err) {
     return fail('(file)', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { value: JSON.parse(text) as unknown };
   } catch (err) {
     return fail('(file)', `is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+function loadFile(full: string, file: string, loaded: LoadedInstrument[]): LoadedInstrument | { problems: InstrumentProblem[] } {
+  const fail = (p: string, message: string) => ({ problems: [{ file, path: p, message }] });
+  const read = readJson(full, file);
+  if ('problems' in read) return read;
+  const json = read.value;
   const parsed = parseClinicInstrument(json);
   if (!parsed.ok) return { problems: parsed.issues.map((i) => ({ file, path: i.path, message: i.message })) };
   const taken = loaded.find((l) => l.definition.id === parsed.definition.id);
