@@ -330,19 +330,7 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
     return push(...r);
   };
   const livekit = await startLivekitStandIn();
-  const env: Record<string, string> = {
-    LOG_LEVEL: 'warn',
-    LIVEKIT_URL: livekit.url,
-    MAX_IN_FLIGHT_REQUESTS: '0',
-    MAX_EVENT_LOOP_DELAY_MS: '0',
-    LOGIN_LIMIT_PER_ACCOUNT: '1000000',
-    LOGIN_LIMIT_PER_ADDRESS: '1000000',
-    JOIN_LIMIT_PER_ADDRESS: '1000000',
-    ANSWER_LIMIT_PER_PARTICIPANT: '1000000',
-    VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: '1000000',
-    DATABASE_URL: databaseUrl ?? `sqlite:${path.join(dir, 'bench.db')}`,
-    ...(redisUrl ? { REDIS_URL: redisUrl, RATE_LIMIT_REDIS_PREFIX: `bench:${Date.now()}:` } : {}),
-  };
+  const env = benchEnv(dir, livekit.url, databaseUrl, redisUrl);
   const builder = await startServerProcess(`bench-${label}-build`, env);
   const visits = await buildVisits(builder, SIZES.at(-1)!).finally(() => builder.stop());
   progress(`${label}: ${visits.length} visits built`);
@@ -485,6 +473,137 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
   return rows;
 }
 
+/** The environment of a measuring server: shedding and rate limits off, so the figures show raw capacity. */
+function benchEnv(dir: string, livekitUrl: string, databaseUrl: string | undefined, redisUrl: string | undefined): Record<string, string> {
+  return {
+    LOG_LEVEL: 'warn',
+    LIVEKIT_URL: livekitUrl,
+    MAX_IN_FLIGHT_REQUESTS: '0',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    LOGIN_LIMIT_PER_ACCOUNT: '1000000',
+    LOGIN_LIMIT_PER_ADDRESS: '1000000',
+    JOIN_LIMIT_PER_ADDRESS: '1000000',
+    ANSWER_LIMIT_PER_PARTICIPANT: '1000000',
+    VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: '1000000',
+    DATABASE_URL: databaseUrl ?? `sqlite:${path.join(dir, 'bench.db')}`,
+    ...(redisUrl ? { REDIS_URL: redisUrl, RATE_LIMIT_REDIS_PREFIX: `bench:${Date.now()}:` } : {}),
+  };
+}
+
+const median = (xs: number[]) => pct(xs, 50);
+
+/**
+ * `BENCH_ONLY=hot`: the hot routes only, on SQLite and PostgreSQL servers that run side by side and
+ * are measured in alternation, route by route, for BENCH_ROUNDS rounds (default 5; the order flips
+ * each round). Back-to-back pairs keep the machine's noise out of the PostgreSQL/SQLite ratio far
+ * better than the full run's two halves minutes apart. Prints each round's ratios and their median.
+ */
+export async function runHotPathComparison(): Promise<void> {
+  const pgBase = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!pgBase) throw new Error('BENCH_ONLY=hot compares with PostgreSQL: set BENCH_DATABASE_URL or TEST_DATABASE_URL');
+  const redisUrl = process.env.REDIS_URL ?? process.env.TEST_REDIS_URL;
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const seconds = Number(process.env.BENCH_SECONDS ?? STEP_SECONDS);
+  const visitCount = Number(process.env.BENCH_VISITS ?? 40);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alcove-bench-'));
+  const livekit = await startLivekitStandIn();
+  const scratch = await scratchPostgres(pgBase);
+  const servers: { label: string; server: ServerProcess; visits: BenchVisit[] }[] = [];
+  try {
+    for (const [label, url] of [
+      ['sqlite', undefined],
+      ['postgres', scratch.url],
+    ] as const) {
+      const server = await startServerProcess(`bench-hot-${label}`, benchEnv(dir, livekit.url, url, redisUrl));
+      servers.push({ label, server, visits: await buildVisits(server, visitCount) });
+      progress(`${label}: ${visitCount} visits built`);
+    }
+    const bare = await bareExpress();
+    const opsOf = (visits: BenchVisit[]): [string, () => Promise<void>][] => {
+      const v = visits[0]!;
+      let saves = 0;
+      return [
+        ['GET /api/auth/me (session check)', () => v.clinician.call('GET', '/api/auth/me').then(() => undefined)],
+        [
+          'POST /api/visits/:id/video-token (patient)',
+          () => v.patient.call('POST', `/api/visits/${v.visitId}/video-token`).then(() => undefined),
+        ],
+        [
+          'POST /api/visits/:id/video-token (clinician)',
+          () => v.clinician.call('POST', `/api/visits/${v.visitId}/video-token`).then(() => undefined),
+        ],
+        [
+          'PUT /api/checkins/:id/answers/:linkId',
+          () => {
+            const w = visits[saves++ % visits.length]!;
+            return w.patient
+              .call('PUT', `/api/checkins/${w.checkinId}/answers/${PHQ9[saves % PHQ9.length]}`, { value: OPTIONS[saves % OPTIONS.length] })
+              .then(() => undefined);
+          },
+        ],
+      ];
+    };
+    const ops = new Map(servers.map((s) => [s.label, new Map(opsOf(s.visits))]));
+    const figures = new Map<string, Map<string, { rate: number[]; p99: number[] }>>();
+    const bareRates: number[] = [];
+    const waits: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      bareRates.push(
+        (
+          await throughput(16, seconds, () =>
+            fetch(bare.url)
+              .then((r) => r.arrayBuffer())
+              .then(() => undefined),
+          )
+        ).rate,
+      );
+      for (const name of HOT_ROUTES) {
+        for (const { label, server } of order) {
+          const op = ops.get(label)!.get(name)!;
+          const measured = await lockWaits(label === 'postgres' && name.startsWith('PUT') ? server.databaseUrl : undefined, () =>
+            throughput(16, seconds, op),
+          );
+          if (measured.waits) waits.push(measured.waits);
+          const fixed = await offer(100, seconds, op);
+          const byName = figures.get(name) ?? new Map<string, { rate: number[]; p99: number[] }>();
+          figures.set(name, byName);
+          const f = byName.get(label) ?? { rate: [], p99: [] };
+          byName.set(label, f);
+          f.rate.push(measured.result.rate);
+          f.p99.push(pct(fixed.latencies, 99));
+          const failed = measured.result.failures + fixed.failures;
+          progress(
+            `round ${round + 1} ${label} ${name}: ${measured.result.rate.toFixed(0)} req/s, p99 at 100 req/s ${ms(pct(fixed.latencies, 99))}${failed ? ` (${failed} failed)` : ''}`,
+          );
+        }
+      }
+    }
+    bare.stop();
+    console.log(
+      `\nHot routes, SQLite and PostgreSQL measured in alternation (${rounds} rounds of ${seconds} s, 16 concurrent; p99 at 100 req/s offered)`,
+    );
+    console.log(`bare Express route: ${bareRates.map((r) => r.toFixed(0)).join(' / ')} req/s`);
+    const width = Math.max(...HOT_ROUTES.map((n) => n.length));
+    for (const name of HOT_ROUTES) {
+      const lite = figures.get(name)!.get('sqlite')!;
+      const post = figures.get(name)!.get('postgres')!;
+      const ratios = lite.rate.map((r, i) => r / post.rate[i]!);
+      const p99Ratios = lite.p99.map((p, i) => post.p99[i]! / p);
+      console.log(
+        `${name.padEnd(width)}  SQLite ${median(lite.rate).toFixed(0)} req/s, p99 ${ms(median(lite.p99))}  |  PostgreSQL ${median(post.rate).toFixed(0)} req/s, p99 ${ms(median(post.p99))}` +
+          `  |  PG slower by ${median(ratios).toFixed(2)}× in throughput [${ratios.map((r) => r.toFixed(2)).join(' ')}], ${median(p99Ratios).toFixed(2)}× in p99 [${p99Ratios.map((r) => r.toFixed(2)).join(' ')}]`,
+      );
+    }
+    for (const w of waits) console.log(`PostgreSQL answer-save run, ${w}`);
+  } finally {
+    for (const s of servers) await s.server.stop();
+    await scratch.drop();
+    await livekit.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A scratch PostgreSQL database beside `base`, dropped afterwards. */
 async function scratchPostgres(base: string) {
   const name = `alcove_bench_${Date.now().toString(36)}`;
@@ -554,5 +673,6 @@ export async function runScaleBenchmarks(): Promise<void> {
 
 // `tsx bench/scale.ts` runs just these figures.
 if (process.argv[1]?.endsWith('scale.ts')) {
-  await runScaleBenchmarks();
+  if (process.env.BENCH_ONLY === 'hot') await runHotPathComparison();
+  else await runScaleBenchmarks();
 }

@@ -5,7 +5,16 @@ import type { AuditAction, AuditActorKind, AuditEntry, AuditFilter, AuditVerifyR
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { serialWrite } from '../db/serial-write';
-import { auditRowsAfter, insertAuditRows, lastAuditLink, listAuditRows, type AuditRow, type AuditRowFilter } from './audit.store';
+import {
+  auditChains,
+  chainEnd,
+  chainRowsAfter,
+  insertAuditRows,
+  legacyRowsAfter,
+  listAuditRows,
+  type AuditRow,
+  type AuditRowFilter,
+} from './audit.store';
 
 export type { AuditAction } from '@shared/api/audit.schema';
 
@@ -34,11 +43,35 @@ export interface AuditInput {
   outcome?: 'success' | 'failure';
 }
 
-/** prev_hash of the first entry. */
+/** prev_hash of the first entry of chain 0 (and of the one chain written before migration 013). */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Advisory-lock key for the chain on PostgreSQL ("ALCA"); any constant works if nothing else uses it. */
-const AUDIT_LOCK_KEY = 0x414c4341;
+/**
+ * How many independent hash chains new entries are spread over. Each chain has its own gapless
+ * positions and its own lock, so on PostgreSQL an audited change waits only for appends to the
+ * same chain (one in AUDIT_CHAINS of the unrelated ones) instead of for every other append. The
+ * count can change later: an entry's chain is stored with it and verification walks every chain
+ * it finds.
+ */
+export const AUDIT_CHAINS = 16;
+
+/** prev_hash of the first entry of chain `chain`: distinct per chain, so prev_hash stays unique across the trail. */
+export function chainGenesis(chain: number): string {
+  return chain === 0 ? GENESIS_HASH : createHash('sha256').update(`alcove audit chain ${chain}`, 'utf8').digest('hex');
+}
+
+/**
+ * The chain an entry goes to: from the visit it is about, else the patient, else who acted, else
+ * the entry itself. Everything about one visit (or one patient outside visits) then lands in one
+ * chain, in order; unrelated visits land in different chains most of the time.
+ */
+export function auditChainOf(entry: Pick<AuditRow, 'id' | 'visit_id' | 'patient_id' | 'actor_id'>): number {
+  const key = entry.visit_id ?? entry.patient_id ?? entry.actor_id ?? entry.id;
+  return createHash('sha256').update(key, 'utf8').digest().readUInt32BE(0) % AUDIT_CHAINS;
+}
+
+/** Advisory-lock key of a chain on PostgreSQL ("ALCA" then the chain); any constants work if nothing else uses them. */
+const auditLockKey = (chain: number) => 0x414c4341 * 256 + chain;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,10 +84,12 @@ function idOrNull(value: string | undefined, field: string): string | null {
 
 /**
  * The exact bytes an entry's hash covers: a JSON array in fixed column order, so the result
- * does not depend on key order, the driver or the dialect.
+ * does not depend on key order, the driver or the dialect. Entries written since migration 013
+ * also cover their chain and position in it (appended at the end); entries written before it
+ * (chain_seq NULL) keep the content they were hashed with.
  */
 export function canonicalAuditContent(row: Omit<AuditRow, 'hash'>): string {
-  return JSON.stringify([
+  const content: (string | number | null)[] = [
     row.seq,
     row.id,
     row.at,
@@ -71,7 +106,9 @@ export function canonicalAuditContent(row: Omit<AuditRow, 'hash'>): string {
     row.request_id,
     row.ip,
     row.prev_hash,
-  ]);
+  ];
+  if (row.chain_seq !== null) content.push(row.chain, row.chain_seq);
+  return JSON.stringify(content);
 }
 
 /** SHA-256 (hex) of an entry's canonical content, which includes the previous entry's hash. */
@@ -79,8 +116,10 @@ export function hashAuditRow(row: Omit<AuditRow, 'hash'>): string {
   return createHash('sha256').update(canonicalAuditContent(row), 'utf8').digest('hex');
 }
 
-/** An entry's columns before it is placed in the chain (no seq, prev_hash or hash yet). */
-function unchained(entry: AuditInput): Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'> {
+type Unchained = Omit<AuditRow, 'seq' | 'prev_hash' | 'hash' | 'chain' | 'chain_seq'>;
+
+/** An entry's columns before it is placed in a chain (no seq, chain, position, prev_hash or hash yet). */
+function unchained(entry: AuditInput): Unchained {
   const t = entry.targets ?? {};
   return {
     id: randomUUID(),
@@ -112,22 +151,35 @@ export async function recordAudit(db: Kysely<DB>, dialect: Dialect, entry: Audit
 }
 
 /**
- * Appends several entries, in order, with one chain lock, one read of the chain's end and one
- * insert: the same round trips as a single entry, so the lock is held no longer for more.
- * Everything is built (and every id checked) before the lock is taken.
+ * Appends several entries, in order, to one chain (the chain of the first: see auditChainOf) with
+ * one lock of that chain, one read of its end and one insert: the same round trips as a single
+ * entry, so the lock is held no longer for more. Everything is built (and every id checked)
+ * before the lock is taken.
+ *
+ * On PostgreSQL the lock is the chain's advisory lock, held until the caller's commit: appends to
+ * other chains do not wait for it. On SQLite the database's one writer (BEGIN IMMEDIATE)
+ * serializes every append anyway, so there `seq` stays gapless too.
  */
 export async function recordAuditEntries(db: Kysely<DB>, dialect: Dialect, entries: AuditInput[]): Promise<AuditRow[]> {
   if (!entries.length) return [];
   const bases = entries.map(unchained);
+  const chain = auditChainOf(bases[0]!);
   if (dialect === 'postgres' && bases.length === 1)
-    return serialWrite(db, dialect, AUDIT_LOCK_KEY, async (trx) => [await appendInOneStatement(trx, bases[0]!)]);
-  return serialWrite(db, dialect, AUDIT_LOCK_KEY, async (trx) => {
-    const last = await lastAuditLink(trx);
-    let seq = last?.seq ?? 0;
-    let prev = last?.hash ?? GENESIS_HASH;
-    const rows = bases.map((base): AuditRow => {
-      seq += 1;
-      const unhashed = { ...base, seq, prev_hash: prev };
+    return serialWrite(db, dialect, auditLockKey(chain), async (trx) => [await appendInOneStatement(trx, chain, bases[0]!)]);
+  return serialWrite(db, dialect, auditLockKey(chain), async (trx) => {
+    const { last, maxSeq } = await chainEnd(trx, chain);
+    // PostgreSQL takes `seq` from its sequence (other chains append meanwhile); SQLite's one writer counts on.
+    const seqs =
+      dialect === 'postgres'
+        ? (
+            await sql<{ seq: string }>`select nextval('audit_log_seq') as seq from generate_series(1, ${bases.length})`.execute(trx)
+          ).rows.map((r) => Number(r.seq))
+        : bases.map((_, i) => maxSeq + i + 1);
+    let position = last?.position ?? 0;
+    let prev = last?.hash ?? chainGenesis(chain);
+    const rows = bases.map((base, i): AuditRow => {
+      position += 1;
+      const unhashed = { ...base, seq: seqs[i]!, chain, chain_seq: position, prev_hash: prev };
       prev = hashAuditRow(unhashed);
       return { ...unhashed, hash: prev };
     });
@@ -140,70 +192,144 @@ export async function recordAuditEntries(db: Kysely<DB>, dialect: Dialect, entri
 const jsonText = (v: string | null) => sql`coalesce(to_json(${v}::text)::text, 'null')`;
 
 /**
- * PostgreSQL, with the chain lock held: reads the chain's end, hashes the entry and inserts it in
- * ONE statement (the lock is then held for this statement and the commit only, instead of a read
- * and an insert). The hash is computed by the database over the same canonical content as
- * canonicalAuditContent (every value here is an id, an ISO time, a fixed name or an address, which
- * PostgreSQL's to_json and JSON.stringify write alike); verifyAuditChain checks it in JavaScript.
+ * PostgreSQL, with the chain's lock held: reads the chain's end, takes the next global `seq`,
+ * hashes the entry and inserts it in ONE statement (the lock is then held for this statement and
+ * the commit only). The hash is computed by the database over the same canonical content as
+ * canonicalAuditContent (every value here is an id, an ISO time, a fixed name, an address or an
+ * integer, which PostgreSQL's to_json and JSON.stringify write alike); verifyAuditChain checks it
+ * in JavaScript.
  */
-async function appendInOneStatement(trx: Kysely<DB>, base: Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'>): Promise<AuditRow> {
+async function appendInOneStatement(trx: Kysely<DB>, chain: number, base: Unchained): Promise<AuditRow> {
   const b = base;
-  const { rows } = await sql<{ seq: number; prev_hash: string; hash: string }>`
-    with prev as (
-      select coalesce(last.seq, 0) + 1 as seq, coalesce(last.hash, ${GENESIS_HASH}) as prev_hash
-      from (select 1) one left join lateral (select seq, hash from audit_log order by seq desc limit 1) last on true
+  const c = sql`cast(${chain} as integer)`;
+  const { rows } = await sql<{ seq: number; chain_seq: number; prev_hash: string; hash: string }>`
+    with last as (
+      select pos, hash from (
+        (select chain_seq as pos, hash from audit_log where chain = ${c} and chain_seq is not null order by chain_seq desc limit 1)
+        union all
+        (select seq as pos, hash from audit_log where ${c} = 0 and chain_seq is null order by seq desc limit 1)
+      ) ends order by pos desc limit 1
+    ), prev as (
+      select nextval('audit_log_seq') as seq, coalesce(last.pos, 0) + 1 as chain_seq, coalesce(last.hash, ${chainGenesis(chain)}) as prev_hash
+      from (select 1) one left join last on true
     ), entry as (
-      select seq, prev_hash, '[' || seq || ',' || ${jsonText(b.id)} || ',' || ${jsonText(b.at)} || ',' || ${jsonText(b.actor_kind)}
+      select seq, chain_seq, prev_hash, '[' || seq || ',' || ${jsonText(b.id)} || ',' || ${jsonText(b.at)} || ',' || ${jsonText(b.actor_kind)}
         || ',' || ${jsonText(b.actor_id)} || ',' || ${jsonText(b.action)} || ',' || ${jsonText(b.outcome)}
         || ',' || ${jsonText(b.patient_id)} || ',' || ${jsonText(b.visit_id)} || ',' || ${jsonText(b.staff_id)}
         || ',' || ${jsonText(b.participant_id)} || ',' || ${jsonText(b.checkin_id)} || ',' || ${jsonText(b.link_id)}
-        || ',' || ${jsonText(b.request_id)} || ',' || ${jsonText(b.ip)} || ',' || to_json(prev_hash)::text || ']' as content
+        || ',' || ${jsonText(b.request_id)} || ',' || ${jsonText(b.ip)} || ',' || to_json(prev_hash)::text
+        || ',' || ${c} || ',' || chain_seq || ']' as content
       from prev
     )
     insert into audit_log (id, seq, at, actor_kind, actor_id, action, outcome, patient_id, visit_id, staff_id, participant_id,
-                           checkin_id, link_id, request_id, ip, prev_hash, hash)
+                           checkin_id, link_id, request_id, ip, prev_hash, hash, chain, chain_seq)
     select ${b.id}, seq, ${b.at}, ${b.actor_kind}, ${b.actor_id}, ${b.action}, ${b.outcome}, ${b.patient_id}, ${b.visit_id},
            ${b.staff_id}, ${b.participant_id}, ${b.checkin_id}, ${b.link_id}, ${b.request_id}, ${b.ip},
-           prev_hash, encode(sha256(convert_to(content, 'UTF8')), 'hex')
+           prev_hash, encode(sha256(convert_to(content, 'UTF8')), 'hex'), ${c}, chain_seq
     from entry
-    returning seq, prev_hash, hash`.execute(trx);
+    returning seq, chain_seq, prev_hash, hash`.execute(trx);
   const row = rows[0]!;
-  return { ...b, seq: Number(row.seq), prev_hash: row.prev_hash, hash: row.hash };
+  return { ...b, seq: Number(row.seq), chain, chain_seq: Number(row.chain_seq), prev_hash: row.prev_hash, hash: row.hash };
 }
 
 const VERIFY_BATCH = 1000;
 
+type ChainResult = NonNullable<AuditVerifyResult['chains']>[number];
+interface Break {
+  row: AuditRow;
+  reason: string;
+}
+
 /**
- * Walks the whole chain oldest first and recomputes every hash. Reports the first entry whose
- * content, position or link to the previous entry does not match: an edited row breaks at
- * itself, a deleted row breaks at the entry after the gap. A truncated tail is only visible
- * against a previously recorded `headHash`.
+ * Walks one chain oldest first and recomputes every hash; stops at the first entry whose content,
+ * position or link to the entry before does not match. `rows(after)` gives the next batch after
+ * position `after`; `positionOf` says where a row claims to be.
  */
-export async function verifyAuditChain(db: Kysely<DB>): Promise<AuditVerifyResult> {
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
+async function walkChain(
+  rows: (after: number) => Promise<AuditRow[]>,
+  positionOf: (row: AuditRow) => number,
+  start: { position: number; hash: string },
+  check: (row: AuditRow) => string | undefined = () => undefined,
+): Promise<{ entries: number; head: { position: number; hash: string }; broken?: Break }> {
+  let { position, hash: prevHash } = start;
   let entries = 0;
   for (;;) {
-    const rows = await auditRowsAfter(db, expectedSeq - 1, VERIFY_BATCH);
-    for (const row of rows) {
-      const broken = (reason: string): AuditVerifyResult => ({
-        ok: false,
-        entries,
-        firstBrokenId: row.id,
-        firstBrokenSeq: Number(row.seq),
-        reason,
-      });
-      if (Number(row.seq) !== expectedSeq) return broken(`entry ${expectedSeq} is missing`);
+    const batch = await rows(position);
+    for (const row of batch) {
+      const broken = (reason: string) => ({ entries, head: { position, hash: prevHash }, broken: { row, reason } });
+      if (positionOf(row) !== position + 1) return broken(`entry ${position + 1} is missing`);
+      const wrong = check(row);
+      if (wrong) return broken(wrong);
       if (row.prev_hash !== prevHash) return broken('does not link to the entry before it');
       const { hash, ...rest } = row;
       if (hashAuditRow({ ...rest, seq: Number(row.seq) }) !== hash) return broken('content does not match its hash');
       prevHash = hash;
-      expectedSeq += 1;
+      position += 1;
       entries += 1;
     }
-    if (rows.length < VERIFY_BATCH) break;
+    if (batch.length < VERIFY_BATCH) return { entries, head: { position, hash: prevHash } };
   }
-  return { ok: true, entries, ...(entries > 0 ? { headHash: prevHash } : {}) };
+}
+
+/** Digest of every chain's head: one value that changes with any append to any chain. */
+function headsDigest(chains: ChainResult[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify(chains.map((c) => [c.chain, c.entries, c.headHash ?? null])), 'utf8')
+    .digest('hex');
+}
+
+/**
+ * Walks every chain oldest first and recomputes every hash: first the entries written before
+ * migration 013 (the one original chain, positions = seq), then each chain found in the table,
+ * chain 0 continuing from those. In each chain an edited row breaks at itself, a deleted one at
+ * the entry after the gap, an inserted one where it claims a taken position or fails to link.
+ * Reports the broken entry with the smallest `seq` (and, per chain, how many entries verified
+ * before any break); `entries` counts every entry verified intact. A truncated tail is only
+ * visible against a previously recorded head (`chains[].headHash`, or `headHash` over them).
+ */
+export async function verifyAuditChain(db: Kysely<DB>): Promise<AuditVerifyResult> {
+  const breaks: Break[] = [];
+  const chains = new Map<number, { entries: number; head?: { position: number; hash: string } }>();
+  const legacy = await walkChain(
+    (after) => legacyRowsAfter(db, after, VERIFY_BATCH),
+    (row) => Number(row.seq),
+    { position: 0, hash: GENESIS_HASH },
+    // Its hash does not cover the chain: an entry written before chains existed must say chain 0.
+    (row) => (Number(row.chain) !== 0 ? 'an entry written before chains existed is outside chain 0' : undefined),
+  );
+  if (legacy.broken) breaks.push(legacy.broken);
+  if (legacy.entries > 0 || legacy.broken) chains.set(0, { entries: legacy.entries, head: legacy.entries ? legacy.head : undefined });
+  for (const chain of await auditChains(db)) {
+    const before = chain === 0 && legacy.entries > 0 ? legacy.head : { position: 0, hash: chainGenesis(chain) };
+    // A chain 0 whose older part is broken is not walked further: the break is what is reported.
+    const walked =
+      chain === 0 && legacy.broken
+        ? { entries: 0, head: before }
+        : await walkChain(
+            (after) => chainRowsAfter(db, chain, after, VERIFY_BATCH),
+            (row) => Number(row.chain_seq),
+            before,
+          );
+    if ('broken' in walked && walked.broken) breaks.push(walked.broken);
+    const prior = chains.get(chain)?.entries ?? 0;
+    const entries = prior + walked.entries;
+    chains.set(chain, { entries, head: entries ? walked.head : undefined });
+  }
+  const perChain: ChainResult[] = [...chains.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([chain, c]) => ({ chain, entries: c.entries, ...(c.head ? { headHash: c.head.hash } : {}) }));
+  const entries = perChain.reduce((n, c) => n + c.entries, 0);
+  const first = breaks.sort((a, b) => Number(a.row.seq) - Number(b.row.seq))[0];
+  if (first)
+    return {
+      ok: false,
+      entries,
+      firstBrokenId: first.row.id,
+      firstBrokenSeq: Number(first.row.seq),
+      reason: `${first.reason} (chain ${Number(first.row.chain)})`,
+      chains: perChain,
+    };
+  return { ok: true, entries, ...(entries > 0 ? { headHash: headsDigest(perChain), chains: perChain } : {}) };
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;

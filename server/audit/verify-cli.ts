@@ -5,7 +5,7 @@ import { verifyAuditChain } from './audit.service';
 import { Auditor } from './auditor';
 
 /**
- * `npm run audit:verify`: checks the whole audit hash chain of the database named by
+ * `npm run audit:verify`: checks every audit hash chain of the database named by
  * DATABASE_URL. Exit 0 when intact, 1 naming the first broken entry, 2 on a configuration error.
  */
 async function main(): Promise<number> {
@@ -14,9 +14,17 @@ async function main(): Promise<number> {
   try {
     await migrateToLatest(database);
     const result = await verifyAuditChain(database.db);
-    await new Auditor(database.db, database.dialect).record(database.db, { actor: { kind: 'system' } }, { action: 'audit.verified', outcome: result.ok ? 'success' : 'failure' });
+    await new Auditor(database.db, database.dialect).record(
+      database.db,
+      { actor: { kind: 'system' } },
+      { action: 'audit.verified', outcome: result.ok ? 'success' : 'failure' },
+    );
     if (result.ok) {
-      console.log(`audit trail intact: ${result.entries} entries${result.headHash ? `, head ${result.headHash}` : ''}`);
+      console.log(
+        `audit trail intact: ${result.entries} entries${result.headHash ? ` in ${result.chains?.length ?? 1} chains, heads digest ${result.headHash}` : ''}`,
+      );
+      // Each chain's head, to write down elsewhere: a later run that no longer finds one has lost entries.
+      for (const c of result.chains ?? []) console.log(`  chain ${c.chain}: ${c.entries} entries, head ${c.headHash ?? '-'}`);
       return 0;
     }
     console.error(`audit trail BROKEN at entry ${result.firstBrokenSeq} (id ${result.firstBrokenId}): ${result.reason}`);

@@ -10,6 +10,7 @@ import * as m007 from './migrations/007-alert-push-record';
 import * as m008 from './migrations/008-device-participants';
 import * as m011 from './migrations/011-staff-invitations';
 import * as m012 from './migrations/012-two-factor';
+import * as m013 from './migrations/013-audit-chains';
 import * as m014 from './migrations/014-patient-care-team';
 import * as m015 from './migrations/015-care-plan';
 import * as m016 from './migrations/016-measurement-plan';
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-device-participants': m008,
   '011-staff-invitations': m011,
   '012-two-factor': m012,
+  '013-audit-chains': m013,
   '014-patient-care-team': m014,
   '015-care-plan': m015,
   '016-measurement-plan': m016,
@@ -42,13 +44,22 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the schema up to date; returns the names of the migrations it applied. */
 export async function migrateToLatest(database: Database): Promise<string[]> {
+  return migrate(database);
+}
+
+/** Brings the schema up to the named migration and no further: for tests of a migration over rows written before it. */
+export async function migrateUpTo(database: Database, name: string): Promise<string[]> {
+  return migrate(database, name);
+}
+
+async function migrate(database: Database, upTo?: string): Promise<string[]> {
   await database.ping();
   // Kysely looks for its bookkeeping tables in every PostgreSQL schema; pin it to ours, or a
   // kysely_migration_lock in another schema (parallel test schemas) is taken for our own.
   const migrationTableSchema =
     database.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]?.s : undefined;
   const migrator = new Migrator({ db: database.db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`migration failed${failed ? ` at ${failed}` : ''}: ${String(error)}`);

@@ -162,7 +162,7 @@ export interface WebhookEventTable {
 
 export interface AuditLogTable {
   id: string;
-  /** 1-based, gapless position in the hash chain. */
+  /** The trail's global order (listing, cursor); before migration 013 also the position in the one chain. */
   seq: number;
   at: string;
   actor_kind: 'staff' | 'patient' | 'system' | 'anonymous';
@@ -182,6 +182,10 @@ export interface AuditLogTable {
   prev_hash: string;
   /** SHA-256 over this entry's canonical content and prev_hash. */
   hash: string;
+  /** Which hash chain the entry belongs to (migration 013); 0 for every entry written before. */
+  chain: number;
+  /** 1-based, gapless position in its chain; NULL on entries written before migration 013 (their position is `seq`). */
+  chain_seq: number | null;
 }
 
 export type CheckinStatus = 'sent' | 'in_progress' | 'shared';

@@ -177,7 +177,9 @@ export const AuditVerifyResultSchema = z.object({
   firstBrokenId: z.string().optional(),
   firstBrokenSeq: z.number().int().optional(),
   reason: z.string().optional(),
-  /** Hash of the last entry; writing it down elsewhere lets a later check detect a truncated tail. */
+  /** Digest of every chain's last entry; writing `chains` down elsewhere lets a later check detect a truncated tail. */
   headHash: z.string().optional(),
+  /** The trail is several independent hash chains: each one's length and last entry's hash. */
+  chains: z.array(z.object({ chain: z.number().int(), entries: z.number().int(), headHash: z.string().optional() })).optional(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResultSchema>;

@@ -149,10 +149,13 @@ describeEachDatabase('audit API (%s)', (dialect) => {
     expect(res.status).toBe(400);
   });
 
-  it('verify reports an intact chain with its length and head, and is itself audited', async () => {
+  it("verify reports an intact trail with its length and every chain's head, and is itself audited", async () => {
     const before = await countAudit();
     const res = await admin.agent.get('/api/audit/verify').expect(200);
-    expect(res.body).toEqual({ ok: true, entries: before, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(res.body).toEqual({ ok: true, entries: before, headHash: expect.stringMatching(/^[0-9a-f]{64}$/), chains: expect.any(Array) });
+    const chains = res.body.chains as { chain: number; entries: number; headHash: string }[];
+    expect(chains.reduce((n, c) => n + c.entries, 0)).toBe(before);
+    for (const c of chains) expect(c.headHash).toMatch(/^[0-9a-f]{64}$/);
     expect(await lastAudit()).toMatchObject({ action: 'audit.verified', actor_id: admin.staff.id, outcome: 'success' });
     const bad = await admin.agent.get('/api/audit/verify').query({ force: '1' });
     expect(bad.status).toBe(400);
