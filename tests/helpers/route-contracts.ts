@@ -29,6 +29,8 @@ import {
 import { InstrumentListResponseSchema, InstrumentResponseSchema } from '@shared/api/instruments.schema';
 import { JoinResponseSchema, DobLockResponseSchema } from '@shared/api/join.schema';
 import { PatientListResponseSchema, PatientResponseSchema } from '@shared/api/patients.schema';
+import { CareTeamResponseSchema } from '@shared/api/care-team.schema';
+import { MyPatientsResponseSchema, PatientChartResponseSchema } from '@shared/api/patient-chart.schema';
 import { StaffListResponseSchema, StaffResponseSchema, StaffWithInvitationResponseSchema } from '@shared/api/staff.schema';
 import {
   ClinicianListResponseSchema,
@@ -89,6 +91,10 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'POST /api/patients': { json: PatientResponseSchema },
   'GET /api/patients': { json: PatientListResponseSchema },
   'GET /api/patients/:id': { json: PatientResponseSchema },
+  'GET /api/patients/mine': { json: MyPatientsResponseSchema },
+  'GET /api/patients/:id/chart': { json: PatientChartResponseSchema },
+  'GET /api/patients/:id/care-team': { json: CareTeamResponseSchema },
+  'PUT /api/patients/:id/care-team': { json: CareTeamResponseSchema },
   'GET /api/clinicians': { json: ClinicianListResponseSchema },
   'POST /api/visits': { json: CreateVisitResponseSchema },
   'GET /api/visits': { json: VisitListResponseSchema },

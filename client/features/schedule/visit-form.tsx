@@ -1,7 +1,8 @@
 import { useEffect, useId, useMemo, useRef, useState, type ComponentType, type FormEvent } from 'react';
 import type { Clinician, CreateVisitResponse, Visit } from '@shared/api/visits.schema';
 import { Field } from '../../components/field';
-import { ApiError } from '../../lib/api';
+import type { CareTeamResponse } from '@shared/api/care-team.schema';
+import { ApiError, api } from '../../lib/api';
 import { addDays, formatTime, fromLocalInputs, nextHalfHour, startOfLocalDay, toDateInput, toTimeInput } from './local-time';
 import { clashesWith } from './overlaps';
 import { createVisit, fetchVisits, updateVisit } from './schedule-api';
@@ -54,6 +55,24 @@ export function VisitForm({
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The clinicians were pre-selected from the chosen patient's care team (visits are scheduled from it by default). */
+  const [fromCareTeam, setFromCareTeam] = useState(false);
+
+  /** Picks the patient's care team (coordinator first, active clinicians, at most four) as the visit's clinicians; still changeable. */
+  async function preselectCareTeam(patientId: string) {
+    try {
+      const { members } = await api<CareTeamResponse>('GET', `/api/patients/${encodeURIComponent(patientId)}/care-team`);
+      const ids = members.map((m) => m.staffId).filter((sid) => clinicians.some((c) => c.id === sid)).slice(0, MAX_TEAM);
+      if (ids.length) {
+        setTeam(ids);
+        clear('clinicians');
+      }
+      setFromCareTeam(ids.length > 0);
+    } catch {
+      // Without the care team the form works as before: the scheduler picks the clinicians.
+      setFromCareTeam(false);
+    }
+  }
   const [dayVisits, setDayVisits] = useState<Visit[]>([]);
 
   useEffect(() => headingRef.current?.focus(), []);
@@ -170,6 +189,8 @@ export function VisitForm({
             onChange={(p) => {
               setPatient(p);
               clear('patient');
+              if (p) void preselectCareTeam(p.id);
+              else setFromCareTeam(false);
             }}
             error={errors.patient}
           />
@@ -178,7 +199,7 @@ export function VisitForm({
         <fieldset className="team" aria-describedby={describedBy('clinicians', true)}>
           <legend>Care team</legend>
           <p className="field-hint" id={`${id}-clinicians-hint`}>
-            One to four clinicians
+            One to four clinicians{fromCareTeam ? '. Pre-selected from the patient’s care team; change them if needed.' : ''}
           </p>
           {clinicians.length === 0 && <p className="muted">No active clinicians yet. An administrator can add them.</p>}
           <div className="checkbox-list">

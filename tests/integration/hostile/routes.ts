@@ -226,6 +226,24 @@ export const ROUTES: RouteSpec[] = [
     query: { q: { kind: 'text', max: 120, emptyOk: true } },
   },
   { method: 'GET', path: '/api/patients/:id', actor: 'scheduler', roles: ['scheduler', 'admin', 'clinician'], params: { id: 'patient' } },
+  // Clinicians only (others 403, tested in tests/integration/patients/my-patients.test.ts: the table's
+  // "wrong role" for a clinician route is another clinician, who may ask for their own list).
+  { method: 'GET', path: '/api/patients/mine', actor: 'clinician', query: { q: { kind: 'text', max: 120, emptyOk: true } } },
+  { method: 'GET', path: '/api/patients/:id/chart', actor: 'clinician', params: { id: 'patient' }, query: {} },
+  { method: 'GET', path: '/api/patients/:id/care-team', actor: 'scheduler', roles: ['scheduler', 'admin', 'clinician'], params: { id: 'patient' } },
+  {
+    method: 'PUT',
+    path: '/api/patients/:id/care-team',
+    actor: 'scheduler',
+    roles: ['scheduler', 'admin', 'clinician'],
+    params: { id: 'patient' },
+    body: {
+      // A list of { staffId, role, isCoordinator } objects; the table has no kind for that, and every wrong
+      // type, string and payload the 'text' kind generates must be refused as a list just the same.
+      fields: { members: { kind: 'text', required: true } },
+      valid: (w) => ({ members: [{ staffId: w.clinician, role: 'psychiatry', isCoordinator: true }] }),
+    },
+  },
   { method: 'GET', path: '/api/clinicians', actor: 'scheduler', roles: ['scheduler', 'admin', 'clinician'] },
 
   // visits
