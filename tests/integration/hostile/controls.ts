@@ -117,6 +117,8 @@ export const CONTROLS: Control[] = [
   { route: 'GET /api/checkins/:id', as: 'patient' },
   { route: 'GET /api/checkins/:id/fhir' },
   { route: 'GET /api/patients/:id/checkins' },
+  { route: 'GET /api/visits/:id/notes' },
+  { route: 'GET /api/patients/:id/notes' },
   { route: 'GET /api/patients/:id/measurement-plan' },
   { route: 'PUT /api/patients/:id/measurement-plan' },
   { route: 'GET /api/patients/:id/care-plan' },
@@ -162,6 +164,10 @@ export const CONTROLS: Control[] = [
   },
   { route: 'POST /api/patients' },
   { route: 'POST /api/visits', keep: (c, b) => (c.made.visit = (b.visit as { id: string }).id) },
+  // The world's clinician already wrote the world visit's note: a new one goes on the visit just made.
+  { route: 'POST /api/visits/:id/notes', params: (c) => ({ id: c.made.visit! }) },
+  { route: 'PATCH /api/visit-notes/:id' },
+  { route: 'POST /api/visit-notes/:id/amendments' },
   { route: 'PATCH /api/visits/:id' },
   { route: 'POST /api/visits/:id/patient-invite.ics' },
 

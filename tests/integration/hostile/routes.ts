@@ -13,10 +13,10 @@ import { randomUUID } from 'node:crypto';
 export type Actor = 'anyone' | 'staff' | 'admin' | 'scheduler' | 'clinician' | 'patient';
 
 /** Things in the test world a path parameter or a valid body can point at. */
-export type Ref = 'visit' | 'patient' | 'staff' | 'participant' | 'instrument' | 'checkin' | 'openCheckin' | 'checkinItem' | 'alertCode';
+export type Ref = 'visit' | 'visitNote' | 'patient' | 'staff' | 'participant' | 'instrument' | 'checkin' | 'openCheckin' | 'checkinItem' | 'alertCode';
 
 /** Refs whose ids are UUIDs (a malformed one must be a 404 before any query runs). */
-export const UUID_REFS: ReadonlySet<Ref> = new Set(['visit', 'patient', 'staff', 'participant', 'checkin', 'openCheckin']);
+export const UUID_REFS: ReadonlySet<Ref> = new Set(['visit', 'visitNote', 'patient', 'staff', 'participant', 'checkin', 'openCheckin']);
 
 export type FieldKind =
   | 'text' // free text; SQL and script payloads may be accepted, and must then be stored literally
@@ -64,6 +64,8 @@ export interface WorldIds {
   alertCode: string;
   token: string;
   dateOfBirth: string;
+  /** The world clinician's note on the world's visit. */
+  visitNote: string;
   adminEmail: string;
 }
 
@@ -570,6 +572,43 @@ export const ROUTES: RouteSpec[] = [
   },
   { method: 'GET', path: '/api/patients/:id/fhir', actor: 'clinician', params: { id: 'patient' } },
 
+  // visit notes: clinicians with clinical access to the patient only (everyone else 404)
+  {
+    method: 'GET',
+    path: '/api/visits/:id/notes',
+    actor: 'clinician',
+    params: { id: 'visit' },
+  },
+  {
+    method: 'POST',
+    path: '/api/visits/:id/notes',
+    actor: 'clinician',
+    params: { id: 'visit' },
+    body: {
+      fields: { summary: { kind: 'text', max: 4000, emptyOk: true }, plan: { kind: 'text', max: 4000, emptyOk: true }, handoff: { kind: 'text', max: 4000, emptyOk: true } },
+      valid: () => ({ summary: 'Summary', plan: 'Plan', handoff: 'For the next clinician' }),
+      emptyRejected: true,
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/visit-notes/:id',
+    actor: 'clinician',
+    params: { id: 'visitNote' },
+    body: {
+      fields: { summary: { kind: 'text', max: 4000, emptyOk: true }, plan: { kind: 'text', max: 4000, emptyOk: true }, handoff: { kind: 'text', max: 4000, emptyOk: true } },
+      valid: () => ({ plan: 'A changed plan' }),
+      emptyRejected: true,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/visit-notes/:id/amendments',
+    actor: 'clinician',
+    params: { id: 'visitNote' },
+    body: { fields: { text: { kind: 'text', required: true, max: 4000 } }, valid: () => ({ text: 'An amendment' }) },
+  },
+  { method: 'GET', path: '/api/patients/:id/notes', actor: 'clinician', params: { id: 'patient' } },
   // audit trail
   { method: 'GET', path: '/api/audit', actor: 'admin', query: { ...auditFilters, limit: { kind: 'int' }, cursor: { kind: 'int' } } },
   { method: 'GET', path: '/api/audit/verify', actor: 'admin', query: {} },

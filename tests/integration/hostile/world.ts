@@ -66,6 +66,8 @@ export async function buildWorld(t: TestApp): Promise<World> {
   const sh = await v.clinicians[0]!.agent.post(`/api/visits/${v.visitId}/checkins`)
     .send({ instrumentId: 'alcove-sexual-health' })
     .expect(201);
+  // A visit note by the world's clinician, so the note routes have a target.
+  const note = await v.clinicians[0]!.agent.post(`/api/visits/${v.visitId}/notes`).send({ summary: 'World note' }).expect(201);
   const otherPatient = t.agent();
   await otherPatient.post('/api/join').send({ token: other.token }).expect(200);
 
@@ -131,6 +133,7 @@ export async function buildWorld(t: TestApp): Promise<World> {
       token: v.token,
       dateOfBirth: DOB,
       adminEmail: admin.staff.email,
+      visitNote: note.body.note.id as string,
     },
     cookies,
     cookieFor,
