@@ -279,8 +279,8 @@ const HOT_ROUTES = [
 
 /**
  * PostgreSQL only: while `work` runs, samples every 5 ms how many of the server's connections wait
- * on a lock: an advisory lock (the audit chain's, the only one Alcove takes: how long audit appends
- * make unrelated visits queue) or a row (two saves of one check-in or visit). Averaged over the
+ * on a lock: an advisory lock (an audit chain's, the only kind Alcove takes: how long audit appends
+ * make other visits queue) or a row (two saves of one check-in or visit). Averaged over the
  * samples, with the most seen at once.
  */
 async function lockWaits<T>(databaseUrl: string | undefined, work: () => Promise<T>): Promise<{ result: T; waits?: string }> {
@@ -311,7 +311,7 @@ async function lockWaits<T>(databaseUrl: string | undefined, work: () => Promise
     const avg = (k: 'advisory' | 'row') => (waiting[k] / Math.max(1, samples)).toFixed(2);
     return {
       result,
-      waits: `audit chain lock: ${avg('advisory')} requests waiting on average (at most ${most.advisory}); row locks: ${avg('row')} (at most ${most.row}); ${samples} samples`,
+      waits: `audit chain locks: ${avg('advisory')} requests waiting on average (at most ${most.advisory}); row locks: ${avg('row')} (at most ${most.row}); ${samples} samples`,
     };
   } finally {
     done = true;

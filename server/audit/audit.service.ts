@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { AuditAction, AuditActorKind, AuditEntry, AuditFilter, AuditVerifyResult } from '@shared/api/audit.schema';
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
-import { serialWrite } from '../db/serial-write';
+import { isInTransaction, serialWrite } from '../db/serial-write';
 import {
   auditChains,
   chainEnd,
@@ -150,6 +150,9 @@ export async function recordAudit(db: Kysely<DB>, dialect: Dialect, entry: Audit
   return row!;
 }
 
+/** The chain each open transaction has appended to (and, on PostgreSQL, holds the lock of until it ends). */
+const chainHeldBy = new WeakMap<Kysely<DB>, number>();
+
 /**
  * Appends several entries, in order, to one chain (the chain of the first: see auditChainOf) with
  * one lock of that chain, one read of its end and one insert: the same round trips as a single
@@ -163,7 +166,10 @@ export async function recordAudit(db: Kysely<DB>, dialect: Dialect, entry: Audit
 export async function recordAuditEntries(db: Kysely<DB>, dialect: Dialect, entries: AuditInput[]): Promise<AuditRow[]> {
   if (!entries.length) return [];
   const bases = entries.map(unchained);
-  const chain = auditChainOf(bases[0]!);
+  // A transaction that appends twice stays in the chain of its first append: it then holds one
+  // chain lock, never two taken in an order another transaction could take the other way round.
+  const chain = (isInTransaction(db) ? chainHeldBy.get(db) : undefined) ?? auditChainOf(bases[0]!);
+  if (isInTransaction(db)) chainHeldBy.set(db, chain);
   if (dialect === 'postgres' && bases.length === 1)
     return serialWrite(db, dialect, auditLockKey(chain), async (trx) => [await appendInOneStatement(trx, chain, bases[0]!)]);
   return serialWrite(db, dialect, auditLockKey(chain), async (trx) => {

@@ -17,6 +17,7 @@ import {
 } from '../../../server/audit/audit.service';
 import type { AuditRow } from '../../../server/audit/audit.store';
 import { openDatabase, type Database } from '../../../server/db/database';
+import { writeTransaction } from '../../../server/db/serial-write';
 import { migrateToLatest, migrateUpTo } from '../../../server/db/migrate';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -173,6 +174,28 @@ describeEachDatabase('audit hash chain (%s)', (dialect) => {
       expect(seqs, `chain ${chain}`).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     const all = (await t.database.db.selectFrom('audit_log').select('seq').execute()).map((r) => Number(r.seq));
     expect(new Set(all).size).toBe(result.entries);
+  });
+
+  it('a transaction that appends twice stays in the chain of its first append, so two such transactions never wait for each other', async () => {
+    const [a, b] = [visitInChain(2), visitInChain(9)];
+    const write = (db: typeof t.database.db, visitId: string) =>
+      recordAudit(db, t.dialect, { action: 'visit.read', actor: { kind: 'system' }, targets: { visitId } });
+    const rows = await writeTransaction(t.database.db, t.dialect, async (trx) => [await write(trx, a), await write(trx, b)]);
+    expect(rows.map((r) => r.chain)).toEqual([2, 2]);
+    expect(rows[1]!.chain_seq).toBe(rows[0]!.chain_seq! + 1);
+    // Opposite orders at the same time: with a lock per chain taken in each order, PostgreSQL would find a deadlock.
+    const pairs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        writeTransaction(t.database.db, t.dialect, async (trx) => {
+          const [first, second] = i % 2 ? [a, b] : [b, a];
+          const one = await write(trx, first);
+          await new Promise((r) => setTimeout(r, 5));
+          return [one, await write(trx, second)];
+        }),
+      ),
+    );
+    expect(pairs.every(([x, y]) => x!.chain === y!.chain)).toBe(true);
+    expect((await verifyAuditChain(t.database.db)).ok).toBe(true);
   });
 
   it('the table refuses UPDATE and DELETE from the application', async () => {
