@@ -1,5 +1,11 @@
+import { sql } from 'kysely';
+import pino from 'pino';
 import type TestAgent from 'supertest/lib/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Auditor } from '../../../server/audit/auditor';
+import type { CheckinBroadcast } from '../../../server/checkins/checkins.socket';
+import { openDatabase, type Database } from '../../../server/db/database';
+import { sendDueCheckins, type MeasurementDeps } from '../../../server/measurement/measurement.service';
 import { PHQ_OPTION, anotherVisitFor, answer, answerPhq9, sendCheckin } from '../../helpers/checkin-builder';
 import { expectRouteContract } from '../../helpers/route-contracts';
 import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
@@ -200,6 +206,37 @@ describeEachDatabase('measurement plan (%s)', (dialect) => {
       expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
       expect(await sentIn(v.visitId)).toEqual(['gad-7', 'phq-9']);
       expect(await t.database.db.selectFrom('measurement_sends').select('instrument_id').where('visit_id', '=', v.visitId).execute()).toHaveLength(2);
+    });
+
+    // SQLite serves one process only (server/db/sqlite-process-lock.ts); PostgreSQL is where two processes meet.
+    it.skipIf(dialect === 'sqlite')('two database pools (as two processes) sending at the same moment send each due check-in once', async () => {
+      // A second pool on the same database, as a second server process would have.
+      const schema =
+        t.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(t.database.db)).rows[0]?.s : undefined;
+      const other: Database = openDatabase(t.config.databaseUrl, schema ? { pgSchema: schema } : {});
+      try {
+        const quiet = { sent: async () => undefined } as unknown as CheckinBroadcast;
+        const depsOf = (d: Database): MeasurementDeps => ({
+          db: d.db,
+          auditor: new Auditor(d.db, d.dialect),
+          instruments: t.handle.instruments,
+          broadcast: quiet,
+          careRelationshipDays: t.config.careRelationshipDays,
+          logger: pino({ level: 'silent' }),
+        });
+        const v = await buildVisit(t);
+        await clinician(v).put(planPath(v.patientId)).send(PLAN).expect(200);
+        const settled = await Promise.allSettled([depsOf(t.database), depsOf(other), depsOf(t.database), depsOf(other)].map((d) => sendDueCheckins(d, v.visitId)));
+        const sentBy = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        // However the four interleave, the instruments go out once between them.
+        expect(sentBy.flat().sort()).toEqual(['gad-7', 'phq-9']);
+        expect(await sentIn(v.visitId)).toEqual(['gad-7', 'phq-9']);
+        // And the primary key alone refuses a second send of the same instrument to the same visit.
+        const row = await t.database.db.selectFrom('measurement_sends').selectAll().where('visit_id', '=', v.visitId).executeTakeFirstOrThrow();
+        await expect(other.db.insertInto('measurement_sends').values(row).execute()).rejects.toThrow();
+      } finally {
+        await other.close();
+      }
     });
 
     it('an instrument the clinician already sent in this visit is not sent again; no plan sends nothing', async () => {
