@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
+import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { ApiClient, addStaffWithCli, staffId } from '../helpers/visit-setup';
 
@@ -21,11 +21,12 @@ describe.skipIf(!hasChromium)('due check-ins in the waiting room', () => {
   let scheduler: ApiClient;
   let clinician: ApiClient;
   let clinicianId: string;
+  let clinicianPassword: string;
 
   beforeAll(async () => {
     server = await startServerProcess('e2e-measurement');
     const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    const clinicianPassword = await addStaffWithCli(server, { email: 'okafor@clinic.test', name: 'Dr. Ife Okafor', role: 'clinician' });
+    clinicianPassword = await addStaffWithCli(server, { email: 'okafor@clinic.test', name: 'Dr. Ife Okafor', role: 'clinician' });
     scheduler = new ApiClient(server.url);
     await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
     clinician = new ApiClient(server.url);
@@ -39,7 +40,7 @@ describe.skipIf(!hasChromium)('due check-ins in the waiting room', () => {
     await server?.stop();
   });
 
-  it('a phone patient with "PHQ-9 every visit" gets it on entering the waiting room, sets it aside, comes back to it and shares before admission', async () => {
+  it('a phone patient with "PHQ-9 every visit, GAD-7 every 4 weeks" gets both on entering the waiting room, sets them aside, comes back, shares PHQ-9 before admission; the chart shows the plan with what is due', async () => {
     const patient = await scheduler.request<{ patient: { id: string } }>('POST', '/api/patients', {
       displayName: 'Robin Example',
       preferredName: 'Robin',
@@ -54,7 +55,12 @@ describe.skipIf(!hasChromium)('due check-ins in the waiting room', () => {
       durationMinutes: 30,
     });
     const visitId = visit.body.visit.id;
-    const plan = await clinician.request('PUT', `/api/patients/${patientId}/measurement-plan`, { items: [{ instrumentId: 'phq-9', frequency: 'every_visit' }] });
+    const plan = await clinician.request('PUT', `/api/patients/${patientId}/measurement-plan`, {
+      items: [
+        { instrumentId: 'phq-9', frequency: 'every_visit' },
+        { instrumentId: 'gad-7', frequency: { everyWeeks: 4 } },
+      ],
+    });
     expect(plan.status).toBe(200);
 
     const ctx = await newContext(browser, PHONE, server.url);
@@ -74,8 +80,11 @@ describe.skipIf(!hasChromium)('due check-ins in the waiting room', () => {
     await expectNoHorizontalScroll(page);
     await screenshot(page, 'measurement-waiting-room-phone');
 
-    // "Not now": set aside, nothing about it on screen; a neutral button brings it back.
+    // "Not now": set aside. GAD-7 comes next; it asks no safety question, so its "Not now" sits beside "Hide".
     await panel.getByRole('button', { name: 'Not now' }).click();
+    await panel.getByRole('heading', { name: /GAD-7/ }).waitFor();
+    await panel.getByTestId('checkin-not-now').click();
+    // Both set aside: nothing about them on screen; a neutral button brings them back.
     const resume = waiting.getByTestId('waiting-checkin-resume');
     await resume.waitFor();
     expect(await page.getByTestId('checkin-panel').count()).toBe(0);
@@ -96,8 +105,35 @@ describe.skipIf(!hasChromium)('due check-ins in the waiting room', () => {
     await expectNoHorizontalScroll(page);
     expect(await seriousA11yViolations(page)).toEqual([]);
 
+    // GAD-7 is put off again, and stays available (for the call) behind the same button.
+    await panel.getByRole('button', { name: 'Close' }).click();
+    await panel.getByRole('heading', { name: /GAD-7/ }).waitFor();
+    await panel.getByTestId('checkin-not-now').click();
+    await resume.waitFor();
+    expect(await page.getByTestId('checkin-panel').count()).toBe(0);
+
     const seen = await clinician.request<{ checkins: { instrumentId: string; status: string }[] }>('GET', `/api/visits/${visitId}/checkins`);
-    expect(seen.body.checkins.map((c) => [c.instrumentId, c.status])).toEqual([['phq-9', 'shared']]);
+    expect(seen.body.checkins.map((c) => [c.instrumentId, c.status]).sort()).toEqual([
+      ['gad-7', 'sent'],
+      ['phq-9', 'shared'],
+    ]);
     await ctx.close();
+
+    // The clinician's chart: the plan with what is due (GAD-7 was sent, not answered; PHQ-9 is due at every visit).
+    const desk = await newContext(browser, DESKTOP, server.url);
+    const doctor = await desk.newPage();
+    await doctor.goto('/signin');
+    await doctor.getByLabel('Email').fill('okafor@clinic.test');
+    await doctor.getByLabel('Password').fill(clinicianPassword);
+    await doctor.getByRole('button', { name: 'Sign in' }).click();
+    await doctor.waitForURL((u) => u.pathname !== '/signin');
+    await doctor.goto(`/patients/${patientId}`);
+    const section = doctor.getByRole('region', { name: 'Measurement plan' });
+    const table = section.getByTestId('measurement-plan');
+    await table.waitFor();
+    expect(await table.locator('tr[data-instrument="phq-9"]').innerText()).toMatch(/Every visit[\s\S]*Due/);
+    expect(await table.locator('tr[data-instrument="gad-7"]').innerText()).toMatch(/Every 4 weeks[\s\S]*never[\s\S]*Due/);
+    expect(await seriousA11yViolations(doctor)).toEqual([]);
+    await desk.close();
   });
 });
