@@ -22,10 +22,11 @@ describe.skipIf(!hasChromium)('the clinician’s patients, the chart and the car
   let browser: Browser;
   let scheduler: ApiClient;
   let okaforPassword: string;
+  let schedulerPassword: string;
 
   beforeAll(async () => {
     server = await startServerProcess('e2e-patient-chart');
-    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
+    schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
     okaforPassword = await addStaffWithCli(server, { email: 'okafor@clinic.test', name: 'Dr. Ife Okafor', role: 'clinician' });
     await addStaffWithCli(server, { email: 'reyes@clinic.test', name: 'Ana Reyes', role: 'clinician' });
     scheduler = new ApiClient(server.url);
@@ -38,7 +39,7 @@ describe.skipIf(!hasChromium)('the clinician’s patients, the chart and the car
     await server?.stop();
   });
 
-  it('Patients page → search → chart; the care team edited on the chart; desktop and 375 px', async () => {
+  it('Patients page → search → chart; the care team edited on the chart; desktop and 375 px; a new visit starts from the care team', async () => {
     const okafor = new ApiClient(server.url);
     await okafor.signIn('okafor@clinic.test', okaforPassword);
     const okaforId = await staffId(okafor);
@@ -123,5 +124,25 @@ describe.skipIf(!hasChromium)('the clinician’s patients, the chart and the car
     await expect.poll(() => sideways(page), { timeout: 10_000 }).toBeLessThanOrEqual(0);
     await expectAccessible(page, 'patients page at 375 px');
     await ctx.close();
+
+    // Visits are scheduled from the care team by default: picking the patient pre-selects it (still changeable).
+    const sctx = await newContext(browser, DESKTOP, server.url);
+    const sp = await sctx.newPage();
+    await sp.goto('/signin');
+    await sp.getByLabel('Email').fill('scheduler@clinic.test');
+    await sp.getByLabel('Password').fill(schedulerPassword);
+    await sp.getByRole('button', { name: 'Sign in' }).click();
+    await sp.waitForURL((u) => u.pathname !== '/signin');
+    await sp.goto('/schedule');
+    await sp.getByRole('button', { name: 'New visit' }).click();
+    await sp.getByRole('heading', { name: 'New visit' }).waitFor();
+    await sp.getByRole('searchbox', { name: 'Patient' }).fill('MRN-7731');
+    await sp.getByRole('list', { name: 'Matching patients' }).getByRole('button', { name: /Lu/ }).click();
+    await sp.getByText('Pre-selected from the patient’s care team').waitFor();
+    expect(await sp.getByLabel('Dr. Ife Okafor', { exact: true }).isChecked()).toBe(true);
+    expect(await sp.getByLabel('Ana Reyes', { exact: true }).isChecked()).toBe(true);
+    await sp.getByLabel('Ana Reyes', { exact: true }).uncheck();
+    expect(await sp.getByLabel('Ana Reyes', { exact: true }).isChecked()).toBe(false);
+    await sctx.close();
   });
 });
