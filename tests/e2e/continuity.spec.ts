@@ -100,14 +100,17 @@ describe.skipIf(!hasChromium)(
       expect(
         (await clinician.request('POST', `/api/visits/${firstVisit}/admit`, { participantId: consent.body.participant.id })).status,
       ).toBe(200);
-      const sent = await clinician.request<{ checkin: { id: string } }>('POST', `/api/visits/${firstVisit}/checkins`, {
-        instrumentId: 'phq-9',
+      const sent = await clinician.request<{ checkins: { id: string }[] }>('POST', `/api/visits/${firstVisit}/checkins`, {
+        instrumentIds: ['phq-9', 'alcove-sexual-health'],
       });
-      const first = sent.body.checkin.id;
+      const [first, sexualHealth] = sent.body.checkins.map((c) => c.id);
       for (const [i, s] of [3, 3, 2, 3, 2, 2, 2, 3, 0].entries()) {
         expect((await me.request('PUT', `/api/checkins/${first}/answers/${PHQ9_ITEMS[i]}`, { value: CODES[s] })).status).toBe(200);
       }
       expect((await me.request('POST', `/api/checkins/${first}/submit`)).status).toBe(200);
+      await me.request('PUT', `/api/checkins/${sexualHealth}/answers/satisfaction`, { value: 'very-satisfied' });
+      await me.request('PUT', `/api/checkins/${sexualHealth}/answers/changes`, { value: ['no-change'] });
+      expect((await me.request('POST', `/api/checkins/${sexualHealth}/submit`)).status).toBe(200);
       expect((await clinician.request('POST', `/api/visits/${firstVisit}/end`)).status).toBe(200);
 
       // Between the visits: the measurement plan, and sertraline from the first midnight (browser time) after visit 1.
@@ -197,6 +200,12 @@ describe.skipIf(!hasChromium)(
       expect(await summary.innerText()).toContain('Gyani');
       const steps = await phq.getByTestId('step-medications').allInnerTexts();
       expect(steps[1]).toContain('Sertraline started (50 mg)');
+      // The sexual-health answers: the medication change as its own column after the visit it followed.
+      const grid = trends.getByTestId('history-alcove-sexual-health').getByTestId('item-grid');
+      const headers = await grid.getByRole('columnheader').allInnerTexts();
+      expect(headers).toHaveLength(3);
+      expect(headers[2]).toContain('Sertraline started (50 mg)');
+      await grid.getByRole('cell', { name: 'Very satisfied' }).waitFor();
       await summary.getByText('How this is worked out').click();
       await summary.getByText(/NHS Talking Therapies also counts a person as a case/).waitFor();
       await expectAccessible(doctor, 'patient chart with trends');
