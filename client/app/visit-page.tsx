@@ -3,6 +3,8 @@ import { useParams } from 'react-router';
 import { CheckinConsole } from '../features/checkin-console/checkin-console';
 import { VideoCall } from '../features/video-visit/video-call';
 import { VisitConsole } from '../features/visit-console/visit-console';
+import { PatientLanguageNote } from '../features/visit-notes/patient-language';
+import { VisitNotesPanel } from '../features/visit-notes/visit-notes-panel';
 
 // The path this document was loaded for. Permissions-Policy (camera, microphone) is fixed at load,
 // and only /join and /visits pages allow them, so arriving here by client-side navigation needs a reload.
@@ -20,10 +22,17 @@ export function VisitPage() {
   return (
     <VisitConsole
       visitId={id}
-      extraPanel={<CheckinConsole visitId={id} />}
-      // Once the visit has ended: its record stays on this page, read-only. Visit notes (issue 13,
-      // item 7) will pass `note` here; until they exist nothing stands in for one.
+      extraPanel={
+        <>
+          <CheckinConsole visitId={id} />
+          <VisitNotesPanel visitId={id} />
+        </>
+      }
+      // Once the visit has ended: its record stays on this page, read-only, with the visit's notes
+      // (the author can still amend theirs).
       record={<CheckinConsole visitId={id} readOnly />}
+      note={<VisitNotesPanel visitId={id} />}
+      patientLanguage={(patientId) => <PatientLanguageNote patientId={patientId} />}
       renderCall={(p) => (
         <VideoCall
           visitId={p.visitId}

@@ -3,10 +3,15 @@ import { useId, useState, type FormEvent } from 'react';
 import type { ClinicianCheckin } from '@shared/api/checkins.schema';
 import type { InstrumentDetail } from '@shared/api/instruments.schema';
 import { BandBadge } from '../../components/band-badge';
+import { ConfirmDialog } from '../../components/confirm-dialog';
+import { LANGUAGE_NAMES, usePatientLanguage } from '../../lib/patient-language';
 import { CheckinItemTable } from '../../components/checkin-item-table';
 import { fhirUrl } from './checkin-console-api';
 import { SafetyAlertDialog } from './safety-alert-dialog';
 import { useCheckinConsole, type CheckinConsoleState } from './use-checkin-console';
+
+/** "PHQ-9", "PHQ-9 and GAD-7", "PHQ-9, GAD-7 and PHQ-2". */
+const listOf = (titles: string[]) => (titles.length < 2 ? (titles[0] ?? '') : `${titles.slice(0, -1).join(', ')} and ${titles[titles.length - 1]}`);
 
 /** "3 of 10 answered": the one way a count of questions is written on this panel. */
 const answeredOf = (answered: number, total: number) => `${answered} of ${total} answered`;
@@ -16,12 +21,23 @@ const time = (iso: string) => new Intl.DateTimeFormat(undefined, { hour: 'numeri
 function SendForm({ c }: { c: CheckinConsoleState }) {
   const [chosen, setChosen] = useState<string[]>([]);
   const [sent, setSent] = useState<string | null>(null);
+  // Instruments chosen that have no text in the patient's preferred language: asked about before sending.
+  const [untranslated, setUntranslated] = useState<string[] | null>(null);
   const legendId = useId();
   const waiting = new Set(c.checkins.filter((x) => x.status !== 'shared').map((x) => x.instrumentId));
+  const lang = usePatientLanguage(c.patientId);
+  const lacksLanguage = (i: { languages: string[] }) => lang !== null && lang !== 'en' && !i.languages.includes(lang);
 
-  async function handleSubmit(e: FormEvent) {
+  function handleSubmit(e: FormEvent) {
     e.preventDefault();
     if (chosen.length === 0) return;
+    const missing = c.instruments.filter((i) => chosen.includes(i.id) && lacksLanguage(i)).map((i) => i.title);
+    if (missing.length > 0) setUntranslated(missing);
+    else void send();
+  }
+
+  async function send() {
+    setUntranslated(null);
     const titles = c.instruments.filter((i) => chosen.includes(i.id)).map((i) => i.title);
     if (await c.send(chosen)) {
       setChosen([]);
@@ -32,7 +48,7 @@ function SendForm({ c }: { c: CheckinConsoleState }) {
   }
 
   return (
-    <form onSubmit={(e) => void handleSubmit(e)} className="checkin-send" aria-labelledby={legendId}>
+    <form onSubmit={handleSubmit} className="checkin-send" aria-labelledby={legendId}>
       <fieldset>
         <legend id={legendId}>Send to the patient</legend>
         <div className="checkin-send-options">
@@ -52,6 +68,7 @@ function SendForm({ c }: { c: CheckinConsoleState }) {
                     {' '}
                     · {i.itemCount} questions{i.labelledAs ? ` · ${i.labelledAs}` : ''}
                     {busy ? ' · already sent, not shared yet' : ''}
+                    {lacksLanguage(i) ? ' · English only' : ''}
                   </span>
                 </span>
               </label>
@@ -72,6 +89,21 @@ function SendForm({ c }: { c: CheckinConsoleState }) {
           {sent}
         </p>
       </div>
+      {untranslated && lang && (
+        <ConfirmDialog
+          title={`Send in English?`}
+          confirmLabel="Send anyway"
+          busy={c.sending}
+          onConfirm={() => void send()}
+          onCancel={() => setUntranslated(null)}
+        >
+          <p data-testid="language-warning">
+            {listOf(untranslated)} {untranslated.length > 1 ? 'have' : 'has'} no {LANGUAGE_NAMES[lang]} text in Alcove; the patient
+            will see {untranslated.length > 1 ? 'them' : 'it'} in English. Send anyway?
+          </p>
+          <p className="muted">The patient’s preferred language is {LANGUAGE_NAMES[lang]}. Alcove never translates a scored instrument itself.</p>
+        </ConfirmDialog>
+      )}
     </form>
   );
 }

@@ -11,6 +11,7 @@ import { CareTeamSection } from './care-team-section';
 import { PatientTrends } from '../patient-history/patient-trends';
 import { MeasurementSection } from '../measurement-plan/measurement-section';
 import { CarePlanSection } from '../care-plan/care-plan-section';
+import { PatientNotesSection } from '../visit-notes/patient-notes-section';
 
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
@@ -202,6 +203,7 @@ export function PatientChartPage() {
       <PatientTrends patientId={id} />
       <CarePlanSection patientId={id} />
       <MeasurementSection patientId={id} />
+      <PatientNotesSection patientId={id} />
     </div>
   );
 }

@@ -191,14 +191,17 @@ export function VisitConsole({
   extraPanel,
   record,
   note,
+  patientLanguage,
 }: {
   visitId: string;
   renderCall: (p: ConsoleCallSlotProps) => ReactNode;
   extraPanel?: ReactNode;
   /** The ended visit's read-only record beside attendance (its check-ins, results and alerts). */
   record?: ReactNode;
-  /** The ended visit's note, once visit notes exist (issue 13, item 7); nothing is shown without one. */
+  /** The ended visit's notes (issue 13, item 7), below its record. */
   note?: ReactNode;
+  /** The patient's preferred language, shown in the header (issue 13, item 8). */
+  patientLanguage?: (patientId: string) => ReactNode;
 }) {
   usePageTitle('Visit');
   const c = useVisitConsole(visitId);
@@ -240,7 +243,8 @@ export function VisitConsole({
           data-testid="visit-status"
         >
           {STATUS_LABEL[status] ?? status}
-        </span>
+        </span>{' '}
+        {patientLanguage?.(visit.patient.id)}
       </p>
       <div className="console-header-row">
         <details className="visit-details">
