@@ -15,27 +15,18 @@ export function checkinsOfPatient(db: Db, patientId: string): Promise<CheckinRow
   return db.selectFrom('checkins').selectAll().where('patient_id', '=', patientId).orderBy('sent_at').orderBy('id').execute();
 }
 
-/** For many patients: the soonest visit not yet ended or cancelled, by patient id. */
-export async function nextVisitByPatient(db: Db, patientIds: string[], clinicianId?: string): Promise<Map<string, Pick<VisitRow, 'id' | 'starts_at'>>> {
+/** For many patients: the soonest visit not yet ended or cancelled (whoever is on it), by patient id. */
+export async function nextVisitByPatient(db: Db, patientIds: string[]): Promise<Map<string, Pick<VisitRow, 'id' | 'starts_at'>>> {
   const out = new Map<string, Pick<VisitRow, 'id' | 'starts_at'>>();
   for (const ids of chunks(patientIds)) {
-    let q = db
+    const rows = await db
       .selectFrom('visits')
       .select(['visits.id', 'visits.patient_id', 'visits.starts_at'])
       .where('visits.patient_id', 'in', ids)
-      .where('visits.status', 'in', ['scheduled', 'in_progress']);
-    if (clinicianId) {
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('visit_clinicians')
-            .select('visit_clinicians.visit_id')
-            .whereRef('visit_clinicians.visit_id', '=', 'visits.id')
-            .where('visit_clinicians.staff_id', '=', clinicianId),
-        ),
-      );
-    }
-    const rows = await q.orderBy('visits.starts_at').orderBy('visits.id').execute();
+      .where('visits.status', 'in', ['scheduled', 'in_progress'])
+      .orderBy('visits.starts_at')
+      .orderBy('visits.id')
+      .execute();
     for (const r of rows) if (!out.has(r.patient_id)) out.set(r.patient_id, { id: r.id, starts_at: r.starts_at });
   }
   return out;
