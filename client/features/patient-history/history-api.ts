@@ -40,6 +40,5 @@ export function useMedications(patientId: string) {
     queryKey: ['patient', patientId, 'care-plan', 'medications'],
     queryFn: async (): Promise<Medication[]> =>
       (await api<CarePlanResponse>('GET', `/api/patients/${patientId}/care-plan`)).carePlan.medications,
-    retry: false,
   });
 }
