@@ -142,6 +142,22 @@ describeEachDatabase('patient care team (%s)', (dialect) => {
       expect((await audit(p.id, 'care_team.updated')).length).toBe(auditBefore);
     });
 
+    it('replacements racing on one patient all answer, one after the other; the database keeps one coordinator whatever writes', async () => {
+      const p = await buildPatient(scheduler.agent);
+      const cs = [await t.signedIn('clinician'), await t.signedIn('clinician'), await t.signedIn('clinician')];
+      const teams = cs.map((c, i) => ({ members: cs.map((x) => ({ staffId: x.staff.id, role: 'other', isCoordinator: x === cs[i] })) }));
+      const answers = await Promise.all([...teams, ...teams].map((body) => scheduler.agent.put(`/api/patients/${p.id}/care-team`).send(body)));
+      expect(answers.map((r) => r.status)).toEqual(Array(6).fill(200));
+      const rows = await teamRows(p.id);
+      expect(rows).toHaveLength(3);
+      expect(rows.filter((r) => r.is_coordinator === 1)).toHaveLength(1);
+      // A second coordinator written past the API is refused by the table itself.
+      const plain = rows.find((r) => r.is_coordinator === 0)!;
+      await expect(
+        t.database.db.updateTable('patient_care_team').set({ is_coordinator: 1 }).where('patient_id', '=', p.id).where('staff_id', '=', plain.staff_id).execute(),
+      ).rejects.toThrow();
+    });
+
     it('an empty list clears the team', async () => {
       const p = await buildPatient(scheduler.agent);
       const a = await t.signedIn('clinician');
