@@ -22,6 +22,7 @@ import {
   nextOpenVisitStart,
   planCheckinFacts,
   replacePlanItems,
+  visitPatientHasPlan,
 } from './measurement.store';
 
 export interface MeasurementDeps {
@@ -107,6 +108,8 @@ export async function putPlan(
  * the instrument ids it sent.
  */
 export async function sendDueCheckins(deps: MeasurementDeps, visitId: string, requestId?: string): Promise<string[]> {
+  // Most patients have no plan: one read, and no write transaction on the waiting-room path.
+  if (!(await visitPatientHasPlan(deps.db, visitId))) return [];
   const ctx: AuditContext = { actor: { kind: 'system' }, ...(requestId ? { requestId } : {}) };
   const rows = await deps.auditor.transaction(async (trx) => {
     const visit = await requireOpenVisit(trx, visitId);

@@ -97,3 +97,15 @@ export async function lastAnsweredAt(db: Kysely<DB>, patientId: string, instrume
 export async function insertSends(db: Kysely<DB>, rows: { visit_id: string; instrument_id: string; checkin_id: string; sent_at: string }[]): Promise<void> {
   if (rows.length) await db.insertInto('measurement_sends').values(rows).execute();
 }
+
+/** Whether the patient of this visit has a measurement plan at all (one read, outside any transaction). */
+export async function visitPatientHasPlan(db: Kysely<DB>, visitId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('measurement_plan_items')
+    .innerJoin('visits', 'visits.patient_id', 'measurement_plan_items.patient_id')
+    .select('measurement_plan_items.instrument_id')
+    .where('visits.id', '=', visitId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
