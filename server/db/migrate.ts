@@ -14,7 +14,6 @@ import * as m013 from './migrations/013-audit-chains';
 import * as m014 from './migrations/014-patient-care-team';
 import * as m015 from './migrations/015-care-plan';
 import * as m016 from './migrations/016-measurement-plan';
-import * as m016 from './migrations/016-measurement-plan';
 import * as m017 from './migrations/017-visit-notes';
 
 /**
@@ -35,7 +34,6 @@ const MIGRATIONS: Record<string, Migration> = {
   '013-audit-chains': m013,
   '014-patient-care-team': m014,
   '015-care-plan': m015,
-  '016-measurement-plan': m016,
   '016-measurement-plan': m016,
   '017-visit-notes': m017,
 };

@@ -396,26 +396,6 @@ export interface MeasurementSendTable {
   sent_at: string;
 }
 
-/** One instrument of a patient's measurement plan; `every_weeks` null means every visit. */
-export interface MeasurementPlanItemTable {
-  patient_id: string;
-  instrument_id: string;
-  every_weeks: number | null;
-  /** The order the clinician listed the items in. */
-  position: number;
-  /** The clinician who last set this item; the plan's automatic sends are made in their name. */
-  set_by: string;
-  set_at: string;
-}
-
-/** One automatic send of the measurement plan: at most one per visit and instrument (primary key). */
-export interface MeasurementSendTable {
-  visit_id: string;
-  instrument_id: string;
-  checkin_id: string;
-  sent_at: string;
-}
-
 export interface DB {
   staff: StaffTable;
   sessions: SessionTable;
@@ -444,8 +424,6 @@ export interface DB {
   medication_events: MedicationEventTable;
   referrals: ReferralTable;
   care_plan_changes: CarePlanChangeTable;
-  measurement_plan_items: MeasurementPlanItemTable;
-  measurement_sends: MeasurementSendTable;
   measurement_plan_items: MeasurementPlanItemTable;
   measurement_sends: MeasurementSendTable;
   visit_notes: VisitNoteTable;
