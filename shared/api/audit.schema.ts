@@ -88,10 +88,6 @@ export const AUDIT_ACTIONS = [
   'measurement_plan.read',
   /** A clinician changed a patient's measurement plan (ids only; the items are in the plan's own rows). */
   'measurement_plan.updated',
-  /** A clinician read a patient's measurement plan (which check-ins, how often, what is due). */
-  'measurement_plan.read',
-  /** A clinician changed a patient's measurement plan (ids only; the items are in the plan's own rows). */
-  'measurement_plan.updated',
   /** A clinician read a patient's care plan (goals, problems, medications, referrals, history). */
   'care_plan.read',
   /** A clinician changed a patient's care plan (ids only; what changed is in the plan's own history). */

@@ -17,7 +17,6 @@ import { CarePlanResponseSchema } from '@shared/api/care-plan.schema';
 import { HealthResponseSchema, ReadinessResponseSchema } from '@shared/api/health.schema';
 import { VisitNoteListResponseSchema, VisitNoteResponseSchema } from '@shared/api/visit-notes.schema';
 import { MeasurementPlanResponseSchema } from '@shared/api/measurement.schema';
-import { MeasurementPlanResponseSchema } from '@shared/api/measurement.schema';
 import {
   LoginResponseSchema,
   SsoConfigResponseSchema,
@@ -138,8 +137,6 @@ export const RESPONSE_CONTRACTS: Record<string, RouteContract> = {
   'PATCH /api/visit-notes/:id': { json: VisitNoteResponseSchema },
   'POST /api/visit-notes/:id/amendments': { json: VisitNoteResponseSchema },
   'GET /api/patients/:id/notes': { json: VisitNoteListResponseSchema },
-  'GET /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
-  'PUT /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
   'GET /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
   'PUT /api/patients/:id/measurement-plan': { json: MeasurementPlanResponseSchema },
   'GET /api/patients/:id/care-plan': { json: CarePlanResponseSchema },

@@ -68,8 +68,6 @@ const ACTION_LABEL: Record<AuditAction, string> = {
   'visit_note.amended': 'Visit note amended',
   'measurement_plan.read': 'Measurement plan viewed',
   'measurement_plan.updated': 'Measurement plan changed',
-  'measurement_plan.read': 'Measurement plan viewed',
-  'measurement_plan.updated': 'Measurement plan changed',
   'care_plan.read': 'Care plan viewed',
   'care_plan.updated': 'Care plan changed',
   'audit.read': 'Audit trail viewed',
