@@ -172,6 +172,24 @@ describeEachDatabase('visit notes (%s)', (dialect) => {
     expect([404, 409]).toContain(res.status);
   });
 
+  it("a clinician on the patient's care team (not on the visit) reads the notes and writes their own; taken off the team, nothing", async () => {
+    const v = await buildVisit(t);
+    await v.clinicians[0]!.agent.post(`/api/visits/${v.visitId}/notes`).send({ summary: 'By the visit clinician' }).expect(201);
+    const nurse = await t.signedIn('clinician');
+    await v.scheduler
+      .put(`/api/patients/${v.patientId}/care-team`)
+      .send({ members: [{ staffId: v.clinicians[0]!.staff.id, role: 'psychiatry', isCoordinator: true }, { staffId: nurse.staff.id, role: 'nursing', isCoordinator: false }] })
+      .expect(200);
+    expect((await nurse.agent.get(`/api/patients/${v.patientId}/notes`).expect(200)).body.notes).toHaveLength(1);
+    await nurse.agent.post(`/api/visits/${v.visitId}/notes`).send({ handoff: 'Nursing follow-up booked' }).expect(201);
+    await v.scheduler
+      .put(`/api/patients/${v.patientId}/care-team`)
+      .send({ members: [{ staffId: v.clinicians[0]!.staff.id, role: 'psychiatry', isCoordinator: true }] })
+      .expect(200);
+    await nurse.agent.get(`/api/visits/${v.visitId}/notes`).expect(404);
+    await nurse.agent.get(`/api/patients/${v.patientId}/notes`).expect(404);
+  });
+
   it("the chart lists every note of the patient, newest visit first, with the visit's date and the author", async () => {
     const v = await buildVisit(t, { clinicians: 2 });
     const [first, second] = v.clinicians as [(typeof v.clinicians)[0], (typeof v.clinicians)[0]];
