@@ -93,7 +93,18 @@ export const router = createBrowserRouter([
           { path: 'patients', lazy: () => import('../features/patients/my-patients-page').then((m) => ({ Component: m.MyPatientsPage })) },
           {
             path: 'patients/:id',
-            lazy: () => import('../features/patient-chart/patient-chart-page').then((m) => ({ Component: m.PatientChartPage })),
+            // The chart composes other features' sections here (to add one: import it and list it), so none imports another.
+            lazy: async () => {
+              const [{ PatientChartPage }, { PatientTrends }, { CarePlanSection }, { MeasurementSection }, { PatientNotesSection }] = await Promise.all([
+                import('../features/patient-chart/patient-chart-page'),
+                import('../features/patient-history/patient-trends'),
+                import('../features/care-plan/care-plan-section'),
+                import('../features/measurement-plan/measurement-section'),
+                import('../features/visit-notes/patient-notes-section'),
+              ]);
+              const sections = [PatientTrends, CarePlanSection, MeasurementSection, PatientNotesSection];
+              return { Component: () => <PatientChartPage sections={sections} /> };
+            },
           },
           { path: 'visits/:id', lazy: () => import('./visit-page').then((m) => ({ Component: m.VisitPage })) },
         ],

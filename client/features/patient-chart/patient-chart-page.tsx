@@ -1,4 +1,5 @@
 import './patient-chart.css';
+import type { ComponentType } from 'react';
 import { Link, useParams } from 'react-router';
 import type { ChartVisit, PatientChart } from '@shared/api/patient-chart.schema';
 import type { PatientLanguage } from '@shared/api/patients.schema';
@@ -8,10 +9,6 @@ import { VisitStatusBadge } from '../../components/visit-status-badge';
 import { ApiError } from '../../lib/api';
 import { usePatientChart } from './chart-api';
 import { CareTeamSection } from './care-team-section';
-import { PatientTrends } from '../patient-history/patient-trends';
-import { MeasurementSection } from '../measurement-plan/measurement-section';
-import { CarePlanSection } from '../care-plan/care-plan-section';
-import { PatientNotesSection } from '../visit-notes/patient-notes-section';
 
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
@@ -151,11 +148,14 @@ function AlertsSection({ chart }: { chart: PatientChart }) {
   );
 }
 
+/** A section another feature adds to the chart (trends, care plan, measurement plan, visit notes). */
+export type ChartSection = ComponentType<{ patientId: string }>;
+
 /**
- * A patient's chart for the clinicians caring for them. Other features add their own section
- * below (one import and one line each): care plan, measurement plan, visit notes, trends.
+ * A patient's chart for the clinicians caring for them. Other features' sections come below, in
+ * the order given: the router composes them (client/app/router.tsx), so no feature imports another.
  */
-export function PatientChartPage() {
+export function PatientChartPage({ sections = [] }: { sections?: ChartSection[] }) {
   const { id = '' } = useParams();
   const query = usePatientChart(id);
   const chart = query.data;
@@ -199,11 +199,9 @@ export function PatientChartPage() {
       <VisitsSection chart={chart} />
       <CheckinsSection chart={chart} />
       <AlertsSection chart={chart} />
-      {/* Sections from other features go below, one line each. */}
-      <PatientTrends patientId={id} />
-      <CarePlanSection patientId={id} />
-      <MeasurementSection patientId={id} />
-      <PatientNotesSection patientId={id} />
+      {sections.map((Section, i) => (
+        <Section key={i} patientId={id} />
+      ))}
     </div>
   );
 }
