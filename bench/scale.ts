@@ -473,6 +473,38 @@ async function benchDatabase(label: string, databaseUrl: string | undefined, red
   return rows;
 }
 
+/** CPU time (user + system, ms) a process has used so far; 0 once it is gone. Linux clock ticks are 10 ms. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used by one server while `work` runs: its Node process and, on PostgreSQL, the backends of
+ * its database (found in pg_stat_activity before and after). A figure the machine's load hardly
+ * moves, unlike throughput: what each request costs, wherever it runs.
+ */
+async function cpuDuring<T>(pid: number, pgClient: pg.Client | undefined, work: () => Promise<T>): Promise<{ result: T; cpuMs: number }> {
+  const backends = async () =>
+    pgClient
+      ? (
+          await pgClient.query<{ pid: number }>(
+            'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+          )
+        ).rows.map((r) => Number(r.pid))
+      : [];
+  const before = new Map([pid, ...(await backends())].map((p) => [p, processCpuMs(p)]));
+  const result = await work();
+  let cpuMs = 0;
+  for (const p of new Set([pid, ...(await backends()), ...before.keys()])) cpuMs += Math.max(0, processCpuMs(p) - (before.get(p) ?? 0));
+  return { result, cpuMs };
+}
+
 /** The environment of a measuring server: shedding and rate limits off, so the figures show raw capacity. */
 function benchEnv(dir: string, livekitUrl: string, databaseUrl: string | undefined, redisUrl: string | undefined): Record<string, string> {
   return {
@@ -522,16 +554,17 @@ export async function runHotPathComparison(): Promise<void> {
     const opsOf = (visits: BenchVisit[]): [string, () => Promise<void>][] => {
       const v = visits[0]!;
       let saves = 0;
+      let patientTokens = 0;
+      let clinicianTokens = 0;
+      const token = (w: BenchVisit, who: 'patient' | 'clinician') =>
+        w[who].call('POST', `/api/visits/${w.visitId}/video-token`).then(() => undefined);
       return [
         ['GET /api/auth/me (session check)', () => v.clinician.call('GET', '/api/auth/me').then(() => undefined)],
-        [
-          'POST /api/visits/:id/video-token (patient)',
-          () => v.patient.call('POST', `/api/visits/${v.visitId}/video-token`).then(() => undefined),
-        ],
-        [
-          'POST /api/visits/:id/video-token (clinician)',
-          () => v.clinician.call('POST', `/api/visits/${v.visitId}/video-token`).then(() => undefined),
-        ],
+        ['POST /api/visits/:id/video-token (patient)', () => token(v, 'patient')],
+        ['POST /api/visits/:id/video-token (clinician)', () => token(v, 'clinician')],
+        // As real load comes: each request for another visit (16 at once on one visit is the row above).
+        ['… patient tokens spread over the visits', () => token(visits[patientTokens++ % visits.length]!, 'patient')],
+        ['… clinician tokens spread over the visits', () => token(visits[clinicianTokens++ % visits.length]!, 'clinician')],
         [
           'PUT /api/checkins/:id/answers/:linkId',
           () => {
@@ -543,8 +576,18 @@ export async function runHotPathComparison(): Promise<void> {
         ],
       ];
     };
+    // Every clinician has joined every visit once, so each clinician token measured is a return to a running visit.
+    for (const { visits } of servers) for (const w of visits) await w.clinician.call('POST', `/api/visits/${w.visitId}/video-token`);
+    const ROUTES = opsOf(servers[0]!.visits).map(([name]) => name);
     const ops = new Map(servers.map((s) => [s.label, new Map(opsOf(s.visits))]));
-    const figures = new Map<string, Map<string, { rate: number[]; p99: number[] }>>();
+    const pgClients = new Map<string, pg.Client>();
+    for (const { label, server } of servers) {
+      if (label !== 'postgres') continue;
+      const c = new pg.Client({ connectionString: server.databaseUrl });
+      await c.connect();
+      pgClients.set(label, c);
+    }
+    const figures = new Map<string, Map<string, { rate: number[]; p99: number[]; cpu: number[] }>>();
     const bareRates: number[] = [];
     const waits: string[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -558,41 +601,45 @@ export async function runHotPathComparison(): Promise<void> {
           )
         ).rate,
       );
-      for (const name of HOT_ROUTES) {
+      for (const name of ROUTES) {
         for (const { label, server } of order) {
           const op = ops.get(label)!.get(name)!;
           const measured = await lockWaits(label === 'postgres' && name.startsWith('PUT') ? server.databaseUrl : undefined, () =>
-            throughput(16, seconds, op),
+            cpuDuring(server.pid, pgClients.get(label), () => throughput(16, seconds, op)),
           );
           if (measured.waits) waits.push(measured.waits);
+          const done = measured.result.result.rate * seconds;
           const fixed = await offer(100, seconds, op);
-          const byName = figures.get(name) ?? new Map<string, { rate: number[]; p99: number[] }>();
+          const byName = figures.get(name) ?? new Map<string, { rate: number[]; p99: number[]; cpu: number[] }>();
           figures.set(name, byName);
-          const f = byName.get(label) ?? { rate: [], p99: [] };
+          const f = byName.get(label) ?? { rate: [], p99: [], cpu: [] };
           byName.set(label, f);
-          f.rate.push(measured.result.rate);
+          f.rate.push(measured.result.result.rate);
           f.p99.push(pct(fixed.latencies, 99));
-          const failed = measured.result.failures + fixed.failures;
+          f.cpu.push(measured.result.cpuMs / Math.max(1, done));
+          const failed = measured.result.result.failures + fixed.failures;
           progress(
-            `round ${round + 1} ${label} ${name}: ${measured.result.rate.toFixed(0)} req/s, p99 at 100 req/s ${ms(pct(fixed.latencies, 99))}${failed ? ` (${failed} failed)` : ''}`,
+            `round ${round + 1} ${label} ${name}: ${measured.result.result.rate.toFixed(0)} req/s, ${((measured.result.cpuMs / Math.max(1, done)) * 1000).toFixed(0)} µs CPU each, p99 at 100 req/s ${ms(pct(fixed.latencies, 99))}${failed ? ` (${failed} failed)` : ''}`,
           );
         }
       }
     }
     bare.stop();
+    for (const c of pgClients.values()) await c.end();
     console.log(
       `\nHot routes, SQLite and PostgreSQL measured in alternation (${rounds} rounds of ${seconds} s, 16 concurrent; p99 at 100 req/s offered)`,
     );
     console.log(`bare Express route: ${bareRates.map((r) => r.toFixed(0)).join(' / ')} req/s`);
-    const width = Math.max(...HOT_ROUTES.map((n) => n.length));
-    for (const name of HOT_ROUTES) {
+    const width = Math.max(...ROUTES.map((n) => n.length));
+    for (const name of ROUTES) {
       const lite = figures.get(name)!.get('sqlite')!;
       const post = figures.get(name)!.get('postgres')!;
       const ratios = lite.rate.map((r, i) => r / post.rate[i]!);
       const p99Ratios = lite.p99.map((p, i) => post.p99[i]! / p);
       console.log(
         `${name.padEnd(width)}  SQLite ${median(lite.rate).toFixed(0)} req/s, p99 ${ms(median(lite.p99))}  |  PostgreSQL ${median(post.rate).toFixed(0)} req/s, p99 ${ms(median(post.p99))}` +
-          `  |  PG slower by ${median(ratios).toFixed(2)}× in throughput [${ratios.map((r) => r.toFixed(2)).join(' ')}], ${median(p99Ratios).toFixed(2)}× in p99 [${p99Ratios.map((r) => r.toFixed(2)).join(' ')}]`,
+          `  |  PG slower by ${median(ratios).toFixed(2)}× in throughput [${ratios.map((r) => r.toFixed(2)).join(' ')}], ${median(p99Ratios).toFixed(2)}× in p99 [${p99Ratios.map((r) => r.toFixed(2)).join(' ')}]` +
+          `  |  CPU per request SQLite ${(median(lite.cpu) * 1000).toFixed(0)} µs, PostgreSQL ${(median(post.cpu) * 1000).toFixed(0)} µs (server + its backends): ${(median(post.cpu) / median(lite.cpu)).toFixed(2)}×`,
       );
     }
     for (const w of waits) console.log(`PostgreSQL answer-save run, ${w}`);
