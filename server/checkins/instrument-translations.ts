@@ -27,15 +27,15 @@ const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', es: 'Spanish' 
 const Text = z.string().trim().min(1, 'must not be empty').max(4000);
 
 const HeaderSchema = z.strictObject({
-    instrument: InstrumentIdSchema,
-    instrumentVersion: z.string().min(1).max(32),
-    language: z.enum(LANGUAGES.filter((l) => l !== 'en') as [Language, ...Language[]], {
-      error: `must be one of ${LANGUAGES.filter((l) => l !== 'en').join(', ')} (English is the instruments' own language)`,
-    }),
-    /** The translation's copyright and permission statement, shown with the instrument's own. */
-    copyright: z.string().trim().min(1).max(2000),
-    /** Where the official translation comes from, and what was checked against it. */
-    source: SourceSchema,
+  instrument: InstrumentIdSchema,
+  instrumentVersion: z.string().min(1).max(32),
+  language: z.enum(LANGUAGES.filter((l) => l !== 'en') as [Language, ...Language[]], {
+    error: `must be one of ${LANGUAGES.filter((l) => l !== 'en').join(', ')} (English is the instruments' own language)`,
+  }),
+  /** The translation's copyright and permission statement, shown with the instrument's own. */
+  copyright: z.string().trim().min(1).max(2000),
+  /** Where the official translation comes from, and what was checked against it. */
+  source: SourceSchema,
 });
 
 const TranslationFileSchema = z.strictObject({
@@ -43,10 +43,7 @@ const TranslationFileSchema = z.strictObject({
   title: Text,
   labelledAs: Text.optional(),
   intro: Text.optional(),
-  items: z.record(
-    z.string(),
-    z.strictObject({ text: Text, help: Text.optional(), options: z.record(z.string(), Text).optional() }),
-  ),
+  items: z.record(z.string(), z.strictObject({ text: Text, help: Text.optional(), options: z.record(z.string(), Text).optional() })),
   total: Text.optional(),
   /** Band labels, in the order of the instrument's bands. */
   bands: z.array(Text).max(20).optional(),
@@ -65,19 +62,25 @@ export function applyTranslation(json: unknown, file: string, find: (id: string)
   if (!header.success) return issues(header.error);
   const { instrument, instrumentVersion, language } = header.data.alcoveTranslation;
   const expected = `${instrument}.${language}${TRANSLATION_SUFFIX}`;
-  if (file.toLowerCase() !== expected) return { problems: [problem('(file name)', `must be named '${expected}' (instrument id, language)`)] };
+  if (file.toLowerCase() !== expected)
+    return { problems: [problem('(file name)', `must be named '${expected}' (instrument id, language)`)] };
   const loaded = find(instrument);
   if (!loaded) return { problems: [problem('alcoveTranslation.instrument', `no instrument '${instrument}' is loaded`)] };
   const def = loaded.definition;
   if (def.version !== instrumentVersion) {
     return {
       problems: [
-        problem('alcoveTranslation.instrumentVersion', `translates version '${instrumentVersion}', but the loaded '${instrument}' is version '${def.version}'`),
+        problem(
+          'alcoveTranslation.instrumentVersion',
+          `translates version '${instrumentVersion}', but the loaded '${instrument}' is version '${def.version}'`,
+        ),
       ],
     };
   }
   if (def.languages.includes(language)) {
-    return { problems: [problem('alcoveTranslation.language', `'${instrument}' already has ${LANGUAGE_NAMES[language]} text; it is not replaced`)] };
+    return {
+      problems: [problem('alcoveTranslation.language', `'${instrument}' already has ${LANGUAGE_NAMES[language]} text; it is not replaced`)],
+    };
   }
   const parsed = TranslationFileSchema.safeParse(json);
   if (!parsed.success) return issues(parsed.error);
@@ -89,7 +92,9 @@ export function applyTranslation(json: unknown, file: string, find: (id: string)
   const checked = InstrumentDefinitionSchema.safeParse(merged);
   if (!checked.success) {
     return {
-      problems: checked.error.issues.map((i) => problem(filePath(def, i.path), i.message.replace(/Spanish text is missing.*/, `the ${LANGUAGE_NAMES[language]} text is missing`))),
+      problems: checked.error.issues.map((i) =>
+        problem(filePath(def, i.path), i.message.replace(/Spanish text is missing.*/, `the ${LANGUAGE_NAMES[language]} text is missing`)),
+      ),
     };
   }
   return { definition: checked.data, language };
@@ -110,13 +115,15 @@ function unknownKeys(def: InstrumentDefinition, t: TranslationFile): string[] {
       continue;
     }
     if (it.help && !item.help) out.push(`items.${linkId}.help`);
-    for (const code of Object.keys(it.options ?? {})) if (!item.options?.some((o) => o.code === code)) out.push(`items.${linkId}.options.${code}`);
+    for (const code of Object.keys(it.options ?? {}))
+      if (!item.options?.some((o) => o.code === code)) out.push(`items.${linkId}.options.${code}`);
   }
   return out;
 }
 
 function merge(def: InstrumentDefinition, t: TranslationFile, lang: Language): unknown {
-  const put = (text: LocalizedText, value: string | undefined): LocalizedText => (value === undefined ? { ...text } : { ...text, [lang]: value });
+  const put = (text: LocalizedText, value: string | undefined): LocalizedText =>
+    value === undefined ? { ...text } : { ...text, [lang]: value };
   const { copyright, source } = t.alcoveTranslation;
   return {
     ...def,

@@ -19,11 +19,17 @@ export function requireNotesStaff(res: Response): StaffPrincipal {
 }
 
 /** 404 unless this staff member has clinical access to the patient. */
-export async function requireClinicalAccess(db: Kysely<DB>, staff: StaffPrincipal, patientId: string, careRelationshipDays: number): Promise<void> {
+export async function requireClinicalAccess(
+  db: Kysely<DB>,
+  staff: StaffPrincipal,
+  patientId: string,
+  careRelationshipDays: number,
+): Promise<void> {
   if (!(await canReadPatientHistory(db, staff, patientId, careRelationshipDays))) throw notFound();
 }
 
 /** Only the author edits or amends their note; a colleague on the team reads it and writes their own. */
 export function requireAuthor(note: NoteRow, staff: StaffPrincipal): void {
-  if (note.author_id !== staff.id) throw new HttpError(403, 'forbidden', 'Only the author of a note can change or amend it; write your own note instead');
+  if (note.author_id !== staff.id)
+    throw new HttpError(403, 'forbidden', 'Only the author of a note can change or amend it; write your own note instead');
 }

@@ -24,6 +24,11 @@ export function toVisitNote(row: NoteRow, amendments: AmendmentRow[], viewerId: 
     editableUntil: until,
     editable: mine && now < Date.parse(until),
     amendable: mine,
-    amendments: amendments.map((a) => ({ id: a.id, text: a.text, author: { id: a.author_id, name: a.author_name }, createdAt: a.created_at })),
+    amendments: amendments.map((a) => ({
+      id: a.id,
+      text: a.text,
+      author: { id: a.author_id, name: a.author_name },
+      createdAt: a.created_at,
+    })),
   };
 }

@@ -59,7 +59,12 @@ export async function listForVisit(deps: VisitNotesDeps, ctx: AuditContext, staf
   return notes;
 }
 
-export async function listForPatient(deps: VisitNotesDeps, ctx: AuditContext, staff: StaffPrincipal, patientId: string): Promise<VisitNote[]> {
+export async function listForPatient(
+  deps: VisitNotesDeps,
+  ctx: AuditContext,
+  staff: StaffPrincipal,
+  patientId: string,
+): Promise<VisitNote[]> {
   await requireClinicalAccess(deps.db, staff, patientId, deps.careRelationshipDays);
   const notes = await present(deps, await store.notesOfPatient(deps.db, patientId), staff);
   await deps.auditor.record(deps.db, ctx, { action: 'visit_note.read', targets: { patientId } });
@@ -76,7 +81,8 @@ export async function create(
 ): Promise<VisitNote> {
   const visit = await accessibleVisit(deps, staff, visitId);
   const body = parse();
-  if (visit.status === 'cancelled') throw new HttpError(409, 'visit_cancelled', 'This visit was cancelled: there is nothing to write a note about');
+  if (visit.status === 'cancelled')
+    throw new HttpError(409, 'visit_cancelled', 'This visit was cancelled: there is nothing to write a note about');
   const id = await deps.auditor.transaction(async (trx) => {
     if (await store.hasNoteBy(trx, visitId, staff.id)) {
       throw new HttpError(409, 'already_exists', 'You already wrote a note for this visit: edit it, or add an amendment');

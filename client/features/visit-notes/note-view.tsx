@@ -2,8 +2,11 @@ import { useId } from 'react';
 import type { VisitNote } from '@shared/api/visit-notes.schema';
 
 export const noteTime = (iso: string) =>
-  new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
-export const noteDay = (iso: string) => new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }).format(new Date(iso));
+  new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(
+    new Date(iso),
+  );
+export const noteDay = (iso: string) =>
+  new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }).format(new Date(iso));
 
 export const NOTE_FIELDS = [
   { key: 'summary', label: 'Summary' },

@@ -87,7 +87,12 @@ function AmendForm({ busy, error, onSubmit }: { busy: boolean; error: unknown; o
         onSubmit(text);
       }}
     >
-      <Field id={`${id}-text`} label="Amendment" hint="Added below the note with your name and the time; it cannot be changed afterwards." error={fields.text}>
+      <Field
+        id={`${id}-text`}
+        label="Amendment"
+        hint="Added below the note with your name and the time; it cannot be changed afterwards."
+        error={fields.text}
+      >
         <textarea
           id={`${id}-text`}
           rows={2}

@@ -115,6 +115,8 @@ describe('translation files that are refused (a clear problem naming the file an
       ...good(),
       alcoveTranslation: { ...good().alcoveTranslation, instrument: 'alcove-sexual-health' },
     });
-    expect(problems).toContainEqual(expect.objectContaining({ path: 'alcoveTranslation.language', message: expect.stringContaining('already') }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ path: 'alcoveTranslation.language', message: expect.stringContaining('already') }),
+    );
   });
 });

@@ -76,13 +76,18 @@ describeEachDatabase('visit notes (%s)', (dialect) => {
     const [author, colleague] = v.clinicians as [(typeof v.clinicians)[0], (typeof v.clinicians)[0]];
     const note = (await author.agent.post(`/api/visits/${v.visitId}/notes`).send({ summary: 'First' }).expect(201)).body.note;
 
-    const edited = await author.agent.patch(`/api/visit-notes/${note.id}`).send({ summary: 'First, corrected', handoff: secret() }).expect(200);
+    const edited = await author.agent
+      .patch(`/api/visit-notes/${note.id}`)
+      .send({ summary: 'First, corrected', handoff: secret() })
+      .expect(200);
     expectRouteContract(edited, 'PATCH /api/visit-notes/:id');
     expect(edited.body.note).toMatchObject({ summary: 'First, corrected', plan: '' });
     // Edits keep some text: a note emptied of everything is refused.
     await author.agent.patch(`/api/visit-notes/${note.id}`).send({ summary: '', handoff: '', plan: '' }).expect(400);
     // Only the author edits or amends; a colleague on the team writes their own note.
-    expect((await colleague.agent.patch(`/api/visit-notes/${note.id}`).send({ summary: 'Not mine' }).expect(403)).body.error.code).toBe('forbidden');
+    expect((await colleague.agent.patch(`/api/visit-notes/${note.id}`).send({ summary: 'Not mine' }).expect(403)).body.error.code).toBe(
+      'forbidden',
+    );
     await colleague.agent.post(`/api/visit-notes/${note.id}/amendments`).send({ text: 'Not mine' }).expect(403);
 
     // The window closes (the note was written longer ago than VISIT_NOTE_EDIT_MINUTES).
@@ -123,12 +128,17 @@ describeEachDatabase('visit notes (%s)', (dialect) => {
     ];
     for (const agent of [other.agent, v.scheduler, admin.agent]) {
       for (const path of reads) await agent.get(path).expect(404);
-      for (const [m, path, body] of writes) await (agent as unknown as Record<string, (p: string) => { send: (b: object) => Promise<{ status: number }> }>)[m]!(path).send(body).then((r) => expect(r.status).toBe(404));
+      for (const [m, path, body] of writes)
+        await (agent as unknown as Record<string, (p: string) => { send: (b: object) => Promise<{ status: number }> }>)[m]!(path)
+          .send(body)
+          .then((r) => expect(r.status).toBe(404));
     }
     for (const agent of [patient, t.agent()]) {
       for (const path of reads) expect([401, 403]).toContain((await agent.get(path)).status);
       for (const [m, path, body] of writes) {
-        const res = await (agent as unknown as Record<string, (p: string) => { send: (b: object) => Promise<{ status: number }> }>)[m]!(path).send(body);
+        const res = await (agent as unknown as Record<string, (p: string) => { send: (b: object) => Promise<{ status: number }> }>)[m]!(
+          path,
+        ).send(body);
         expect([401, 403]).toContain(res.status);
       }
     }
@@ -142,7 +152,8 @@ describeEachDatabase('visit notes (%s)', (dialect) => {
   it('bad input is a clear 4xx and writes nothing; one note per clinician and visit; none on a cancelled visit', async () => {
     const v = await buildVisit(t);
     const c = v.clinicians[0]!;
-    const count = async () => (await t.database.db.selectFrom('visit_notes').select('id').where('visit_id', '=', v.visitId).execute()).length;
+    const count = async () =>
+      (await t.database.db.selectFrom('visit_notes').select('id').where('visit_id', '=', v.visitId).execute()).length;
     for (const body of [{}, { summary: '   ' }, { summary: 'x'.repeat(4001) }, { summary: 'ok', extra: 1 }, { summary: 12 }, []]) {
       const res = await c.agent.post(`/api/visits/${v.visitId}/notes`).send(body);
       expect(res.status, JSON.stringify(body)).toBe(400);
@@ -157,12 +168,17 @@ describeEachDatabase('visit notes (%s)', (dialect) => {
       await c.agent.get(`/api/patients/${bad}/notes`).expect(404);
     }
     const note = (await c.agent.post(`/api/visits/${v.visitId}/notes`).send({ summary: 'Once' }).expect(201)).body.note;
-    expect((await c.agent.post(`/api/visits/${v.visitId}/notes`).send({ summary: 'Twice' }).expect(409)).body.error.code).toBe('already_exists');
+    expect((await c.agent.post(`/api/visits/${v.visitId}/notes`).send({ summary: 'Twice' }).expect(409)).body.error.code).toBe(
+      'already_exists',
+    );
     for (const body of [{}, { text: '' }, { text: 'x'.repeat(4001) }, { text: 'ok', author: 'me' }]) {
       await c.agent.post(`/api/visit-notes/${note.id}/amendments`).send(body).expect(400);
     }
     await c.agent.patch(`/api/visit-notes/${note.id}`).send({}).expect(400);
-    await c.agent.patch(`/api/visit-notes/${note.id}`).send({ summary: 'x'.repeat(4001) }).expect(400);
+    await c.agent
+      .patch(`/api/visit-notes/${note.id}`)
+      .send({ summary: 'x'.repeat(4001) })
+      .expect(400);
     expect(await count()).toBe(1);
 
     const cancelled = await buildVisit(t);
@@ -178,7 +194,12 @@ describeEachDatabase('visit notes (%s)', (dialect) => {
     const nurse = await t.signedIn('clinician');
     await v.scheduler
       .put(`/api/patients/${v.patientId}/care-team`)
-      .send({ members: [{ staffId: v.clinicians[0]!.staff.id, role: 'psychiatry', isCoordinator: true }, { staffId: nurse.staff.id, role: 'nursing', isCoordinator: false }] })
+      .send({
+        members: [
+          { staffId: v.clinicians[0]!.staff.id, role: 'psychiatry', isCoordinator: true },
+          { staffId: nurse.staff.id, role: 'nursing', isCoordinator: false },
+        ],
+      })
       .expect(200);
     expect((await nurse.agent.get(`/api/patients/${v.patientId}/notes`).expect(200)).body.notes).toHaveLength(1);
     await nurse.agent.post(`/api/visits/${v.visitId}/notes`).send({ handoff: 'Nursing follow-up booked' }).expect(201);
@@ -195,13 +216,26 @@ describeEachDatabase('visit notes (%s)', (dialect) => {
     const [first, second] = v.clinicians as [(typeof v.clinicians)[0], (typeof v.clinicians)[0]];
     const later = await v.scheduler
       .post('/api/visits')
-      .send({ patientId: v.patientId, clinicianIds: [second.staff.id], startsAt: new Date(Date.now() + 86400_000).toISOString(), durationMinutes: 30 })
+      .send({
+        patientId: v.patientId,
+        clinicianIds: [second.staff.id],
+        startsAt: new Date(Date.now() + 86400_000).toISOString(),
+        durationMinutes: 30,
+      })
       .expect(201);
     await first.agent.post(`/api/visits/${v.visitId}/notes`).send({ summary: 'Visit one, first' }).expect(201);
     await second.agent.post(`/api/visits/${v.visitId}/notes`).send({ summary: 'Visit one, second' }).expect(201);
     await second.agent.post(`/api/visits/${later.body.visit.id}/notes`).send({ handoff: 'Visit two' }).expect(201);
     const notes = (await first.agent.get(`/api/patients/${v.patientId}/notes`).expect(200)).body.notes;
-    expect(notes.map((n: { summary: string; handoff: string }) => n.summary || n.handoff)).toEqual(['Visit two', 'Visit one, second', 'Visit one, first']);
-    expect(notes[0]).toMatchObject({ visitId: later.body.visit.id, visitStartsAt: later.body.visit.startsAt, author: { name: second.staff.name } });
+    expect(notes.map((n: { summary: string; handoff: string }) => n.summary || n.handoff)).toEqual([
+      'Visit two',
+      'Visit one, second',
+      'Visit one, first',
+    ]);
+    expect(notes[0]).toMatchObject({
+      visitId: later.body.visit.id,
+      visitStartsAt: later.body.visit.startsAt,
+      author: { name: second.staff.name },
+    });
   });
 });
