@@ -329,7 +329,7 @@ describe.skipIf(!hasChromium)('the private in-call check-in in two real browsers
     const history = await clinicianCtx.newPage();
     await history.goto(href as string);
     await history.getByRole('heading', { name: /Robin/, level: 1 }).waitFor();
-    expect(await history.title()).toBe('Patient · Alcove');
+    expect(await history.title()).toBe('Patient chart · Alcove');
     const phqHistory = history.getByTestId('history-phq-9');
     await phqHistory.getByTestId('trend-chart').locator('.recharts-line').first().waitFor();
     const dots = phqHistory.getByRole('button', { name: /total \d+/ });

@@ -80,6 +80,8 @@ describe.skipIf(!hasChromium)('the clinician’s patients, the chart and the car
     await list.getByRole('link', { name: 'Lu' }).click();
     await page.waitForURL(`**/patients/${lucia}`);
     await page.getByRole('heading', { level: 1, name: /Lu/ }).waitFor();
+    // The tab title names the page, never the patient.
+    expect(await page.title()).toBe('Patient chart · Alcove');
     expect(await page.getByTestId('preferred-language').innerText()).toContain('Spanish');
     const visits = page.getByRole('region', { name: 'Visits', exact: true });
     await expect.poll(() => visits.getByRole('list', { name: 'Upcoming visits' }).getByRole('listitem').count()).toBe(1);

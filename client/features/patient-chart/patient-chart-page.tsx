@@ -160,7 +160,8 @@ export function PatientChartPage({ sections = [] }: { sections?: ChartSection[] 
   const query = usePatientChart(id);
   const chart = query.data;
   const name = chart ? chart.patient.preferredName || chart.patient.displayName : null;
-  usePageTitle(name ? `${name} · Chart` : 'Patient chart');
+  // A section name only: the patient's name never goes in a title (tabs, history, screen sharing).
+  usePageTitle('Patient chart');
 
   if (query.error) {
     const notFound = query.error instanceof ApiError && query.error.status === 404;
