@@ -9,6 +9,7 @@ export function toCareTeamMember(row: CareTeamRow): CareTeamMember {
     name: row.name,
     role: role.success ? role.data : 'other',
     isCoordinator: Boolean(row.is_coordinator),
+    active: row.staff_role === 'clinician' && Number(row.staff_active) === 1,
     addedAt: row.added_at,
   };
 }

@@ -3,7 +3,7 @@ import type { DB, PatientCareTeamTable } from '../db/schema';
 
 type Db = Kysely<DB>;
 
-export type CareTeamRow = PatientCareTeamTable & { name: string };
+export type CareTeamRow = PatientCareTeamTable & { name: string; staff_role: string; staff_active: number };
 
 /** A patient's care team with each clinician's name: the coordinator first, then by name. */
 export function listCareTeam(db: Db, patientId: string): Promise<CareTeamRow[]> {
@@ -11,7 +11,7 @@ export function listCareTeam(db: Db, patientId: string): Promise<CareTeamRow[]> 
     .selectFrom('patient_care_team')
     .innerJoin('staff', 'staff.id', 'patient_care_team.staff_id')
     .selectAll('patient_care_team')
-    .select('staff.name')
+    .select(['staff.name', 'staff.role as staff_role', 'staff.active as staff_active'])
     .where('patient_care_team.patient_id', '=', patientId)
     .orderBy('patient_care_team.is_coordinator', 'desc')
     .orderBy('staff.name')

@@ -39,6 +39,8 @@ export const CareTeamMemberSchema = z.object({
   name: z.string(),
   role: CareTeamRoleSchema,
   isCoordinator: z.boolean(),
+  /** False once the account is deactivated or no longer a clinician: kept on the list, without access, until someone saves the team. */
+  active: z.boolean(),
   addedAt: z.string(),
 });
 export type CareTeamMember = z.infer<typeof CareTeamMemberSchema>;

@@ -23,7 +23,11 @@ function RoleSelect({ id, value, onChange, label }: { id: string; value: CareTea
 }
 
 function Editor({ patientId, members, onDone }: { patientId: string; members: CareTeamMember[]; onDone: () => void }) {
-  const [draft, setDraft] = useState<Draft[]>(members.map((m) => ({ staffId: m.staffId, name: m.name, role: m.role, isCoordinator: m.isCoordinator })));
+  // Only active clinicians can be saved: someone deactivated (or no longer a clinician) leaves the team with this save.
+  const leaving = members.filter((m) => !m.active);
+  const [draft, setDraft] = useState<Draft[]>(
+    members.filter((m) => m.active).map((m) => ({ staffId: m.staffId, name: m.name, role: m.role, isCoordinator: m.isCoordinator })),
+  );
   const [addId, setAddId] = useState('');
   const [addRole, setAddRole] = useState<CareTeamRole>('psychiatry');
   const clinicians = useActiveClinicians();
@@ -54,6 +58,12 @@ function Editor({ patientId, members, onDone }: { patientId: string; members: Ca
         submit();
       }}
     >
+      {leaving.length > 0 && (
+        <p className="alert alert-warn">
+          {leaving.map((m) => m.name).join(', ')} {leaving.length === 1 ? 'is' : 'are'} no longer an active clinician and will be taken off
+          the team when you save.
+        </p>
+      )}
       {draft.length === 0 && <p className="muted">No one on the care team.</p>}
       <fieldset className="care-team-rows">
         <legend>Members, their role, and who coordinates</legend>
@@ -144,6 +154,7 @@ export function CareTeamSection({ patientId, members }: { patientId: string; mem
                 <li key={m.staffId}>
                   <strong>{m.name}</strong> · {CARE_TEAM_ROLE_LABELS[m.role]}
                   {m.isCoordinator && <span className="badge care-team-coordinator">Coordinator</span>}
+                  {!m.active && <span className="muted"> · no longer active</span>}
                 </li>
               ))}
             </ul>

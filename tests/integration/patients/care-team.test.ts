@@ -38,8 +38,8 @@ describeEachDatabase('patient care team (%s)', (dialect) => {
       expect(put.body).toEqual({
         patientId: p.id,
         members: [
-          { staffId: b.staff.id, name: b.staff.name, role: 'psychiatry', isCoordinator: true, addedAt: expect.any(String) },
-          { staffId: a.staff.id, name: a.staff.name, role: 'sex_therapy', isCoordinator: false, addedAt: expect.any(String) },
+          { staffId: b.staff.id, name: b.staff.name, role: 'psychiatry', isCoordinator: true, active: true, addedAt: expect.any(String) },
+          { staffId: a.staff.id, name: a.staff.name, role: 'sex_therapy', isCoordinator: false, active: true, addedAt: expect.any(String) },
         ],
       });
       const got = await scheduler.agent.get(`/api/patients/${p.id}/care-team`).expect(200);
@@ -201,6 +201,9 @@ describeEachDatabase('patient care team (%s)', (dialect) => {
       const c = await t.signedIn('clinician');
       await scheduler.agent.put(`/api/patients/${p.id}/care-team`).send({ members: [{ staffId: c.staff.id, role: 'nursing', isCoordinator: false }] }).expect(200);
       await t.database.db.updateTable('staff').set({ role: 'scheduler' }).where('id', '=', c.staff.id).execute();
+      // The team still lists them, marked as no longer active, so the editor can say why it drops them.
+      const listed = await scheduler.agent.get(`/api/patients/${p.id}/care-team`).expect(200);
+      expect(listed.body.members).toEqual([expect.objectContaining({ staffId: c.staff.id, active: false })]);
       const other = await t.signedIn('clinician');
       const res = await scheduler.agent
         .put(`/api/patients/${p.id}/care-team`)
