@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { BUILT_IN_INSTRUMENTS } from '@shared/instruments/built-ins';
 import type { InstrumentDefinition } from '@shared/instruments/definition.schema';
 import { parseClinicInstrument } from '@shared/instruments/from-fhir';
+import { CHANGE_RULE_SUFFIX, applyChangeRule } from './instrument-change-rules';
 import { TRANSLATION_SUFFIX, applyTranslation } from './instrument-translations';
 
 /** Clinic files larger than this are refused unread: no real questionnaire comes close. */
@@ -16,6 +17,8 @@ export interface LoadedInstrument {
   file?: string;
   /** Official translations the clinic added through INSTRUMENTS_DIR (`<id>.<language>.translation.json`). */
   translations?: { language: string; file: string }[];
+  /** The clinic's `<id>.change-rule.json` that set the definition's `changeRule`, when one did. */
+  changeRuleFile?: string;
 }
 
 /** One reason a clinic file was skipped: the file, the field (dotted path in the file) and what is wrong. */
@@ -58,6 +61,7 @@ export function loadInstrumentRegistry(dir: string | undefined, logger?: Logger)
   if (dir) {
     let files: string[] = [];
     let translationFiles: string[] = [];
+    let changeRuleFiles: string[] = [];
     try {
       files = fs
         .readdirSync(dir, { withFileTypes: true })
@@ -65,7 +69,8 @@ export function loadInstrumentRegistry(dir: string | undefined, logger?: Logger)
         .map((e) => e.name)
         .sort();
       translationFiles = files.filter((f) => f.toLowerCase().endsWith(TRANSLATION_SUFFIX));
-      files = files.filter((f) => !f.toLowerCase().endsWith(TRANSLATION_SUFFIX));
+      changeRuleFiles = files.filter((f) => f.toLowerCase().endsWith(CHANGE_RULE_SUFFIX));
+      files = files.filter((f) => !f.toLowerCase().endsWith(TRANSLATION_SUFFIX) && !f.toLowerCase().endsWith(CHANGE_RULE_SUFFIX));
     } catch (err) {
       problems.push({ file: dir, path: '(folder)', message: `cannot read INSTRUMENTS_DIR (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
     }
@@ -90,6 +95,22 @@ export function loadInstrumentRegistry(dir: string | undefined, logger?: Logger)
       const was = loaded[i]!;
       loaded[i] = { ...was, definition: result.definition, translations: [...(was.translations ?? []), { language: result.language, file }] };
     }
+    // Change rules last too (any loaded instrument); one file per instrument.
+    for (const file of changeRuleFiles) {
+      const json = readJson(path.join(dir, file), file);
+      const result = 'problems' in json ? json : applyChangeRule(json.value, file, (id) => loaded.find((l) => l.definition.id === id));
+      if ('problems' in result) {
+        problems.push(...result.problems);
+        continue;
+      }
+      const i = loaded.findIndex((l) => l.definition.id === result.definition.id);
+      const was = loaded[i]!;
+      if (was.changeRuleFile) {
+        problems.push({ file, path: 'instrument', message: `'${was.definition.id}' already has a change rule from ${was.changeRuleFile}` });
+        continue;
+      }
+      loaded[i] = { ...was, definition: result.definition, changeRuleFile: file };
+    }
   }
   for (const p of problems) logger?.warn({ file: p.file, field: p.path }, `instrument file skipped: ${p.message}`);
   const clinic = loaded.filter((l) => l.origin === 'clinic');
@@ -98,6 +119,8 @@ export function loadInstrumentRegistry(dir: string | undefined, logger?: Logger)
   if (translated.length) {
     logger?.info({ translations: translated.flatMap((l) => l.translations!.map((t) => `${l.definition.id}:${t.language}`)) }, 'instrument translations loaded');
   }
+  const ruled = loaded.filter((l) => l.changeRuleFile);
+  if (ruled.length) logger?.info({ changeRules: ruled.map((l) => l.definition.id) }, 'clinic change rules loaded');
   return new InstrumentRegistry(loaded, problems);
 }
 

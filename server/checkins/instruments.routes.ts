@@ -7,6 +7,7 @@ import {
   type InstrumentDefinition,
   type Language,
 } from '@shared/instruments/definition.schema';
+import { effectiveChangeRule } from '@shared/outcomes/change';
 import { requireStaff } from '../auth/auth.middleware';
 import { notFound } from '../http-error';
 import type { InstrumentRegistry, LoadedInstrument } from './instrument-registry';
@@ -15,6 +16,7 @@ import type { InstrumentRegistry, LoadedInstrument } from './instrument-registry
 export function toInstrumentSummary(loaded: LoadedInstrument, lang?: Language): InstrumentSummary {
   const def = loaded.definition;
   const language = effectiveLanguage(def, lang);
+  const rule = effectiveChangeRule(def);
   return {
     id: def.id,
     version: def.version,
@@ -28,6 +30,9 @@ export function toInstrumentSummary(loaded: LoadedInstrument, lang?: Language): 
     origin: loaded.origin,
     itemCount: def.items.length,
     sensitive: def.items.some((it) => it.sensitive),
+    changeRule: rule
+      ? { measure: rule.measure, reliableChange: rule.reliableChange, caseness: rule.caseness, source: rule.source, origin: rule.origin }
+      : null,
   };
 }
 

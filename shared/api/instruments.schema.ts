@@ -4,6 +4,21 @@ import { BAND_SEVERITIES, ITEM_TYPES, LanguageSchema } from '../instruments/defi
 /** `?lang=es` asks for Spanish text; English-only instruments answer in English and say so in `language`. */
 export const InstrumentQuerySchema = z.strictObject({ lang: LanguageSchema.optional() });
 
+/**
+ * The reliable-change rule in force for an instrument (see shared/outcomes/change.ts): the published figures, or the
+ * clinic's own (`origin: 'clinic'`, from INSTRUMENTS_DIR). The trends state it and its source on screen.
+ */
+export const ChangeRuleViewSchema = z.object({
+  /** Short name used in the wording, e.g. "PHQ-9". */
+  measure: z.string(),
+  reliableChange: z.number().int(),
+  /** null: no case cut-off, so no recovery labels. */
+  caseness: z.number().int().nullable(),
+  source: z.string(),
+  origin: z.enum(['built-in', 'clinic']),
+});
+export type ChangeRuleView = z.infer<typeof ChangeRuleViewSchema>;
+
 export const InstrumentSummarySchema = z.object({
   id: z.string(),
   version: z.string(),
@@ -21,6 +36,8 @@ export const InstrumentSummarySchema = z.object({
   itemCount: z.number().int(),
   /** The set holds sensitive questions: ask "is it safe to talk right now?" first. */
   sensitive: z.boolean(),
+  /** Reliable change and caseness for the total; null when the instrument has no rule (no change labels). */
+  changeRule: ChangeRuleViewSchema.nullable(),
 });
 export type InstrumentSummary = z.infer<typeof InstrumentSummarySchema>;
 

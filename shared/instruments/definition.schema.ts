@@ -171,6 +171,19 @@ export const SourceSchema = z.strictObject({
   checked: z.string().min(1).max(1000),
 });
 
+/**
+ * The figures for labelling change between two totals of one person (see shared/outcomes/change.ts): a change of at
+ * least `reliableChange` points is reliable; a total at or above `caseness` is a "case" (without it, no recovery
+ * label). `source` says where the figures come from and is shown on screen. Built-ins carry none in their JSON: PHQ-9
+ * and GAD-7 use the published constants in change.ts unless a clinic overrides them (`<id>.change-rule.json`).
+ */
+export const ChangeRuleSchema = z.strictObject({
+  reliableChange: z.number().int('must be a whole number of points').min(1).max(1000),
+  caseness: z.number().int('must be a whole number').min(1).max(1000).optional(),
+  source: z.string().trim().min(1, 'must say where the figures come from').max(1000),
+});
+export type ChangeRuleBlock = z.infer<typeof ChangeRuleSchema>;
+
 const DefinitionObjectSchema = z.strictObject({
   id: InstrumentIdSchema,
   version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$/, 'must be a version such as 1.0.0'),
@@ -192,6 +205,8 @@ const DefinitionObjectSchema = z.strictObject({
   answerSystem: UriSchema.optional(),
   items: z.array(ItemSchema).min(1).max(200),
   scoring: ScoringSchema.default({ sum: [], bands: [], flags: [], alerts: [] }),
+  /** Reliable change and caseness for this instrument's total, overriding any built-in rule. Scored instruments only. */
+  changeRule: ChangeRuleSchema.optional(),
 });
 
 type Ctx = z.RefinementCtx;
@@ -363,6 +378,28 @@ function checkScoring(def: RawDefinition, ctx: Ctx) {
     });
   });
   if (s.positiveScreen) checkCondition(def, s.positiveScreen, ['scoring', 'positiveScreen'], ctx);
+  checkChangeRule(def, ctx);
+}
+
+/** A change rule needs a total, and thresholds a total can reach. */
+function checkChangeRule(def: RawDefinition, ctx: Ctx) {
+  const rule = def.changeRule;
+  if (!rule) return;
+  if (def.kind === 'structured') {
+    ctx.addIssue({ code: 'custom', path: ['changeRule'], message: 'a structured instrument has no total to compare' });
+    return;
+  }
+  let max = 0;
+  for (const linkId of def.scoring.sum) {
+    const scores = (def.items.find((it) => it.linkId === linkId)?.options ?? []).flatMap((o) => (o.score === undefined ? [] : [o.score]));
+    if (scores.length) max += Math.max(...scores);
+  }
+  for (const field of ['reliableChange', 'caseness'] as const) {
+    const value = rule[field];
+    if (value !== undefined && value > max) {
+      ctx.addIssue({ code: 'custom', path: ['changeRule', field], message: `is more than the highest possible total (${max})` });
+    }
+  }
 }
 
 function withDeclinedOptions(def: RawDefinition) {

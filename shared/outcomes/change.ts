@@ -12,22 +12,31 @@
  * The programme's combined rule (a case when either measure is at caseness, recovered when both are
  * below) is not applied here: each label concerns one measure, and says so.
  *
+ * These are named constants per instrument. A clinic may use other figures through the instrument definition's
+ * `changeRule` block (for a built-in, a `<id>.change-rule.json` file in INSTRUMENTS_DIR; see
+ * server/checkins/instrument-change-rules.ts): `effectiveChangeRule` picks the block when there is one, else the
+ * constant, and the API serves the result so the screen states the rule and source actually used.
+ *
  * A change is computed only between two complete totals. A missing total (a declined or unanswered
  * summed item) gives no label at all rather than one computed from a partial sum. Labels describe
  * scores; they never diagnose.
  */
 
-/** The published thresholds for one instrument. */
+import type { ChangeRuleBlock } from '../instruments/definition.schema';
+
+/** The thresholds used for one instrument: the published ones, or a clinic's own. */
 export interface ChangeRule {
   instrumentId: string;
   /** Short name used in the on-screen wording, e.g. "PHQ-9". */
   measure: string;
   /** A change of at least this many points (either way) is reliable. */
   reliableChange: number;
-  /** A total at or above this is a "case". */
-  caseness: number;
+  /** A total at or above this is a "case"; null when the rule sets no cut-off (no recovery labels then). */
+  caseness: number | null;
   /** Where the figures come from, for a footnote. */
   source: string;
+  /** `built-in`: Alcove's published constant; `clinic`: the clinic's own figures, from the instrument definition. */
+  origin: 'built-in' | 'clinic';
 }
 
 const IAPT_SOURCE =
@@ -40,6 +49,7 @@ export const PHQ9_CHANGE_RULE: ChangeRule = {
   reliableChange: 6,
   caseness: 10,
   source: IAPT_SOURCE,
+  origin: 'built-in',
 };
 
 /** GAD-7: reliable change ≥ 4 points, caseness ≥ 8. */
@@ -49,21 +59,45 @@ export const GAD7_CHANGE_RULE: ChangeRule = {
   reliableChange: 4,
   caseness: 8,
   source: IAPT_SOURCE,
+  origin: 'built-in',
 };
 
 const RULES: Readonly<Record<string, ChangeRule>> = { 'phq-9': PHQ9_CHANGE_RULE, 'gad-7': GAD7_CHANGE_RULE };
 
 /**
- * The change rule of an instrument, or null when it has none (every other instrument, including the
- * sexual-health check-in, which has no validated total). `override` replaces the published figures
- * for a clinic that uses different ones.
+ * The built-in change rule of an instrument, or null when it has none (every other instrument, including
+ * the sexual-health check-in, which has no validated total). `override` replaces some of the published
+ * figures (the result is then a clinic rule).
  */
 export function changeRuleFor(
   instrumentId: string,
   override?: Partial<Pick<ChangeRule, 'reliableChange' | 'caseness' | 'source'>>,
 ): ChangeRule | null {
   const rule = RULES[instrumentId];
-  return rule ? { ...rule, ...override } : null;
+  if (!rule) return null;
+  return override ? { ...rule, ...override, origin: 'clinic' } : rule;
+}
+
+/**
+ * The rule in force for an instrument: its definition's `changeRule` block when it has one (the whole
+ * rule: a block without `caseness` sets no case cut-off), else the built-in constant, else null.
+ */
+export function effectiveChangeRule(definition: {
+  id: string;
+  title: { en: string };
+  changeRule?: ChangeRuleBlock | undefined;
+}): ChangeRule | null {
+  const builtIn = RULES[definition.id];
+  const block = definition.changeRule;
+  if (!block) return builtIn ?? null;
+  return {
+    instrumentId: definition.id,
+    measure: builtIn?.measure ?? definition.title.en,
+    reliableChange: block.reliableChange,
+    caseness: block.caseness ?? null,
+    source: block.source,
+    origin: 'clinic',
+  };
 }
 
 /** One scored check-in as far as change is concerned. */
@@ -98,8 +132,11 @@ export function usableTotal(p: ScorePoint): number | null {
 }
 
 export type ReliableChange = 'reliable-improvement' | 'reliable-deterioration' | 'no-reliable-change';
-/** `not-a-case` when the earlier score was already below caseness: recovery does not apply. */
-export type Recovery = 'reliable-recovery' | 'recovery' | 'not-recovered' | 'not-a-case';
+/**
+ * `not-a-case` when the earlier score was already below caseness: recovery does not apply; `no-cut-off`
+ * when the rule in use sets no case cut-off, so recovery is not assessed.
+ */
+export type Recovery = 'reliable-recovery' | 'recovery' | 'not-recovered' | 'not-a-case' | 'no-cut-off';
 
 /** What changed between two complete totals, with the words that say which rule produced it. */
 export interface ScoreChange {
@@ -132,6 +169,10 @@ export function compareScores(rule: ChangeRule, earlier: ScorePoint, later: Scor
       ? `No reliable change: ${moved} (less than ${rule.reliableChange})`
       : `Reliable ${reliableChange === 'reliable-improvement' ? 'improvement' : 'deterioration'}: ${moved} (a change of ${rule.reliableChange} or more is reliable)`;
 
+  if (rule.caseness === null) {
+    const recoveryText = `Recovery is not assessed: the rule in use sets no case cut-off for ${rule.measure}`;
+    return { from, to, change, reliableChange, recovery: 'no-cut-off', changeText, recoveryText };
+  }
   const wasCase = from >= rule.caseness;
   const nowBelow = to < rule.caseness;
   const recovery: Recovery = !wasCase

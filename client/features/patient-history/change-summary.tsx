@@ -82,10 +82,17 @@ export function ChangeSummary({
           )}
         </ul>
       )}
-      <p className="muted change-rule">
-        Rule, per measure ({rule.measure} alone): a change of {rule.reliableChange} points or more is reliable; a total of {rule.caseness}{' '}
-        or more is at the case cut-off; recovery is moving from at or above it to below it. Source: {rule.source}. These labels describe
-        scores; they do not diagnose.
+      <p className="muted change-rule" data-testid="change-rule">
+        Rule, per measure ({rule.measure} alone{rule.origin === 'clinic' ? ', set by this clinic' : ''}): a change of {rule.reliableChange}{' '}
+        points or more is reliable;{' '}
+        {rule.caseness !== null ? (
+          <>
+            a total of {rule.caseness} or more is at the case cut-off; recovery is moving from at or above it to below it.
+          </>
+        ) : (
+          <>this rule sets no case cut-off, so recovery is not assessed.</>
+        )}{' '}
+        Source: {rule.source}. These labels describe scores; they do not diagnose.
       </p>
       <details className="change-working">
         <summary>How this is worked out</summary>
@@ -95,11 +102,18 @@ export function ChangeSummary({
             larger than the measure’s own noise. A fall of {rule.reliableChange} or more is a reliable improvement, a rise of{' '}
             {rule.reliableChange} or more a reliable deterioration; anything smaller is no reliable change.
           </li>
-          <li>
-            <strong>Caseness</strong>: a {rule.measure} total of {rule.caseness} or more. <strong>Recovered</strong>: the earlier total was
-            at or above {rule.caseness} and the later one is below it. <strong>Reliable recovery</strong>: recovered with a reliable
-            improvement. An earlier total below {rule.caseness} cannot recover, and the summary says so.
-          </li>
+          {rule.caseness !== null ? (
+            <li>
+              <strong>Caseness</strong>: a {rule.measure} total of {rule.caseness} or more. <strong>Recovered</strong>: the earlier total
+              was at or above {rule.caseness} and the later one is below it. <strong>Reliable recovery</strong>: recovered with a reliable
+              improvement. An earlier total below {rule.caseness} cannot recover, and the summary says so.
+            </li>
+          ) : (
+            <li>
+              <strong>Recovery</strong> needs a case cut-off, and the rule in use for {rule.measure} sets none, so no recovery label is
+              given.
+            </li>
+          )}
           <li>
             Compared: the first and the latest complete totals, and the latest and the one before it; the table compares each visit with the
             previous complete total. A total with a declined or missing question, or no total at all, is never compared and never counted as
@@ -109,7 +123,10 @@ export function ChangeSummary({
             Each measure on its own: NHS Talking Therapies also counts a person as a case when either PHQ-9 or GAD-7 is at caseness, and as
             recovered when both are below; that combined rule is not applied here.
           </li>
-          <li>Source: {rule.source}.</li>
+          <li>
+            Source: {rule.source}.
+            {rule.origin === 'clinic' && <> These figures were set by this clinic in place of the published ones.</>}
+          </li>
         </ul>
       </details>
     </section>

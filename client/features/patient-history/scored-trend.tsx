@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import type { HistoryEntry } from '@shared/api/checkins.schema';
 import type { InstrumentDetail } from '@shared/api/instruments.schema';
-import { changeAlong, changeRuleFor } from '@shared/outcomes/change';
+import { changeAlong, type ChangeRule } from '@shared/outcomes/change';
 import { BandBadge } from '../../components/band-badge';
 import { CheckinItemTable } from '../../components/checkin-item-table';
 import { ChangeSummary, entryScorePoint } from './change-summary';
@@ -31,7 +31,8 @@ export function ScoredTrend({
   const max = definition.scoring.total?.max;
   const labels = visitLabels(entries);
   const label = (e: HistoryEntry) => labels.get(e.id) ?? shortDate(e.visitStartsAt);
-  const rule = changeRuleFor(definition.id);
+  // The rule in force as the server states it: the published figures, or the clinic's own (INSTRUMENTS_DIR).
+  const rule: ChangeRule | null = definition.changeRule ? { instrumentId: definition.id, ...definition.changeRule } : null;
   const points = entries.map((e) => entryScorePoint(e, definition));
   // Per visit, the change from the previous complete total (consecutive scores), in the rule's own words.
   const steps = rule ? changeAlong(rule, points) : null;

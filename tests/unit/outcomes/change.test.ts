@@ -144,7 +144,7 @@ describe('every pair of totals agrees with the published rule', () => {
       for (let to = 0; to <= max; to++) {
         const c = compareScores(rule, t(from), t(to))!;
         expect([c.reliableChange, c.recovery], `${rule.measure} ${from} → ${to}`).toEqual(
-          expected(rule.reliableChange, rule.caseness, from, to),
+          expected(rule.reliableChange, rule.caseness!, from, to),
         );
       }
     }
@@ -215,5 +215,24 @@ describe('change along a series of visits', () => {
       { sinceFirst: null, sincePrevious: null },
       { sinceFirst: null, sincePrevious: null },
     ]);
+  });
+});
+
+describe("a clinic's own rule (through the instrument definition)", () => {
+  const clinic = { ...PHQ9_CHANGE_RULE, reliableChange: 5, source: 'Clinic audit 2026', origin: 'clinic' as const };
+
+  it('uses its figures, at and around the new threshold, and says so in the words', () => {
+    expect(compareScores(clinic, t(15), t(11))!.reliableChange).toBe('no-reliable-change');
+    expect(compareScores(clinic, t(15), t(10))!.reliableChange).toBe('reliable-improvement');
+    expect(compareScores(clinic, t(10), t(15))!.reliableChange).toBe('reliable-deterioration');
+    expect(compareScores(clinic, t(15), t(10))!.changeText).toBe('Reliable improvement: PHQ-9 fell by 5 points (a change of 5 or more is reliable)');
+  });
+
+  it('without a case cut-off gives no recovery label, and says why', () => {
+    const noCut = { ...clinic, caseness: null };
+    const c = compareScores(noCut, t(15), t(4))!;
+    expect(c.reliableChange).toBe('reliable-improvement');
+    expect(c.recovery).toBe('no-cut-off');
+    expect(c.recoveryText).toBe('Recovery is not assessed: the rule in use sets no case cut-off for PHQ-9');
   });
 });
