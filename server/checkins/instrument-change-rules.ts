@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { ChangeRuleSchema, InstrumentDefinitionSchema, InstrumentIdSchema, type InstrumentDefinition } from '@shared/instruments/definition.schema';
+import {
+  ChangeRuleSchema,
+  InstrumentDefinitionSchema,
+  InstrumentIdSchema,
+  type InstrumentDefinition,
+} from '@shared/instruments/definition.schema';
 import type { InstrumentProblem, LoadedInstrument } from './instrument-registry';
 
 /**
@@ -36,7 +41,11 @@ export function applyChangeRule(json: unknown, file: string, find: (id: string) 
   if (def.kind !== 'scored') return { problems: [problem('instrument', `'${instrument}' has no total, so no change rule applies`)] };
   const checked = InstrumentDefinitionSchema.safeParse({ ...def, changeRule: rule });
   if (!checked.success) {
-    return { problems: checked.error.issues.map((i) => problem(i.path[0] === 'changeRule' ? i.path.slice(1).map(String).join('.') || '(file)' : '(file)', i.message)) };
+    return {
+      problems: checked.error.issues.map((i) =>
+        problem(i.path[0] === 'changeRule' ? i.path.slice(1).map(String).join('.') || '(file)' : '(file)', i.message),
+      ),
+    };
   }
   return { definition: checked.data };
 }

@@ -86,9 +86,7 @@ export function ChangeSummary({
         Rule, per measure ({rule.measure} alone{rule.origin === 'clinic' ? ', set by this clinic' : ''}): a change of {rule.reliableChange}{' '}
         points or more is reliable;{' '}
         {rule.caseness !== null ? (
-          <>
-            a total of {rule.caseness} or more is at the case cut-off; recovery is moving from at or above it to below it.
-          </>
+          <>a total of {rule.caseness} or more is at the case cut-off; recovery is moving from at or above it to below it.</>
         ) : (
           <>this rule sets no case cut-off, so recovery is not assessed.</>
         )}{' '}
@@ -124,8 +122,7 @@ export function ChangeSummary({
             recovered when both are below; that combined rule is not applied here.
           </li>
           <li>
-            Source: {rule.source}.
-            {rule.origin === 'clinic' && <> These figures were set by this clinic in place of the published ones.</>}
+            Source: {rule.source}.{rule.origin === 'clinic' && <> These figures were set by this clinic in place of the published ones.</>}
           </li>
         </ul>
       </details>

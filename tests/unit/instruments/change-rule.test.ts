@@ -25,8 +25,24 @@ function minimal(overrides: Partial<InstrumentDefinitionInput> = {}): Instrument
     sources: [{ url: 'https://example.org/x', checked: 'test' }],
     languages: ['en'],
     items: [
-      { linkId: 'a', type: 'single', text: { en: 'A' }, options: [{ code: 'a0', display: { en: '0' }, score: 0 }, { code: 'a3', display: { en: '3' }, score: 3 }] },
-      { linkId: 'b', type: 'single', text: { en: 'B' }, options: [{ code: 'b0', display: { en: '0' }, score: 0 }, { code: 'b3', display: { en: '3' }, score: 3 }] },
+      {
+        linkId: 'a',
+        type: 'single',
+        text: { en: 'A' },
+        options: [
+          { code: 'a0', display: { en: '0' }, score: 0 },
+          { code: 'a3', display: { en: '3' }, score: 3 },
+        ],
+      },
+      {
+        linkId: 'b',
+        type: 'single',
+        text: { en: 'B' },
+        options: [
+          { code: 'b0', display: { en: '0' }, score: 0 },
+          { code: 'b3', display: { en: '3' }, score: 3 },
+        ],
+      },
     ],
     scoring: { sum: ['a', 'b'] },
     ...overrides,
@@ -41,17 +57,27 @@ function problems(input: unknown): string[] {
 describe('changeRule in an instrument definition', () => {
   it('is optional, and accepted with reliableChange, source and an optional caseness', () => {
     expect(problems(minimal())).toEqual([]);
-    const withRule = InstrumentDefinitionSchema.parse(minimal({ changeRule: { reliableChange: 3, caseness: 4, source: 'Clinic audit 2026' } }));
+    const withRule = InstrumentDefinitionSchema.parse(
+      minimal({ changeRule: { reliableChange: 3, caseness: 4, source: 'Clinic audit 2026' } }),
+    );
     expect(withRule.changeRule).toEqual({ reliableChange: 3, caseness: 4, source: 'Clinic audit 2026' });
     expect(problems(minimal({ changeRule: { reliableChange: 3, source: 'Clinic audit 2026' } }))).toEqual([]);
   });
 
   it('refuses a block without a source, with a threshold that is not a positive whole number, or with unknown fields', () => {
     expect(problems(minimal({ changeRule: { reliableChange: 3 } as never }))).toEqual([expect.stringMatching(/^changeRule\.source: /)]);
-    expect(problems(minimal({ changeRule: { reliableChange: 0, source: 's' } }))).toEqual([expect.stringMatching(/^changeRule\.reliableChange: /)]);
-    expect(problems(minimal({ changeRule: { reliableChange: 2.5, source: 's' } }))).toEqual([expect.stringMatching(/^changeRule\.reliableChange: /)]);
-    expect(problems(minimal({ changeRule: { reliableChange: 2, caseness: -1, source: 's' } }))).toEqual([expect.stringMatching(/^changeRule\.caseness: /)]);
-    expect(problems(minimal({ changeRule: { reliableChange: 2, source: '  ' } }))).toEqual([expect.stringMatching(/^changeRule\.source: /)]);
+    expect(problems(minimal({ changeRule: { reliableChange: 0, source: 's' } }))).toEqual([
+      expect.stringMatching(/^changeRule\.reliableChange: /),
+    ]);
+    expect(problems(minimal({ changeRule: { reliableChange: 2.5, source: 's' } }))).toEqual([
+      expect.stringMatching(/^changeRule\.reliableChange: /),
+    ]);
+    expect(problems(minimal({ changeRule: { reliableChange: 2, caseness: -1, source: 's' } }))).toEqual([
+      expect.stringMatching(/^changeRule\.caseness: /),
+    ]);
+    expect(problems(minimal({ changeRule: { reliableChange: 2, source: '  ' } }))).toEqual([
+      expect.stringMatching(/^changeRule\.source: /),
+    ]);
     expect(problems(minimal({ changeRule: { reliableChange: 2, source: 's', measure: 'x' } as never }))).toHaveLength(1);
   });
 
@@ -162,7 +188,12 @@ describe('<id>.change-rule.json in INSTRUMENTS_DIR', () => {
     ['another version', 'phq-9.change-rule.json', { ...good, version: '2.0.0' }, 'version'],
     ['an instrument that is not loaded', 'phq-99.change-rule.json', { ...good, instrument: 'phq-99' }, 'instrument'],
     ['a file name that does not match the instrument', 'gad-7.change-rule.json', good, '(file name)'],
-    ['a structured instrument', 'alcove-sexual-health.change-rule.json', { ...good, instrument: 'alcove-sexual-health', version: undefined }, 'instrument'],
+    [
+      'a structured instrument',
+      'alcove-sexual-health.change-rule.json',
+      { ...good, instrument: 'alcove-sexual-health', version: undefined },
+      'instrument',
+    ],
     ['a threshold beyond the highest total', 'phq-9.change-rule.json', { ...good, caseness: 28 }, 'caseness'],
     ['bad JSON', 'phq-9.change-rule.json', '{ "instrument": ', '(file)'],
   ])('skips a file with %s, naming the file and field; the rule stays as it was', (_what, name, content, field) => {
@@ -178,6 +209,9 @@ describe('<id>.change-rule.json in INSTRUMENTS_DIR', () => {
     const reg = loadInstrumentRegistry(path.resolve('tests/fixtures/instruments-change-rule'));
     expect(reg.get('phq-9')!.definition.changeRule?.reliableChange).toBe(5);
     expect(reg.get('gad-7')!.definition.changeRule).toBeUndefined();
-    expect(reg.problems.map((p) => `${p.file} ${p.path}`).sort()).toEqual(['gad-7.change-rule.json reliableChange', 'gad-7.change-rule.json source']);
+    expect(reg.problems.map((p) => `${p.file} ${p.path}`).sort()).toEqual([
+      'gad-7.change-rule.json reliableChange',
+      'gad-7.change-rule.json source',
+    ]);
   });
 });

@@ -225,7 +225,9 @@ describe("a clinic's own rule (through the instrument definition)", () => {
     expect(compareScores(clinic, t(15), t(11))!.reliableChange).toBe('no-reliable-change');
     expect(compareScores(clinic, t(15), t(10))!.reliableChange).toBe('reliable-improvement');
     expect(compareScores(clinic, t(10), t(15))!.reliableChange).toBe('reliable-deterioration');
-    expect(compareScores(clinic, t(15), t(10))!.changeText).toBe('Reliable improvement: PHQ-9 fell by 5 points (a change of 5 or more is reliable)');
+    expect(compareScores(clinic, t(15), t(10))!.changeText).toBe(
+      'Reliable improvement: PHQ-9 fell by 5 points (a change of 5 or more is reliable)',
+    );
   });
 
   it('without a case cut-off gives no recovery label, and says why', () => {
