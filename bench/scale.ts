@@ -486,15 +486,20 @@ function processCpuMs(pid: number): number {
 
 /**
  * CPU used by one server while `work` runs: its Node process and, on PostgreSQL, the backends of
- * its database (found in pg_stat_activity before and after). A figure the machine's load hardly
+ * its own connections (application_name `alcove` in pg_stat_activity, before and after; not the
+ * bench's own sampling connections). A figure the machine's load hardly
  * moves, unlike throughput: what each request costs, wherever it runs.
  */
-async function cpuDuring<T>(pid: number, pgClient: pg.Client | undefined, work: () => Promise<T>): Promise<{ result: T; cpuMs: number }> {
+async function cpuDuring<T>(
+  pid: number,
+  pgClient: pg.Client | undefined,
+  work: () => Promise<T>,
+): Promise<{ result: T; cpuMs: number; serverMs: number }> {
   const backends = async () =>
     pgClient
       ? (
           await pgClient.query<{ pid: number }>(
-            'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+            "select pid from pg_stat_activity where datname = current_database() and application_name = 'alcove'",
           )
         ).rows.map((r) => Number(r.pid))
       : [];
@@ -502,7 +507,7 @@ async function cpuDuring<T>(pid: number, pgClient: pg.Client | undefined, work: 
   const result = await work();
   let cpuMs = 0;
   for (const p of new Set([pid, ...(await backends()), ...before.keys()])) cpuMs += Math.max(0, processCpuMs(p) - (before.get(p) ?? 0));
-  return { result, cpuMs };
+  return { result, cpuMs, serverMs: processCpuMs(pid) - (before.get(pid) ?? 0) };
 }
 
 /** The environment of a measuring server: shedding and rate limits off, so the figures show raw capacity. */
@@ -587,7 +592,7 @@ export async function runHotPathComparison(): Promise<void> {
       await c.connect();
       pgClients.set(label, c);
     }
-    const figures = new Map<string, Map<string, { rate: number[]; p99: number[]; cpu: number[] }>>();
+    const figures = new Map<string, Map<string, { rate: number[]; p99: number[]; cpu: number[]; serverCpu: number[] }>>();
     const bareRates: number[] = [];
     const waits: string[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -610,13 +615,14 @@ export async function runHotPathComparison(): Promise<void> {
           if (measured.waits) waits.push(measured.waits);
           const done = measured.result.result.rate * seconds;
           const fixed = await offer(100, seconds, op);
-          const byName = figures.get(name) ?? new Map<string, { rate: number[]; p99: number[]; cpu: number[] }>();
+          const byName = figures.get(name) ?? new Map<string, { rate: number[]; p99: number[]; cpu: number[]; serverCpu: number[] }>();
           figures.set(name, byName);
-          const f = byName.get(label) ?? { rate: [], p99: [], cpu: [] };
+          const f = byName.get(label) ?? { rate: [], p99: [], cpu: [], serverCpu: [] };
           byName.set(label, f);
           f.rate.push(measured.result.result.rate);
           f.p99.push(pct(fixed.latencies, 99));
           f.cpu.push(measured.result.cpuMs / Math.max(1, done));
+          f.serverCpu.push(measured.result.serverMs / Math.max(1, done));
           const failed = measured.result.result.failures + fixed.failures;
           progress(
             `round ${round + 1} ${label} ${name}: ${measured.result.result.rate.toFixed(0)} req/s, ${((measured.result.cpuMs / Math.max(1, done)) * 1000).toFixed(0)} µs CPU each, p99 at 100 req/s ${ms(pct(fixed.latencies, 99))}${failed ? ` (${failed} failed)` : ''}`,
@@ -639,7 +645,7 @@ export async function runHotPathComparison(): Promise<void> {
       console.log(
         `${name.padEnd(width)}  SQLite ${median(lite.rate).toFixed(0)} req/s, p99 ${ms(median(lite.p99))}  |  PostgreSQL ${median(post.rate).toFixed(0)} req/s, p99 ${ms(median(post.p99))}` +
           `  |  PG slower by ${median(ratios).toFixed(2)}× in throughput [${ratios.map((r) => r.toFixed(2)).join(' ')}], ${median(p99Ratios).toFixed(2)}× in p99 [${p99Ratios.map((r) => r.toFixed(2)).join(' ')}]` +
-          `  |  CPU per request SQLite ${(median(lite.cpu) * 1000).toFixed(0)} µs, PostgreSQL ${(median(post.cpu) * 1000).toFixed(0)} µs (server + its backends): ${(median(post.cpu) / median(lite.cpu)).toFixed(2)}×`,
+          `  |  CPU per request SQLite ${(median(lite.cpu) * 1000).toFixed(0)} µs, PostgreSQL ${(median(post.cpu) * 1000).toFixed(0)} µs (server ${(median(post.serverCpu) * 1000).toFixed(0)} + its backends): ${(median(post.cpu) / median(lite.cpu)).toFixed(2)}×`,
       );
     }
     for (const w of waits) console.log(`PostgreSQL answer-save run, ${w}`);
