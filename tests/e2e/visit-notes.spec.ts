@@ -94,6 +94,8 @@ describe.skipIf(!hasChromium)('visit notes and the patient’s language on the v
     expect((await clinician.request('POST', `/api/visits/${visitId}/end`)).status).toBe(200);
     await doctor.reload();
     await doctor.getByTestId('console-ended').waitFor();
+    // Nobody joined this one: the record says so instead of showing an empty box.
+    await doctor.getByText('Nobody joined this visit.').waitFor({ timeout: 5000 });
     const ended = doctor.getByTestId('visit-notes');
     await expect.poll(() => ended.getByTestId('visit-note').innerText()).toContain('Low mood for three weeks; sleep poor.');
     await ended.getByLabel('Amendment').fill('Sleep diary started the next day.');

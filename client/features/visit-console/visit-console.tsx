@@ -275,7 +275,11 @@ export function VisitConsole({
           This visit has ended.
         </div>
         <div className="card">
-          <WaitingList participants={c.participants} pending={null} disabled readOnly onAction={() => undefined} />
+          {c.participants.some((p) => p.state !== 'waiting') ? (
+            <WaitingList participants={c.participants} pending={null} disabled readOnly onAction={() => undefined} />
+          ) : (
+            <p className="muted">Nobody joined this visit.</p>
+          )}
         </div>
         <Attendance visit={visit} />
         {record}
