@@ -1,6 +1,10 @@
+import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CheckinPanel } from '../features/checkin/checkin-panel';
+import '../features/checkin/i18n/register';
 import { usePatientCheckins } from '../features/checkin/use-patient-checkins';
+
+// The panel's code is fetched only when a check-in is here to answer: a wait without one loads none of it.
+const CheckinPanel = lazy(() => import('../features/checkin/checkin-panel').then((m) => ({ default: m.CheckinPanel })));
 
 /**
  * The check-ins sent for this visit (by the measurement plan as the patient entered the waiting
@@ -14,7 +18,9 @@ export function WaitingCheckins({ visitId }: { visitId: string }) {
     return (
       <>
         <p className="muted">{t('waiting.intro')}</p>
-        <CheckinPanel checkins={checkins} notNow />
+        <Suspense fallback={<p className="loading" role="status" aria-busy="true" />}>
+          <CheckinPanel checkins={checkins} notNow />
+        </Suspense>
       </>
     );
   }
