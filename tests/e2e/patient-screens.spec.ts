@@ -298,12 +298,28 @@ describe.skipIf(!hasChromium)('patient screens on a small phone', () => {
     await slow.getByRole('button', { name: 'I understand, continue' }).tap();
     await slow.getByRole('heading', { name: 'Check your camera and microphone' }).waitFor();
     const cameraOff = slow.getByRole('radio', { name: 'With my camera off for now' });
-    await cameraOff.check();
+    const audioOnly = slow.getByRole('radio', { name: /Audio only/ });
+    // A tap shows its choice at once, before the page does anything else (on a busy phone its next
+    // task can be a long way off): the radio is checked straight after the tap's own microtasks.
+    const tapChecks = (index: number) =>
+      slow.evaluate(async (i) => {
+        const radio = [...document.querySelectorAll<HTMLInputElement>('input[name="join-mode"]')][i]!;
+        radio.click();
+        for (let n = 0; n < 5; n++) await Promise.resolve();
+        return radio.checked;
+      }, index);
+    expect(await tapChecks(1), '"camera off" is shown as chosen straight after the tap').toBe(true);
     const before = await cameraOff.boundingBox();
     // The browser answers: the microphone meter appears.
     await slow.getByRole('meter', { name: 'Microphone level' }).waitFor();
     await slow.waitForTimeout(300);
     expect(await cameraOff.isChecked(), 'the choice holds').toBe(true);
+    // Audio only, then back to camera off: each choice holds (camera off leaves audio-only).
+    expect(await tapChecks(2), '"audio only" is shown as chosen straight after the tap').toBe(true);
+    await expect.poll(() => audioOnly.isChecked()).toBe(true);
+    expect(await tapChecks(1)).toBe(true);
+    await slow.waitForTimeout(300);
+    expect(await cameraOff.isChecked(), 'camera off holds after audio only').toBe(true);
     const after = await cameraOff.boundingBox();
     expect(Math.round(after!.y), 'the radio did not move under the thumb').toBe(Math.round(before!.y));
     const liveCameraTracks = await slow.evaluate(() =>

@@ -7,7 +7,7 @@ import './video-visit.css';
 import { MicLevel } from './mic-level';
 import { detectPlatform } from './platform';
 import { playTestSound } from './test-sound';
-import type { DeviceProblem, LocalMedia } from './use-local-media';
+import type { DeviceProblem, LocalMedia, MediaChoices } from './use-local-media';
 
 function DeviceSelect({
   label,
@@ -114,7 +114,14 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
     if (status === 'idle') void request();
   }, [request, status]);
 
-  const cameraOn = media.choices.cameraEnabled && !media.choices.audioOnly;
+  // The choices as this screen shows them. `media` reaches this component a render later than the
+  // tap that changed it (through the page that hosts the media code), so a tap updates this copy at
+  // once — otherwise the radio springs back until then, and on a busy phone that is a visible while.
+  const [tapped, setTapped] = useState<{ over: MediaChoices; change: Partial<MediaChoices> } | null>(null);
+  const choices = tapped && tapped.over === media.choices ? { ...media.choices, ...tapped.change } : media.choices;
+  const choose = (change: Partial<MediaChoices>) =>
+    setTapped({ over: media.choices, change: { ...(tapped?.over === media.choices ? tapped.change : {}), ...change } });
+  const cameraOn = choices.cameraEnabled && !choices.audioOnly;
   const requesting = media.status !== 'ready';
   const working = devicesWork(media, cameraOn);
   const quick = !showChoices && working;
@@ -134,7 +141,7 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
             <LocalVideoPreview track={media.videoTrack} label={t('device.previewLabel')} />
           ) : (
             <div className="preview-off" data-testid="camera-off">
-              <span>{media.choices.audioOnly ? t('device.audioOnlyOn') : t('device.cameraIsOff')}</span>
+              <span>{choices.audioOnly ? t('device.audioOnlyOn') : t('device.cameraIsOff')}</span>
             </div>
           )}
         </div>
@@ -152,7 +159,7 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
   async function handleTestSound() {
     setSoundError(false);
     try {
-      await playTestSound(media.choices.audioOutputId);
+      await playTestSound(choices.audioOutputId);
     } catch {
       setSoundError(true);
     }
@@ -162,11 +169,10 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
     <section className="device-check" aria-labelledby="device-check-title">
       <h1 id="device-check-title">{t('device.title')}</h1>
       <p className="muted">{t('device.intro')}</p>
-      {requesting && (
-        <p role="status" className="muted">
-          {t('device.requesting')}
-        </p>
-      )}
+      {/* Always there (empty once answered), so nothing below it moves when the browser answers. */}
+      <p role="status" className="muted device-status">
+        {requesting ? t('device.requesting') : ''}
+      </p>
       <div className="device-check-grid">
         <div className="device-preview">
           {media.videoTrack && cameraOn ? (
@@ -176,7 +182,7 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
               <span aria-hidden="true" className="preview-off-icon">
                 ◌
               </span>
-              <span>{media.choices.audioOnly ? t('device.audioOnlyOn') : t('device.cameraIsOff')}</span>
+              <span>{choices.audioOnly ? t('device.audioOnlyOn') : t('device.cameraIsOff')}</span>
             </div>
           )}
         </div>
@@ -185,20 +191,39 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
           <fieldset className="device-mode">
             <legend>{t('device.howToJoin')}</legend>
             <label className="choice">
-              <input type="radio" name="join-mode" checked={cameraOn} onChange={() => void media.setCameraEnabled(true)} />
+              <input
+                type="radio"
+                name="join-mode"
+                checked={cameraOn}
+                onChange={() => {
+                  choose({ cameraEnabled: true, audioOnly: false });
+                  void media.setCameraEnabled(true);
+                }}
+              />
               {t('device.modeVideo')}
             </label>
             <label className="choice">
               <input
                 type="radio"
                 name="join-mode"
-                checked={!cameraOn && !media.choices.audioOnly}
-                onChange={() => void media.setCameraEnabled(false)}
+                checked={!cameraOn && !choices.audioOnly}
+                onChange={() => {
+                  choose({ cameraEnabled: false, audioOnly: false });
+                  void media.setCameraEnabled(false);
+                }}
               />
               {t('device.modeCameraOff')}
             </label>
             <label className="choice">
-              <input type="radio" name="join-mode" checked={media.choices.audioOnly} onChange={() => void media.setAudioOnly(true)} />
+              <input
+                type="radio"
+                name="join-mode"
+                checked={choices.audioOnly}
+                onChange={() => {
+                  choose({ audioOnly: true, cameraEnabled: false });
+                  void media.setAudioOnly(true);
+                }}
+              />
               {t('device.modeAudioOnly')}
             </label>
           </fieldset>
@@ -218,25 +243,34 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
             <DeviceSelect
               label={t('device.camera')}
               devices={media.devices.videoinput}
-              value={media.choices.videoDeviceId}
+              value={choices.videoDeviceId}
               fallbackName={(n) => t('device.cameraN', { n })}
-              onChange={(id) => void media.selectCamera(id)}
+              onChange={(id) => {
+                choose({ videoDeviceId: id });
+                void media.selectCamera(id);
+              }}
             />
           )}
           <DeviceSelect
             label={t('device.microphone')}
             devices={media.devices.audioinput}
-            value={media.choices.audioDeviceId}
+            value={choices.audioDeviceId}
             fallbackName={(n) => t('device.microphoneN', { n })}
-            onChange={(id) => void media.selectMicrophone(id)}
+            onChange={(id) => {
+              choose({ audioDeviceId: id });
+              void media.selectMicrophone(id);
+            }}
           />
           {media.canChooseSpeaker && (
             <DeviceSelect
               label={t('device.speaker')}
               devices={media.devices.audiooutput}
-              value={media.choices.audioOutputId}
+              value={choices.audioOutputId}
               fallbackName={(n) => t('device.speakerN', { n })}
-              onChange={(id) => media.selectSpeaker(id)}
+              onChange={(id) => {
+                choose({ audioOutputId: id });
+                media.selectSpeaker(id);
+              }}
             />
           )}
           <p>
@@ -249,7 +283,6 @@ export function DeviceCheck({ media, onContinue, busy = false }: { media: LocalM
               {t('device.testSoundFailed')}
             </p>
           )}
-
 
           <button type="button" className="btn btn-primary btn-block device-continue" onClick={handleContinue} disabled={busy}>
             {t('device.continue')}

@@ -223,7 +223,8 @@ export function useLocalMedia(): LocalMedia {
 
   const setCameraEnabled = useCallback(
     async (enabled: boolean) => {
-      updateChoices({ cameraEnabled: enabled, audioOnly: enabled ? false : choicesRef.current.audioOnly });
+      // Either way the patient leaves audio-only: "camera off" still receives video.
+      updateChoices({ cameraEnabled: enabled, audioOnly: false });
       if (!enabled) {
         // Release the camera for real: the light goes off while the patient is not on video.
         tracks.current.video?.stop();
