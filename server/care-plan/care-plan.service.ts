@@ -108,6 +108,32 @@ async function checkOwner(trx: Kysely<DB>, patientId: string, ownerId: string | 
 
 // ---- goals and problems ----
 
+/**
+ * What an update changes in a goal or problem (text, owner, status), with the history's wording
+ * of each change; fields that are absent or unchanged are left out.
+ */
+function ownedItemChange<S extends string>(
+  item: { text: string; owner_id: string | null; status: S },
+  body: { text?: string; status?: S },
+  owner: { id: string | null; name: string | null } | undefined,
+): { set: { text?: string; owner_id?: string | null; status?: S }; parts: string[] } {
+  const parts: string[] = [];
+  const set: { text?: string; owner_id?: string | null; status?: S } = {};
+  if (body.text !== undefined && body.text !== item.text) {
+    set.text = body.text;
+    parts.push(`text now “${short(body.text)}”`);
+  }
+  if (owner && owner.id !== item.owner_id) {
+    set.owner_id = owner.id;
+    parts.push(owner.name ? `owner ${owner.name}` : 'no owner');
+  }
+  if (body.status !== undefined && body.status !== item.status) {
+    set.status = body.status;
+    parts.push(`status ${item.status} → ${body.status}`);
+  }
+  return { set, parts };
+}
+
 export function addGoal(deps: CarePlanDeps, ctx: AuditContext, staff: StaffPrincipal, patientId: string, body: CreateGoalRequest): Promise<CarePlan> {
   return change(deps, ctx, staff, patientId, async (trx, now) => {
     const owner = await checkOwner(trx, patientId, body.ownerId ?? null);
@@ -138,20 +164,7 @@ export function updateGoal(
     const goal = await store.findGoal(trx, patientId, goalId);
     if (!goal) throw notFound('This plan has no such goal');
     const owner = await checkOwner(trx, patientId, body.ownerId);
-    const parts: string[] = [];
-    const set: Partial<typeof goal> = {};
-    if (body.text !== undefined && body.text !== goal.text) {
-      set.text = body.text;
-      parts.push(`text now “${short(body.text)}”`);
-    }
-    if (owner && owner.id !== goal.owner_id) {
-      set.owner_id = owner.id;
-      parts.push(owner.name ? `owner ${owner.name}` : 'no owner');
-    }
-    if (body.status !== undefined && body.status !== goal.status) {
-      set.status = body.status;
-      parts.push(`status ${goal.status} → ${body.status}`);
-    }
+    const { set, parts } = ownedItemChange(goal, body, owner);
     if (!parts.length) return null;
     await store.updateGoal(trx, goal.id, { ...set, updated_at: now });
     return { entity: 'goal', entityId: goal.id, summary: `Goal “${short(goal.text, 40)}”: ${parts.join('; ')}` };
@@ -188,20 +201,7 @@ export function updateProblem(
     const problem = await store.findProblem(trx, patientId, problemId);
     if (!problem) throw notFound('This plan has no such problem');
     const owner = await checkOwner(trx, patientId, body.ownerId);
-    const parts: string[] = [];
-    const set: Partial<typeof problem> = {};
-    if (body.text !== undefined && body.text !== problem.text) {
-      set.text = body.text;
-      parts.push(`text now “${short(body.text)}”`);
-    }
-    if (owner && owner.id !== problem.owner_id) {
-      set.owner_id = owner.id;
-      parts.push(owner.name ? `owner ${owner.name}` : 'no owner');
-    }
-    if (body.status !== undefined && body.status !== problem.status) {
-      set.status = body.status;
-      parts.push(`status ${problem.status} → ${body.status}`);
-    }
+    const { set, parts } = ownedItemChange(problem, body, owner);
     if (!parts.length) return null;
     await store.updateProblem(trx, problem.id, { ...set, updated_at: now });
     return { entity: 'problem', entityId: problem.id, summary: `Problem “${short(problem.text, 40)}”: ${parts.join('; ')}` };
