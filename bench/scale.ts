@@ -294,7 +294,9 @@ async function lockWaits<T>(databaseUrl: string | undefined, work: () => Promise
   const sampler = (async () => {
     while (!done) {
       const r = await c.query<{ advisory: string; row: string }>(
-        `select count(*) filter (where wait_event = 'advisory') as advisory, count(*) filter (where wait_event <> 'advisory') as row
+        // An audit append waits on its chain's head row (migration 018; an advisory lock before it).
+        `select count(*) filter (where wait_event = 'advisory' or query like '%audit_chain_heads%') as advisory,
+                count(*) filter (where wait_event <> 'advisory' and query not like '%audit_chain_heads%') as row
            from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
       );
       samples++;

@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { AuditAction, AuditActorKind, AuditEntry, AuditFilter, AuditVerifyResult } from '@shared/api/audit.schema';
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
-import { isInTransaction, serialWrite } from '../db/serial-write';
+import { isInTransaction, writeTransaction } from '../db/serial-write';
 import {
   auditChains,
   chainEnd,
@@ -69,9 +69,6 @@ export function auditChainOf(entry: Pick<AuditRow, 'id' | 'visit_id' | 'patient_
   const key = entry.visit_id ?? entry.patient_id ?? entry.actor_id ?? entry.id;
   return createHash('sha256').update(key, 'utf8').digest().readUInt32BE(0) % AUDIT_CHAINS;
 }
-
-/** Advisory-lock key of a chain on PostgreSQL ("ALCA" then the chain); any constants work if nothing else uses them. */
-const auditLockKey = (chain: number) => 0x414c4341 * 256 + chain;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -141,7 +138,7 @@ function unchained(entry: AuditInput): Unchained {
 
 /**
  * Appends one entry to the audit trail, chained to the entry before it. Safe under concurrent
- * callers and several processes on both dialects (see serialWrite). Pass your transaction as
+ * callers and several processes on both dialects (see recordAuditEntries). Pass your transaction as
  * `db` when you are inside one, so the entry commits (or rolls back) with your change.
  * Throws on a target or actor id that is not a UUID.
  */
@@ -150,18 +147,19 @@ export async function recordAudit(db: Kysely<DB>, dialect: Dialect, entry: Audit
   return row!;
 }
 
-/** The chain each open transaction has appended to (and, on PostgreSQL, holds the lock of until it ends). */
+/** The chain each open transaction has appended to (and, on PostgreSQL, holds the head row of until it ends). */
 const chainHeldBy = new WeakMap<Kysely<DB>, number>();
 
 /**
- * Appends several entries, in order, to one chain (the chain of the first: see auditChainOf) with
- * one lock of that chain, one read of its end and one insert: the same round trips as a single
- * entry, so the lock is held no longer for more. Everything is built (and every id checked)
- * before the lock is taken.
+ * Appends several entries, in order, to one chain (the chain of the first: see auditChainOf).
+ * Everything is built (and every id checked) before the chain is locked, and the lock is held
+ * only from the append to the caller's commit.
  *
- * On PostgreSQL the lock is the chain's advisory lock, held until the caller's commit: appends to
- * other chains do not wait for it. On SQLite the database's one writer (BEGIN IMMEDIATE)
- * serializes every append anyway, so there `seq` stays gapless too.
+ * - PostgreSQL: the chain's row in audit_chain_heads is the lock (appends to other chains do not
+ *   wait for it). One entry is one statement that moves the head on and inserts the entry (see
+ *   appendInOneStatement), so an audited read outside a transaction needs no BEGIN or COMMIT.
+ * - SQLite: the database's one writer (BEGIN IMMEDIATE) serializes every append, so the chain's end
+ *   is read from audit_log and `seq` stays gapless.
  */
 export async function recordAuditEntries(db: Kysely<DB>, dialect: Dialect, entries: AuditInput[]): Promise<AuditRow[]> {
   if (!entries.length) return [];
@@ -170,19 +168,18 @@ export async function recordAuditEntries(db: Kysely<DB>, dialect: Dialect, entri
   // chain lock, never two taken in an order another transaction could take the other way round.
   const chain = (isInTransaction(db) ? chainHeldBy.get(db) : undefined) ?? auditChainOf(bases[0]!);
   if (isInTransaction(db)) chainHeldBy.set(db, chain);
-  if (dialect === 'postgres' && bases.length === 1)
-    return serialWrite(db, dialect, auditLockKey(chain), async (trx) => [await appendInOneStatement(trx, chain, bases[0]!)]);
-  return serialWrite(db, dialect, auditLockKey(chain), async (trx) => {
-    const { last, maxSeq } = await chainEnd(trx, chain);
+  if (dialect === 'postgres' && bases.length === 1) return [await appendInOneStatement(db, chain, bases[0]!)];
+  const append = async (trx: Kysely<DB>) => {
+    const end = dialect === 'postgres' ? await lockChainHead(trx, chain) : await chainEnd(trx, chain);
     // PostgreSQL takes `seq` from its sequence (other chains append meanwhile); SQLite's one writer counts on.
     const seqs =
       dialect === 'postgres'
         ? (
             await sql<{ seq: string }>`select nextval('audit_log_seq') as seq from generate_series(1, ${bases.length})`.execute(trx)
           ).rows.map((r) => Number(r.seq))
-        : bases.map((_, i) => maxSeq + i + 1);
-    let position = last?.position ?? 0;
-    let prev = last?.hash ?? chainGenesis(chain);
+        : bases.map((_, i) => end.maxSeq + i + 1);
+    let position = end.last?.position ?? 0;
+    let prev = end.last?.hash ?? chainGenesis(chain);
     const rows = bases.map((base, i): AuditRow => {
       position += 1;
       const unhashed = { ...base, seq: seqs[i]!, chain, chain_seq: position, prev_hash: prev };
@@ -190,51 +187,67 @@ export async function recordAuditEntries(db: Kysely<DB>, dialect: Dialect, entri
       return { ...unhashed, hash: prev };
     });
     await insertAuditRows(trx, rows);
+    if (dialect === 'postgres') await moveChainHead(trx, chain, rows.at(-1)!);
     return rows;
-  });
+  };
+  return isInTransaction(db) ? append(db) : writeTransaction(db, dialect, append);
+}
+
+/** PostgreSQL: locks the chain's head row until commit and reads where the chain ends. */
+async function lockChainHead(trx: Kysely<DB>, chain: number): Promise<{ last?: { position: number; hash: string }; maxSeq: number }> {
+  const head = await trx.selectFrom('audit_chain_heads').select(['chain_seq', 'hash']).where('chain', '=', chain).forUpdate().executeTakeFirst();
+  if (!head) throw new Error(`audit: chain ${chain} has no head (migration 018 not applied?)`);
+  return { maxSeq: 0, ...(head.hash ? { last: { position: Number(head.chain_seq), hash: head.hash } } : {}) };
+}
+
+async function moveChainHead(trx: Kysely<DB>, chain: number, last: AuditRow): Promise<void> {
+  await trx
+    .updateTable('audit_chain_heads')
+    .set({ chain_seq: last.chain_seq!, hash: last.hash, prev_hash: last.prev_hash })
+    .where('chain', '=', chain)
+    .execute();
 }
 
 /** A JSON value as JSON.stringify writes it, for a text (or null) parameter. */
 const jsonText = (v: string | null) => sql`coalesce(to_json(${v}::text)::text, 'null')`;
 
 /**
- * PostgreSQL, with the chain's lock held: reads the chain's end, takes the next global `seq`,
- * hashes the entry and inserts it in ONE statement (the lock is then held for this statement and
- * the commit only). The hash is computed by the database over the same canonical content as
+ * PostgreSQL: moves the chain's head on, takes the next global `seq`, hashes the entry and inserts
+ * it in ONE statement. Updating the head row locks it until the caller's commit; an append that
+ * had to wait for it is evaluated again on the head as the other append committed it, so the
+ * chain cannot fork. The hash is computed by the database over the same canonical content as
  * canonicalAuditContent (every value here is an id, an ISO time, a fixed name, an address or an
  * integer, which PostgreSQL's to_json and JSON.stringify write alike); verifyAuditChain checks it
  * in JavaScript.
  */
-async function appendInOneStatement(trx: Kysely<DB>, chain: number, base: Unchained): Promise<AuditRow> {
+async function appendInOneStatement(db: Kysely<DB>, chain: number, base: Unchained): Promise<AuditRow> {
   const b = base;
   const c = sql`cast(${chain} as integer)`;
   const { rows } = await sql<{ seq: number; chain_seq: number; prev_hash: string; hash: string }>`
-    with last as (
-      select pos, hash from (
-        (select chain_seq as pos, hash from audit_log where chain = ${c} and chain_seq is not null order by chain_seq desc limit 1)
-        union all
-        (select seq as pos, hash from audit_log where ${c} = 0 and chain_seq is null order by seq desc limit 1)
-      ) ends order by pos desc limit 1
-    ), prev as (
-      select nextval('audit_log_seq') as seq, coalesce(last.pos, 0) + 1 as chain_seq, coalesce(last.hash, ${chainGenesis(chain)}) as prev_hash
-      from (select 1) one left join last on true
-    ), entry as (
-      select seq, chain_seq, prev_hash, '[' || seq || ',' || ${jsonText(b.id)} || ',' || ${jsonText(b.at)} || ',' || ${jsonText(b.actor_kind)}
-        || ',' || ${jsonText(b.actor_id)} || ',' || ${jsonText(b.action)} || ',' || ${jsonText(b.outcome)}
-        || ',' || ${jsonText(b.patient_id)} || ',' || ${jsonText(b.visit_id)} || ',' || ${jsonText(b.staff_id)}
-        || ',' || ${jsonText(b.participant_id)} || ',' || ${jsonText(b.checkin_id)} || ',' || ${jsonText(b.link_id)}
-        || ',' || ${jsonText(b.request_id)} || ',' || ${jsonText(b.ip)} || ',' || to_json(prev_hash)::text
-        || ',' || ${c} || ',' || chain_seq || ']' as content
-      from prev
+    with n as (select nextval('audit_log_seq') as seq),
+    head as (
+      update audit_chain_heads h
+      set chain_seq = h.chain_seq + 1,
+          prev_hash = coalesce(h.hash, ${chainGenesis(chain)}),
+          hash = encode(sha256(convert_to('[' || n.seq || ',' || ${jsonText(b.id)} || ',' || ${jsonText(b.at)} || ',' || ${jsonText(b.actor_kind)}
+            || ',' || ${jsonText(b.actor_id)} || ',' || ${jsonText(b.action)} || ',' || ${jsonText(b.outcome)}
+            || ',' || ${jsonText(b.patient_id)} || ',' || ${jsonText(b.visit_id)} || ',' || ${jsonText(b.staff_id)}
+            || ',' || ${jsonText(b.participant_id)} || ',' || ${jsonText(b.checkin_id)} || ',' || ${jsonText(b.link_id)}
+            || ',' || ${jsonText(b.request_id)} || ',' || ${jsonText(b.ip)} || ',' || to_json(coalesce(h.hash, ${chainGenesis(chain)}))::text
+            || ',' || ${c} || ',' || (h.chain_seq + 1) || ']', 'UTF8')), 'hex')
+      from n
+      where h.chain = ${c}
+      returning n.seq, h.chain_seq, h.prev_hash, h.hash
     )
     insert into audit_log (id, seq, at, actor_kind, actor_id, action, outcome, patient_id, visit_id, staff_id, participant_id,
                            checkin_id, link_id, request_id, ip, prev_hash, hash, chain, chain_seq)
     select ${b.id}, seq, ${b.at}, ${b.actor_kind}, ${b.actor_id}, ${b.action}, ${b.outcome}, ${b.patient_id}, ${b.visit_id},
            ${b.staff_id}, ${b.participant_id}, ${b.checkin_id}, ${b.link_id}, ${b.request_id}, ${b.ip},
-           prev_hash, encode(sha256(convert_to(content, 'UTF8')), 'hex'), ${c}, chain_seq
-    from entry
-    returning seq, chain_seq, prev_hash, hash`.execute(trx);
-  const row = rows[0]!;
+           prev_hash, hash, ${c}, chain_seq
+    from head
+    returning seq, chain_seq, prev_hash, hash`.execute(db);
+  const row = rows[0];
+  if (!row) throw new Error(`audit: chain ${chain} has no head (migration 018 not applied?)`);
   return { ...b, seq: Number(row.seq), chain, chain_seq: Number(row.chain_seq), prev_hash: row.prev_hash, hash: row.hash };
 }
 

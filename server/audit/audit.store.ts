@@ -36,7 +36,7 @@ export async function chainEnd(db: Kysely<DB>, chain: number): Promise<{ last?: 
   };
 }
 
-/** Appends rows in one statement. Callers hold the chain's lock (see serialWrite). */
+/** Appends rows in one statement. Callers hold the chain's lock (see recordAuditEntries). */
 export async function insertAuditRows(db: Kysely<DB>, rows: AuditRow[]): Promise<void> {
   // 18 columns a row: 500 rows stay far below SQLite's limit of bound values per statement.
   for (let i = 0; i < rows.length; i += 500)

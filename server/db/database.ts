@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -123,6 +124,8 @@ function openPostgres(url: string, pgSchema: string | undefined, timeouts: PgTim
   pool.on('error', () => undefined);
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    prepareStatements(client);
+    sendInOneWrite(client);
     discardOnReadTimeout(client);
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
@@ -146,6 +149,64 @@ function openPostgres(url: string, pgSchema: string | undefined, timeouts: PgTim
     };
   }
   return database;
+}
+
+/** Distinct statements one connection keeps prepared; past it, statements go unnamed (parsed each time). */
+const PREPARED_PER_CONNECTION = 300;
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+/** `select *`, `"t".*`, `returning *`: their result changes when a column is added. */
+const STAR = /\.\*|(?:select|returning|,)\s*\*(?!\))/i;
+
+/**
+ * Sends each parameterized query as a named prepared statement, named by a hash of its text, so the
+ * connection's backend parses and plans it once instead of on every request (Kysely sends text and
+ * values only). pg keeps the names per connection and prepares on first use.
+ *
+ * CAUTION: PostgreSQL refuses to run a prepared statement whose result columns changed ("cached
+ * plan must not change result type"), which a newer release adding a column during a rolling
+ * deploy would cause for `select *`. Statements that expand `*` are therefore never prepared; if
+ * one still fails that way, its connection is dropped so no later request meets it again.
+ */
+function prepareStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const prepared = new Set<string>();
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    if (typeof text !== 'string' || !Array.isArray(values) || args.length !== 2 || !PREPARABLE.test(text) || STAR.test(text)) return query(...args);
+    const name = `a${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    if (!prepared.has(name)) {
+      if (prepared.size >= PREPARED_PER_CONNECTION) return query(text, values);
+      prepared.add(name);
+    }
+    const result = query({ name, text, values });
+    if (result instanceof Promise) {
+      result.catch((err: unknown) => {
+        if ((err as { code?: string } | undefined)?.code === '0A000') {
+          (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+        }
+      });
+    }
+    return result;
+  }) as typeof client.query;
+}
+
+/**
+ * pg writes each protocol message of a query (parse, bind, describe, execute, sync) to the socket
+ * separately: five system calls, and five wake-ups of the backend, per statement. Corking the
+ * socket while pg submits the query sends them in one write. A query that has to queue behind
+ * another is submitted later, unbatched, which is only slower.
+ */
+function sendInOneWrite(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+    stream?.cork?.();
+    try {
+      return query(...args);
+    } finally {
+      stream?.uncork?.();
+    }
+  }) as typeof client.query;
 }
 
 /**

@@ -15,6 +15,7 @@ import * as m014 from './migrations/014-patient-care-team';
 import * as m015 from './migrations/015-care-plan';
 import * as m016 from './migrations/016-measurement-plan';
 import * as m017 from './migrations/017-visit-notes';
+import * as m018 from './migrations/018-audit-chain-heads';
 
 /**
  * Every migration, in order. Files are numbered and never edited once landed; add new ones at
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '015-care-plan': m015,
   '016-measurement-plan': m016,
   '017-visit-notes': m017,
+  '018-audit-chain-heads': m018,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

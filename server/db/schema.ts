@@ -188,6 +188,17 @@ export interface AuditLogTable {
   chain_seq: number | null;
 }
 
+/** PostgreSQL only (migration 018): where each audit chain ends; an append moves it on in the same statement. */
+export interface AuditChainHeadTable {
+  chain: number;
+  /** Position of the chain's last entry (0 before its first). */
+  chain_seq: number;
+  /** That entry's hash; NULL before the first (the chain then links to its genesis). */
+  hash: string | null;
+  /** The hash of the entry before it. */
+  prev_hash: string | null;
+}
+
 export type CheckinStatus = 'sent' | 'in_progress' | 'shared';
 
 export interface CheckinTable {
@@ -411,6 +422,8 @@ export interface DB {
   attendance: AttendanceTable;
   webhook_events: WebhookEventTable;
   audit_log: AuditLogTable;
+  /** PostgreSQL only. */
+  audit_chain_heads: AuditChainHeadTable;
   checkins: CheckinTable;
   checkin_answers: CheckinAnswerTable;
   safety_alerts: SafetyAlertTable;

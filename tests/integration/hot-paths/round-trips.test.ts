@@ -41,12 +41,15 @@ async function roundTrips(request: () => Promise<unknown>): Promise<number> {
 }
 
 /**
- * The most round trips each route may make (see the README's decisions for what they are), the
- * same on both databases. An answer save includes its audit entry (issue 11): two statements, the
- * chain's end read and the insert on SQLite, the chain's lock and one read-hash-insert statement
- * on PostgreSQL.
+ * The most round trips each route may make (see the README's decisions for what they are). An
+ * audited change appends its entry in the change's transaction: on SQLite two statements (the
+ * chain's end, then the insert), on PostgreSQL one (it moves the chain's head row and inserts the
+ * entry, migration 018), and an audited read outside a transaction needs no BEGIN or COMMIT there.
  */
-const BUDGET = { sessionCheck: 1, answerSave: 10, videoToken: 3, patientToken: 6, clinicianToken: 7, firstClinicianToken: 12 };
+const BUDGET = {
+  sqlite: { sessionCheck: 1, answerSave: 10, videoToken: 3, patientToken: 6, clinicianToken: 7, firstClinicianToken: 12 },
+  postgres: { sessionCheck: 1, answerSave: 9, videoToken: 3, patientToken: 3, clinicianToken: 4, firstClinicianToken: 11 },
+};
 
 describeEachDatabase('hot-path round trips (%s)', (dialect) => {
   let t: TestApp;
@@ -72,9 +75,9 @@ describeEachDatabase('hot-path round trips (%s)', (dialect) => {
       videoToken: await roundTrips(() => patient.agent.post(`/api/visits/${v.visitId}/video-token`)),
     };
     console.log(`round trips (${dialect}): ${JSON.stringify(figures)}`);
-    expect(figures.sessionCheck).toBeLessThanOrEqual(BUDGET.sessionCheck);
-    expect(figures.answerSave).toBeLessThanOrEqual(BUDGET.answerSave);
-    expect(figures.videoToken).toBeLessThanOrEqual(BUDGET.videoToken);
+    expect(figures.sessionCheck).toBeLessThanOrEqual(BUDGET[dialect].sessionCheck);
+    expect(figures.answerSave).toBeLessThanOrEqual(BUDGET[dialect].answerSave);
+    expect(figures.videoToken).toBeLessThanOrEqual(BUDGET[dialect].videoToken);
   });
 });
 
@@ -108,8 +111,8 @@ describeEachDatabase('video-token round trips, the whole path against the LiveKi
       clinicianToken: await roundTrips(() => clinician.post(`/api/visits/${v.visitId}/video-token`).expect(200)),
     };
     console.log(`video-token round trips (${dialect}): ${JSON.stringify(figures)}`);
-    expect(figures.patientToken).toBeLessThanOrEqual(BUDGET.patientToken);
-    expect(figures.clinicianToken).toBeLessThanOrEqual(BUDGET.clinicianToken);
-    expect(figures.firstClinicianToken).toBeLessThanOrEqual(BUDGET.firstClinicianToken);
+    expect(figures.patientToken).toBeLessThanOrEqual(BUDGET[dialect].patientToken);
+    expect(figures.clinicianToken).toBeLessThanOrEqual(BUDGET[dialect].clinicianToken);
+    expect(figures.firstClinicianToken).toBeLessThanOrEqual(BUDGET[dialect].firstClinicianToken);
   });
 });
