@@ -8,7 +8,7 @@ import { canReadPatientHistory } from '../patients/patient.policy';
 import { findParticipant, mayUseCheckins } from '../visits/participants.store';
 import { isOpen } from '../visits/visit-lifecycle';
 import { findVisit, isClinicianOnVisit } from '../visits/visits.store';
-import { findCheckin, findCheckinForAnswering, heldElsewhere, type AnsweringFacts, type CheckinRow } from './checkins.store';
+import { findCheckin, findCheckinForAnswering, heldElsewhere, type AnswerSaveFacts, type AnsweringFacts, type CheckinRow } from './checkins.store';
 
 /*
  * Who may see and touch a check-in. Anyone outside its visit gets 404: a check-in's existence is
@@ -52,12 +52,12 @@ export async function requireCheckinPatient(
   res: Response,
   db: Kysely<DB>,
   rawId: unknown,
-): Promise<{ row: CheckinRow; patient: PatientPrincipal; answering: AnsweringFacts }> {
+): Promise<{ row: CheckinRow; patient: PatientPrincipal; answering: AnsweringFacts; facts?: AnswerSaveFacts }> {
   const patient = res.locals.patient;
   if (patient && !res.locals.staff) {
     const found = await findCheckinForAnswering(db, parseId(rawId), patient.participantId);
     if (!found || found.row.visit_id !== patient.visitId) throw notFound();
-    return { row: found.row, patient, answering: found.answering };
+    return { row: found.row, patient, answering: found.answering, facts: found.facts };
   }
   const { row, viewer } = await requireCheckinViewer(res, db, rawId);
   if (viewer.kind !== 'patient') throw forbidden('Only the patient can answer a check-in');

@@ -76,10 +76,10 @@ export function checkinsRoutes(deps: service.CheckinsDeps & { answerLimiter?: Re
   });
 
   r.put('/checkins/:id/answers/:linkId', answerLimiter, async (req, res) => {
-    const { row, answering } = await requireCheckinPatient(res, db, req.params.id);
+    const { row, answering, facts } = await requireCheckinPatient(res, db, req.params.id);
     const linkId = linkIdParam(req);
     const { value } = AnswerRequestSchema.parse(req.body);
-    res.json(await service.saveAnswer(deps, auditFrom(req, res), row, answering, linkId, value));
+    res.json(await service.saveAnswer(deps, auditFrom(req, res), row, answering, linkId, value, facts));
   });
 
   r.delete('/checkins/:id/answers/:linkId', answerLimiter, async (req, res) => {

@@ -39,6 +39,7 @@ import {
   touchUnshared,
   unsharedInstrumentIds,
   upsertAnswer,
+  type AnswerSaveFacts,
   type AnsweringFacts,
   type CheckinRow,
 } from './checkins.store';
@@ -136,6 +137,7 @@ export function newSentRows(visit: Pick<VisitRow, 'id' | 'patient_id'>, sends: {
     shared_at: null,
     result: null,
     updated_at: now,
+    revision: 0,
   }));
 }
 
@@ -205,6 +207,7 @@ export async function saveAnswer(
   answering: AnsweringFacts,
   linkId: string,
   value: AnswerValue,
+  facts?: AnswerSaveFacts,
 ): Promise<AnswerResponse> {
   if (row.status === 'shared') throw alreadyShared();
   const def = requireDefinition(deps, row);
@@ -212,8 +215,13 @@ export async function saveAnswer(
   const now = new Date().toISOString();
 
   const { answers, crisis, newAlerts } = await deps.auditor.transaction(async (trx) => {
-    if (!(await touchUnshared(trx, row.id, 'in_progress', now))) throw alreadyShared();
-    const current = (await answersOf(trx, [row.id])).get(row.id) ?? {};
+    // The answers read with the check-in still hold when its revision is unchanged; otherwise they
+    // are read again, now under the check-in's lock.
+    let current = facts && (await touchUnshared(trx, row.id, 'in_progress', now, row.revision)) ? facts.answers : undefined;
+    if (!current) {
+      if (!(await touchUnshared(trx, row.id, 'in_progress', now))) throw alreadyShared();
+      current = (await answersOf(trx, [row.id])).get(row.id) ?? {};
+    }
     const check = validateAnswer(def, linkId, value, current);
     if (!check.ok) {
       const field = check.reason === 'invalid_value' ? 'value' : 'linkId';

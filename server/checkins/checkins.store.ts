@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AnswerValue } from '@shared/instruments/definition.schema';
+import { jsonRows, jsonRowsFrom } from '../db/json-rows';
 import type { CheckinStatus, CheckinTable, DB, ParticipantState, SafetyAlertTable, VisitStatus } from '../db/schema';
 
 export type CheckinRow = CheckinTable;
@@ -45,16 +46,28 @@ export async function heldElsewhere(db: Kysely<DB>, checkin: Pick<CheckinRow, 'i
   return foreign !== undefined;
 }
 
-/** A check-in with its visit's status and the given participant's row, in one query (the answer-save hot path). */
-export async function findCheckinForAnswering(db: Kysely<DB>, id: string, participantId: string): Promise<{ row: CheckinRow; answering: AnsweringFacts } | undefined> {
+/**
+ * What a save needs besides the check-in, read with it: its answers at `row.revision`. (The visit's
+ * clinicians are read after commit, by the push, so a care team changed meanwhile is told.)
+ */
+export interface AnswerSaveFacts {
+  answers: Record<string, AnswerValue>;
+}
+
+/** A check-in with its visit's status, the given participant's row and its answers, in one query (the answer-save hot path). */
+export async function findCheckinForAnswering(
+  db: Kysely<DB>,
+  id: string,
+  participantId: string,
+): Promise<{ row: CheckinRow; answering: AnsweringFacts; facts: AnswerSaveFacts } | undefined> {
   const r = await db
     .selectFrom('checkins')
     .innerJoin('visits', 'visits.id', 'checkins.visit_id')
     .leftJoin('participants', (j) => j.on('participants.id', '=', participantId))
     .selectAll('checkins')
     .select(['visits.status as visit_status', 'participants.visit_id as participant_visit_id', 'participants.state as participant_state'])
-    // Another device holds the check-in: it is in the call (this one is not), or it gave answers here.
     .select((eb) => [
+      // Another device of the visit is in the call.
       eb
         .exists(
           eb
@@ -66,25 +79,31 @@ export async function findCheckinForAnswering(db: Kysely<DB>, id: string, partic
             .where('other.state', '=', 'admitted'),
         )
         .as('other_admitted'),
-      eb
-        .exists(
-          eb
-            .selectFrom('checkin_answers as a')
-            .select('a.link_id')
-            .whereRef('a.checkin_id', '=', 'checkins.id')
-            .where('a.participant_id', 'is not', null)
-            .where('a.participant_id', '!=', participantId),
-        )
-        .as('foreign_answers'),
+      jsonRowsFrom(
+        db,
+        eb.selectFrom('checkin_answers').select(['checkin_answers.link_id', 'checkin_answers.value', 'checkin_answers.participant_id']).whereRef('checkin_answers.checkin_id', '=', 'checkins.id'),
+      ).as('answers'),
     ])
     .where('checkins.id', '=', id)
     .executeTakeFirst();
   if (!r) return undefined;
-  const { visit_status, participant_visit_id, participant_state, other_admitted, foreign_answers, ...row } = r;
-  const elsewhere = (Boolean(Number(other_admitted)) && participant_state !== 'admitted') || Boolean(Number(foreign_answers));
+  const { visit_status, participant_visit_id, participant_state, other_admitted, answers: answerRows, ...row } = r;
+  const given = jsonRows(answerRows);
+  // Another device holds the check-in: it is in the call (this one is not), or it gave answers here.
+  const foreignAnswers = given.some((a) => a.participant_id !== null && a.participant_id !== participantId);
+  const elsewhere = (Boolean(Number(other_admitted)) && participant_state !== 'admitted') || foreignAnswers;
   const participant =
     participant_visit_id && participant_state ? { id: participantId, visitId: participant_visit_id, state: participant_state, elsewhere } : null;
-  return { row, answering: { visitStatus: visit_status, participant } };
+  const answers: Record<string, AnswerValue> = {};
+  for (const a of given) {
+    const v = parseValue(a.value);
+    if (v !== undefined) answers[a.link_id] = v;
+  }
+  return {
+    row,
+    answering: { visitStatus: visit_status, participant },
+    facts: { answers },
+  };
 }
 
 /** A visit's check-ins, oldest first. */
@@ -163,17 +182,26 @@ export async function deleteAnswer(db: Kysely<DB>, checkinId: string, linkId: st
 }
 
 /**
- * Marks an unshared check-in as being worked on. Run first inside the answer's transaction: on
- * PostgreSQL the row lock it takes makes a concurrent share wait (or this update match nothing).
- * Returns false when the check-in was shared meanwhile.
+ * Marks an unshared check-in as being worked on and counts a change to its answers. Run first
+ * inside the answer's transaction: on PostgreSQL the row lock it takes makes a concurrent share
+ * wait (or this update match nothing). With `atRevision`, it matches only while the answers are
+ * still those read at that revision. Returns false when nothing matched: the check-in was shared
+ * meanwhile, or (with `atRevision`) its answers changed.
  */
-export async function touchUnshared(db: Kysely<DB>, id: string, status: Exclude<CheckinStatus, 'shared'>, now: string): Promise<boolean> {
-  const r = await db
+export async function touchUnshared(
+  db: Kysely<DB>,
+  id: string,
+  status: Exclude<CheckinStatus, 'shared'>,
+  now: string,
+  atRevision?: number,
+): Promise<boolean> {
+  let q = db
     .updateTable('checkins')
-    .set({ status, updated_at: now })
+    .set((eb) => ({ status, updated_at: now, revision: eb('revision', '+', 1) }))
     .where('id', '=', id)
-    .where('status', '!=', 'shared')
-    .executeTakeFirst();
+    .where('status', '!=', 'shared');
+  if (atRevision !== undefined) q = q.where('revision', '=', atRevision);
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 

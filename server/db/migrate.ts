@@ -16,6 +16,7 @@ import * as m015 from './migrations/015-care-plan';
 import * as m016 from './migrations/016-measurement-plan';
 import * as m017 from './migrations/017-visit-notes';
 import * as m018 from './migrations/018-audit-chain-heads';
+import * as m019 from './migrations/019-checkin-revision';
 
 /**
  * Every migration, in order. Files are numbered and never edited once landed; add new ones at
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '016-measurement-plan': m016,
   '017-visit-notes': m017,
   '018-audit-chain-heads': m018,
+  '019-checkin-revision': m019,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

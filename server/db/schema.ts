@@ -214,6 +214,8 @@ export interface CheckinTable {
   /** JSON: the server-computed result at sharing (total, band, flags…); null before. */
   result: string | null;
   updated_at: string;
+  /** Counts changes to the answers (migration 019): an answer save claims the next one. */
+  revision: number;
 }
 
 export interface CheckinAnswerTable {

@@ -211,6 +211,13 @@ export async function retireLinkParticipants(db: Db, visitId: string, now: strin
     .where('id', 'in', ids)
     .where('state', 'in', ['joining', 'waiting', 'admitted'])
     .execute();
+  // A change to those check-ins' answers: a save that read them before must read them again.
+  await db
+    .updateTable('checkins')
+    .set((eb) => ({ revision: eb('revision', '+', 1) }))
+    .where('visit_id', '=', visitId)
+    .where('status', '!=', 'shared')
+    .execute();
   await db
     .deleteFrom('checkin_answers')
     .where('checkin_id', 'in', (eb) =>
