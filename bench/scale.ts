@@ -633,10 +633,14 @@ export async function runHotPathComparison(): Promise<void> {
       }
     }
     bare.stop();
+    // Both sides' durability, so "the same work" can be checked: when does a commit reach the disk?
+    let pgCommit = '?';
+    for (const c of pgClients.values()) pgCommit = (await c.query<{ synchronous_commit: string }>('show synchronous_commit')).rows[0]!.synchronous_commit;
     for (const c of pgClients.values()) await c.end();
     console.log(
       `\nHot routes, SQLite and PostgreSQL measured in alternation (${rounds} rounds of ${seconds} s, 16 concurrent; p99 at 100 req/s offered)`,
     );
+    console.log(`durability: SQLite synchronous=${process.env.SQLITE_SYNCHRONOUS || 'full'} (WAL), PostgreSQL synchronous_commit=${pgCommit}`);
     console.log(`bare Express route: ${bareRates.map((r) => r.toFixed(0)).join(' / ')} req/s`);
     const width = Math.max(...ROUTES.map((n) => n.length));
     for (const name of ROUTES) {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { PgTimeouts } from './db/database';
+import type { PgTimeouts, SqliteSynchronous } from './db/database';
 import { CrisisResourcesSchema, DEFAULT_CRISIS_RESOURCES, type CrisisResources } from '@shared/api/checkins.schema';
 
 const DEV_LIVEKIT_KEY = 'devkey';
@@ -68,6 +68,7 @@ const EnvSchema = z
       .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH or postgres://…')
       .default('sqlite:./data/alcove.db'),
     DB_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+    SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
     DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
     DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
@@ -177,7 +178,7 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string;
   /** How long start-up waits for an unreachable database, and PostgreSQL's time limits. */
-  database: { waitSeconds: number; timeouts: PgTimeouts };
+  database: { waitSeconds: number; timeouts: PgTimeouts; sqliteSynchronous: SqliteSynchronous };
   sessionSecret: string;
   sessionTtlMinutes: number;
   livekit: { url: string; apiKey: string; apiSecret: string; explicit: boolean };
@@ -272,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     database: {
       waitSeconds: e.DB_WAIT_SECONDS,
+      sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
       timeouts: {
         connectMs: e.DB_CONNECT_TIMEOUT_MS,
         statementMs: e.DB_STATEMENT_TIMEOUT_MS,

@@ -37,7 +37,7 @@ let database: Database;
 /** Held (never collected) for the life of the process; the kernel frees it at exit. */
 let sqliteLock: { release: () => void } | undefined;
 try {
-  database = openDatabase(config.databaseUrl, { timeouts: config.database.timeouts });
+  database = openDatabase(config.databaseUrl, { timeouts: config.database.timeouts, sqliteSynchronous: config.database.sqliteSynchronous });
   // SQLite is the one-machine default: a second server process on the same file is refused.
   const sqliteFile = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl.slice('sqlite:'.length) : undefined;
   if (sqliteFile && sqliteFile !== ':memory:') sqliteLock = lockSqliteForThisProcess(sqliteFile);

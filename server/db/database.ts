@@ -30,9 +30,19 @@ export interface PgTimeouts {
 
 export const DEFAULT_PG_TIMEOUTS: PgTimeouts = { connectMs: 5000, statementMs: 10_000, queryMs: 15_000, idleInTransactionMs: 10_000 };
 
+/**
+ * When an SQLite commit reaches the disk. `full` (the default) syncs the write-ahead log at every
+ * commit, so an answer or audit entry the server has acknowledged survives a power cut or an
+ * operating-system crash, as a PostgreSQL commit does (`synchronous_commit=on`). `normal` syncs
+ * only at checkpoints: faster, never corrupt, but the last commits can be lost in such a crash.
+ */
+export type SqliteSynchronous = 'full' | 'normal';
+
 export interface DatabaseOptions {
   /** PostgreSQL only: use (and create) this schema instead of `public`; tests get one each. */
   pgSchema?: string;
+  /** SQLite only; see SqliteSynchronous. */
+  sqliteSynchronous?: SqliteSynchronous;
   /** PostgreSQL only. */
   timeouts?: PgTimeouts;
 }
@@ -47,7 +57,7 @@ export class DatabaseOpenError extends Error {
 
 /** Opens the database named by a DATABASE_URL (`sqlite:PATH` or `postgres://…`). */
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options.sqliteSynchronous ?? 'full');
   return openPostgres(url, options.pgSchema, options.timeouts ?? DEFAULT_PG_TIMEOUTS);
 }
 
@@ -72,7 +82,7 @@ function prepareSqlitePath(file: string): void {
   fs.mkdirSync(path.dirname(full), { recursive: true });
 }
 
-function openSqlite(file: string): Database {
+function openSqlite(file: string, synchronous: SqliteSynchronous): Database {
   let handle: SQLite.Database;
   try {
     if (file !== ':memory:') prepareSqlitePath(file);
@@ -84,7 +94,7 @@ function openSqlite(file: string): Database {
   handle.pragma('journal_mode = WAL');
   handle.pragma('foreign_keys = ON');
   handle.pragma('busy_timeout = 5000');
-  handle.pragma('synchronous = NORMAL');
+  handle.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
   return {
     db,
