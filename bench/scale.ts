@@ -525,6 +525,8 @@ function benchEnv(dir: string, livekitUrl: string, databaseUrl: string | undefin
     ANSWER_LIMIT_PER_PARTICIPANT: '1000000',
     VIDEO_TOKEN_LIMIT_PER_PARTICIPANT: '1000000',
     DATABASE_URL: databaseUrl ?? `sqlite:${path.join(dir, 'bench.db')}`,
+    // The product's default unless the run says otherwise (the test helpers' servers skip the sync).
+    SQLITE_SYNCHRONOUS: process.env.SQLITE_SYNCHRONOUS || 'full',
     ...(redisUrl ? { REDIS_URL: redisUrl, RATE_LIMIT_REDIS_PREFIX: `bench:${Date.now()}:` } : {}),
   };
 }

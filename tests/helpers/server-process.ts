@@ -54,6 +54,8 @@ export async function startServerProcess(name: string, env: Record<string, strin
       DATABASE_URL: databaseUrl,
       LIVEKIT_URL: env.LIVEKIT_URL ?? 'ws://127.0.0.1:9',
       LOG_LEVEL: 'info',
+      // See test-app.ts: test servers skip the per-commit sync unless a test asks for it.
+      SQLITE_SYNCHRONOUS: 'normal',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
