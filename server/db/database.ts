@@ -136,7 +136,7 @@ function openPostgres(url: string, pgSchema: string | undefined, timeouts: PgTim
     client.on('error', () => undefined);
     prepareStatements(client);
     sendInOneWrite(client);
-    discardOnReadTimeout(client);
+    discardBrokenConnections(client);
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let schemaReady: Promise<void> | undefined;
@@ -166,6 +166,21 @@ const PREPARED_PER_CONNECTION = 300;
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 /** `select *`, `"t".*`, `returning *`: their result changes when a column is added. */
 const STAR = /\.\*|(?:select|returning|,)\s*\*(?!\))/i;
+/** Statement text → its name, or null when it is not prepared: the app sends a few hundred distinct texts. */
+const statementNames = new Map<string, string | null>();
+
+function statementName(text: string): string | null {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = PREPARABLE.test(text) && !STAR.test(text) ? `a${createHash('sha1').update(text).digest('base64url').slice(0, 20)}` : null;
+    if (statementNames.size < 10 * PREPARED_PER_CONNECTION) statementNames.set(text, name);
+  }
+  return name;
+}
+
+/** The connection's socket, which pg does not expose in its types. */
+const socketOf = (client: pg.PoolClient) =>
+  (client as unknown as { connection?: { stream?: { cork(): void; uncork(): void; destroy(): void } } }).connection?.stream;
 
 /**
  * Sends each parameterized query as a named prepared statement, named by a hash of its text, so the
@@ -175,28 +190,20 @@ const STAR = /\.\*|(?:select|returning|,)\s*\*(?!\))/i;
  * CAUTION: PostgreSQL refuses to run a prepared statement whose result columns changed ("cached
  * plan must not change result type"), which a newer release adding a column during a rolling
  * deploy would cause for `select *`. Statements that expand `*` are therefore never prepared; if
- * one still fails that way, its connection is dropped so no later request meets it again.
+ * one still fails that way, discardBrokenConnections drops its connection.
  */
 function prepareStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const prepared = new Set<string>();
   client.query = ((...args: unknown[]) => {
     const [text, values] = args;
-    if (typeof text !== 'string' || !Array.isArray(values) || args.length !== 2 || !PREPARABLE.test(text) || STAR.test(text)) return query(...args);
-    const name = `a${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    const name = typeof text === 'string' && Array.isArray(values) && args.length === 2 ? statementName(text) : null;
+    if (!name) return query(...args);
     if (!prepared.has(name)) {
       if (prepared.size >= PREPARED_PER_CONNECTION) return query(text, values);
       prepared.add(name);
     }
-    const result = query({ name, text, values });
-    if (result instanceof Promise) {
-      result.catch((err: unknown) => {
-        if ((err as { code?: string } | undefined)?.code === '0A000') {
-          (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-        }
-      });
-    }
-    return result;
+    return query({ name, text, values });
   }) as typeof client.query;
 }
 
@@ -209,30 +216,31 @@ function prepareStatements(client: pg.PoolClient): void {
 function sendInOneWrite(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   client.query = ((...args: unknown[]) => {
-    const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
-    stream?.cork?.();
+    const socket = socketOf(client);
+    socket?.cork();
     try {
       return query(...args);
     } finally {
-      stream?.uncork?.();
+      socket?.uncork();
     }
   }) as typeof client.query;
 }
 
 /**
- * pg's query_timeout gives up on the answer but keeps the connection, and the next query would
- * queue behind the lost one (in a partition, for as long as it lasts). Cut the connection instead,
- * so the pool drops it and the next request opens a fresh one.
+ * Cuts a connection that a failed query left unfit, so the pool drops it and the next request
+ * opens a fresh one:
+ * - pg's query_timeout gives up on the answer but keeps the connection, and the next query would
+ *   queue behind the lost one (in a partition, for as long as it lasts);
+ * - a prepared statement whose result columns changed (SQLSTATE 0A000) fails again on every use.
  */
-function discardOnReadTimeout(client: pg.PoolClient): void {
+function discardBrokenConnections(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   client.query = ((...args: unknown[]) => {
     const result = query(...args);
     if (result instanceof Promise) {
       result.catch((err: unknown) => {
-        if ((err as Error | undefined)?.message === 'Query read timeout') {
-          (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-        }
+        const e = err as { message?: unknown; code?: unknown } | undefined;
+        if (e?.message === 'Query read timeout' || e?.code === '0A000') socketOf(client)?.destroy();
       });
     }
     return result;
