@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AuditAction, AuditActorKind, AuditEntry, AuditFilter, AuditVerifyResult } from '@shared/api/audit.schema';
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
@@ -212,20 +212,19 @@ async function moveChainHead(trx: Kysely<DB>, chain: number, last: AuditRow): Pr
 const jsonText = (v: string | null) => sql`coalesce(to_json(${v}::text)::text, 'null')`;
 
 /**
- * PostgreSQL: moves the chain's head on, takes the next global `seq`, hashes the entry and inserts
- * it in ONE statement. Updating the head row locks it until the caller's commit; an append that
- * had to wait for it is evaluated again on the head as the other append committed it, so the
- * chain cannot fork. The hash is computed by the database over the same canonical content as
- * canonicalAuditContent (every value here is an id, an ISO time, a fixed name, an address or an
- * integer, which PostgreSQL's to_json and JSON.stringify write alike); verifyAuditChain checks it
- * in JavaScript.
+ * PostgreSQL: the CTEs that append `base` to `chain` in the statement they are part of, once for
+ * each row of the CTE named `gate` (no gate: once). `audit_next` takes the next global `seq`,
+ * `audit_head` moves the chain's head on and hashes the entry, `audit_entry` inserts it. Updating
+ * the head row locks it until the statement's transaction commits; an append that had to wait for
+ * it is evaluated again on the head as the other append committed it, so the chain cannot fork.
+ * The hash is computed by the database over the same canonical content as canonicalAuditContent
+ * (every value here is an id, an ISO time, a fixed name, an address or an integer, which
+ * PostgreSQL's to_json and JSON.stringify write alike); verifyAuditChain checks it in JavaScript.
  */
-async function appendInOneStatement(db: Kysely<DB>, chain: number, base: Unchained): Promise<AuditRow> {
-  const b = base;
+function appendCtes(chain: number, b: Unchained, gate?: string): RawBuilder<unknown> {
   const c = sql`cast(${chain} as integer)`;
-  const { rows } = await sql<{ seq: number; chain_seq: number; prev_hash: string; hash: string }>`
-    with n as (select nextval('audit_log_seq') as seq),
-    head as (
+  return sql`audit_next as (select nextval('audit_log_seq') as seq${gate ? sql` from ${sql.table(gate)}` : sql``}),
+    audit_head as (
       update audit_chain_heads h
       set chain_seq = h.chain_seq + 1,
           prev_hash = coalesce(h.hash, ${chainGenesis(chain)}),
@@ -235,20 +234,52 @@ async function appendInOneStatement(db: Kysely<DB>, chain: number, base: Unchain
             || ',' || ${jsonText(b.participant_id)} || ',' || ${jsonText(b.checkin_id)} || ',' || ${jsonText(b.link_id)}
             || ',' || ${jsonText(b.request_id)} || ',' || ${jsonText(b.ip)} || ',' || to_json(coalesce(h.hash, ${chainGenesis(chain)}))::text
             || ',' || ${c} || ',' || (h.chain_seq + 1) || ']', 'UTF8')), 'hex')
-      from n
+      from audit_next n
       where h.chain = ${c}
       returning n.seq, h.chain_seq, h.prev_hash, h.hash
-    )
-    insert into audit_log (id, seq, at, actor_kind, actor_id, action, outcome, patient_id, visit_id, staff_id, participant_id,
-                           checkin_id, link_id, request_id, ip, prev_hash, hash, chain, chain_seq)
-    select ${b.id}, seq, ${b.at}, ${b.actor_kind}, ${b.actor_id}, ${b.action}, ${b.outcome}, ${b.patient_id}, ${b.visit_id},
-           ${b.staff_id}, ${b.participant_id}, ${b.checkin_id}, ${b.link_id}, ${b.request_id}, ${b.ip},
-           prev_hash, hash, ${c}, chain_seq
-    from head
-    returning seq, chain_seq, prev_hash, hash`.execute(db);
+    ),
+    audit_entry as (
+      insert into audit_log (id, seq, at, actor_kind, actor_id, action, outcome, patient_id, visit_id, staff_id, participant_id,
+                             checkin_id, link_id, request_id, ip, prev_hash, hash, chain, chain_seq)
+      select ${b.id}, seq, ${b.at}, ${b.actor_kind}, ${b.actor_id}, ${b.action}, ${b.outcome}, ${b.patient_id}, ${b.visit_id},
+             ${b.staff_id}, ${b.participant_id}, ${b.checkin_id}, ${b.link_id}, ${b.request_id}, ${b.ip},
+             prev_hash, hash, ${c}, chain_seq
+      from audit_head
+      returning seq, chain_seq, prev_hash, hash
+    )`;
+}
+
+/**
+ * PostgreSQL: appends one entry in ONE statement (see appendCtes), so an audited read outside a
+ * transaction needs no BEGIN or COMMIT.
+ */
+async function appendInOneStatement(db: Kysely<DB>, chain: number, base: Unchained): Promise<AuditRow> {
+  const { rows } = await sql<{ seq: number; chain_seq: number; prev_hash: string; hash: string }>`
+    with ${appendCtes(chain, base)}
+    select seq, chain_seq, prev_hash, hash from audit_entry`.execute(db);
   const row = rows[0];
   if (!row) throw new Error(`audit: chain ${chain} has no head (migration 018 not applied?)`);
-  return { ...b, seq: Number(row.seq), chain, chain_seq: Number(row.chain_seq), prev_hash: row.prev_hash, hash: row.hash };
+  return { ...base, seq: Number(row.seq), chain, chain_seq: Number(row.chain_seq), prev_hash: row.prev_hash, hash: row.hash };
+}
+
+/**
+ * PostgreSQL: a change and its one audit entry in ONE statement, which commits on its own (no
+ * BEGIN, no COMMIT: a third of an answer save's round trips). `change` is the statement's first
+ * CTEs, the last of them named `changed`: one row when the change was made, none when it was not
+ * (a claim that matched nothing). The entry is appended after the change, for its row, so the
+ * chain's head is locked last, as in a transaction that records last. Returns whether the change
+ * was made. A change whose entry cannot be appended fails whole (a division by zero aborts the
+ * statement), so a change is never committed without its entry.
+ */
+export async function changeWithEntry(db: Kysely<DB>, entry: AuditInput, change: RawBuilder<unknown>): Promise<boolean> {
+  if (isInTransaction(db)) throw new Error('changeWithEntry is its own transaction');
+  const base = unchained(entry);
+  const { rows } = await sql<{ changed: number }>`
+    with ${change},
+    ${appendCtes(auditChainOf(base), base, 'changed')}
+    select (select count(*) from changed)::int as changed,
+           1 / (1 - (select count(*) from changed) + (select count(*) from audit_entry))::int as entry_appended`.execute(db);
+  return Number(rows[0]?.changed) > 0;
 }
 
 const VERIFY_BATCH = 1000;

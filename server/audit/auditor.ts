@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import type { AuditAction } from '@shared/api/audit.schema';
 import type { Dialect } from '../db/database';
 import type { DB } from '../db/schema';
 import { writeTransaction } from '../db/serial-write';
-import { recordAuditEntries, type AuditActor, type AuditTargets } from './audit.service';
+import { changeWithEntry, recordAuditEntries, type AuditActor, type AuditTargets } from './audit.service';
 
 /** Who is acting, built once per request from its sessions (see auditFrom). */
 export interface AuditContext {
@@ -48,6 +48,21 @@ export class Auditor {
       this.dialect,
       events.map((e) => ({ ...ctx, ...e })),
     );
+  }
+
+  /** Whether changeInOneStatement is available: on PostgreSQL, where a statement is its own transaction. */
+  get changesInOneStatement(): boolean {
+    return this.dialect === 'postgres';
+  }
+
+  /**
+   * PostgreSQL only: a guarded change and its entry as one statement, committed on its own (see
+   * changeWithEntry for how `change` is written). Returns false, with nothing written, when the
+   * change's guard matched nothing; the caller then takes its `transaction` path.
+   */
+  changeInOneStatement(ctx: AuditContext, event: AuditEvent, change: RawBuilder<unknown>): Promise<boolean> {
+    if (!this.changesInOneStatement) throw new Error('changeInOneStatement needs PostgreSQL');
+    return changeWithEntry(this.db, { ...ctx, ...event }, change);
   }
 }
 

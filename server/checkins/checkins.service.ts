@@ -29,6 +29,7 @@ import {
   acknowledgeAlert,
   alertsOf,
   answersOf,
+  claimAndSaveAnswer,
   deleteAnswer,
   insertAlertIfNew,
   insertCheckins,
@@ -213,6 +214,23 @@ export async function saveAnswer(
   const def = requireDefinition(deps, row);
   requireAnswering(row, answering);
   const now = new Date().toISOString();
+  const participantId = answering.participant?.id ?? null;
+  const event = (cleared: boolean) => ({ action: cleared ? ('checkin.answer_deleted' as const) : ('checkin.answer_saved' as const), targets: answerTargets(row, answering) });
+
+  // PostgreSQL, the common case (an answer the answers read with the check-in allow, no alert to
+  // raise): claiming the revision, the answer and its audit entry are one statement. If the
+  // answers moved on since that read, it writes nothing and the transaction below decides.
+  if (facts && deps.auditor.changesInOneStatement) {
+    const check = validateAnswer(def, linkId, value, facts.answers);
+    if (check.ok && check.value !== '') {
+      const answers = { ...facts.answers, [linkId]: check.value };
+      const safety = assessSafety(def, answers, { only: linkId });
+      if (!safety.clinicianAlerts.length) {
+        const change = claimAndSaveAnswer(row.id, row.revision, linkId, check.value, now, participantId);
+        if (await deps.auditor.changeInOneStatement(ctx, event(false), change)) return answerSaved(deps, row, def, answers, safety.crisis);
+      }
+    }
+  }
 
   const { answers, crisis, newAlerts } = await deps.auditor.transaction(async (trx) => {
     // The answers read with the check-in still hold when its revision is unchanged; otherwise they
@@ -232,22 +250,28 @@ export async function saveAnswer(
       await deleteAnswer(trx, row.id, linkId);
       delete next[linkId];
     } else {
-      await upsertAnswer(trx, row.id, linkId, check.value, now, answering.participant?.id ?? null);
+      await upsertAnswer(trx, row.id, linkId, check.value, now, participantId);
       next[linkId] = check.value;
     }
     const safety = check.value === '' ? { crisis: false, clinicianAlerts: [] } : assessSafety(def, next, { only: linkId });
     const raised = await raiseAlerts(trx, row, safety.clinicianAlerts, now);
     // Last, one append for all: the chain lock is then held only for it and the commit.
-    await deps.auditor.record(
-      trx,
-      ctx,
-      { action: check.value === '' ? 'checkin.answer_deleted' : 'checkin.answer_saved', targets: answerTargets(row, answering) },
-      ...raised.map(() => ({ action: 'safety.alert_raised' as const, targets: targetsOf(row) })),
-    );
+    await deps.auditor.record(trx, ctx, event(check.value === ''), ...raised.map(() => ({ action: 'safety.alert_raised' as const, targets: targetsOf(row) })));
     return { answers: next, crisis: safety.crisis, newAlerts: raised };
   });
 
   for (const a of newAlerts) await deps.broadcast.alert(a);
+  return answerSaved(deps, row, def, answers, crisis);
+}
+
+/** After an answer's commit: the clinicians get the new count (never the answer); the patient crisis resources when the answer calls for them. */
+async function answerSaved(
+  deps: CheckinsDeps,
+  row: CheckinRow,
+  def: InstrumentDefinition,
+  answers: Record<string, AnswerValue>,
+  crisis: boolean,
+): Promise<AnswerResponse> {
   const progress = progressOf(def, answers);
   await deps.broadcast.progress(row.visit_id, row.id, progress.answered, progress.total);
   return { saved: true, ...(crisis ? { crisisResources: deps.crisisResources } : {}) };

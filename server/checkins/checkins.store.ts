@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AnswerValue } from '@shared/instruments/definition.schema';
 import { jsonRows, jsonRowsFrom } from '../db/json-rows';
 import type { CheckinStatus, CheckinTable, DB, ParticipantState, SafetyAlertTable, VisitStatus } from '../db/schema';
@@ -175,6 +175,35 @@ export async function upsertAnswer(db: Kysely<DB>, checkinId: string, linkId: st
     .values({ checkin_id: checkinId, link_id: linkId, value: text, answered_at: now, participant_id: participantId })
     .onConflict((oc) => oc.columns(['checkin_id', 'link_id']).doUpdateSet({ value: text, answered_at: now, participant_id: participantId }))
     .execute();
+}
+
+/**
+ * PostgreSQL: an answer save as the first CTEs of one statement (Auditor.changeInOneStatement
+ * appends its audit entry). `claim` marks the check-in in progress and counts the change only
+ * while it is unshared and still at `atRevision` (its answers are those the save was checked
+ * against); `changed` upserts the answer for that claim. Neither writes anything otherwise. The
+ * check-in's row is locked first and the answer's second, as in the transactional save.
+ */
+export function claimAndSaveAnswer(
+  checkinId: string,
+  atRevision: number,
+  linkId: string,
+  value: AnswerValue,
+  now: string,
+  participantId: string | null,
+): RawBuilder<unknown> {
+  return sql`claim as (
+      update checkins set status = 'in_progress', updated_at = ${now}, revision = revision + 1
+      where id = ${checkinId} and status <> 'shared' and revision = ${atRevision}
+      returning id
+    ),
+    changed as (
+      insert into checkin_answers (checkin_id, link_id, value, answered_at, participant_id)
+      select id, ${linkId}::text, ${JSON.stringify(value)}::text, ${now}::text, ${participantId}::text from claim
+      on conflict (checkin_id, link_id) do update
+        set value = excluded.value, answered_at = excluded.answered_at, participant_id = excluded.participant_id
+      returning checkin_id
+    )`;
 }
 
 export async function deleteAnswer(db: Kysely<DB>, checkinId: string, linkId: string): Promise<void> {

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { Socket } from 'socket.io-client';
 import type { Response } from 'supertest';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { PHQ9_ITEM9, PHQ_OPTION, admittedPatient, answer, sendCheckin } from '../../helpers/checkin-builder';
+import { auditChainOf } from '../../../server/audit/audit.service';
+import { PHQ9_ITEM9, PHQ9_ITEMS, PHQ_OPTION, admittedPatient, answer, sendCheckin } from '../../helpers/checkin-builder';
 import { connects, describeEachDatabase, nextEvent, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildVisit, joinAsPatient, patientWaiting, type BuiltVisit } from '../../helpers/visit-builder';
 
@@ -125,6 +126,40 @@ describeEachDatabase('a failed audit write undoes its change (%s)', (dialect) =>
     await progress;
     expect(staffHeard.filter((e) => e !== 'visit:participants' && e !== 'checkin:progress')).toEqual([]);
     expect(staffHeard.filter((e) => e === 'checkin:progress')).toHaveLength(1);
+  });
+
+  it('an ordinary answer (one statement with its entry on PostgreSQL): the answer is not kept and the check-in is untouched', async () => {
+    const v = await buildVisit(t);
+    const { agent: patient } = await admittedPatient(t, v);
+    const checkinId = await sendCheckin(v, 'phq-9');
+    const checkin = () => db().selectFrom('checkins').select(['status', 'revision']).where('id', '=', checkinId).executeTakeFirstOrThrow();
+    const before = await checkin();
+    await breakAudit();
+    expectCleanFailure(await answer(patient, checkinId, PHQ9_ITEMS[0], PHQ_OPTION[1]));
+    await auditWorks();
+    expect(await db().selectFrom('checkin_answers').select('link_id').where('checkin_id', '=', checkinId).execute()).toEqual([]);
+    expect(await checkin()).toEqual(before);
+    await answer(patient, checkinId, PHQ9_ITEMS[0], PHQ_OPTION[1]).expect(200);
+  });
+
+  // PostgreSQL keeps a head row per chain (SQLite has none to lose).
+  if (dialect === 'postgres') it('an answer whose audit chain has lost its head row: nothing is kept (the statement fails whole)', async () => {
+    const v = await buildVisit(t);
+    const { agent: patient } = await admittedPatient(t, v);
+    const checkinId = await sendCheckin(v, 'phq-9');
+    const checkin = () => db().selectFrom('checkins').select(['status', 'revision']).where('id', '=', checkinId).executeTakeFirstOrThrow();
+    const before = await checkin();
+    const chain = auditChainOf({ id: checkinId, visit_id: v.visitId, patient_id: null, actor_id: null });
+    const head = await db().selectFrom('audit_chain_heads').selectAll().where('chain', '=', chain).executeTakeFirstOrThrow();
+    await db().deleteFrom('audit_chain_heads').where('chain', '=', chain).execute();
+    try {
+      expectCleanFailure(await answer(patient, checkinId, PHQ9_ITEMS[0], PHQ_OPTION[1]));
+    } finally {
+      await db().insertInto('audit_chain_heads').values(head).execute();
+    }
+    expect(await db().selectFrom('checkin_answers').select('link_id').where('checkin_id', '=', checkinId).execute()).toEqual([]);
+    expect(await checkin()).toEqual(before);
+    await answer(patient, checkinId, PHQ9_ITEMS[0], PHQ_OPTION[1]).expect(200);
   });
 
   it('a staff change: the role stays and the account keeps its sessions', async () => {

@@ -53,4 +53,39 @@ describeEachDatabase('answer save against answers that changed since they were r
       code: 'validation_failed',
     });
   });
+
+  it('saves against a stale read that the new answer does not depend on, with its audit entry, and keeps the chain whole', async () => {
+    const v = await buildVisit(t);
+    const patient = await admittedPatient(t, v);
+    const checkinId = await sendCheckin(v, 'phq-9');
+    const db = t.database.db;
+    const deps: CheckinsDeps = {
+      db,
+      auditor: new Auditor(db, dialect),
+      instruments: t.handle.instruments,
+      broadcast: new CheckinBroadcast(db, t.handle.io, pino({ level: 'silent' })),
+      crisisResources: t.config.crisisResources,
+      careRelationshipDays: t.config.careRelationshipDays,
+    };
+    const stale = await findCheckinForAnswering(db, checkinId, patient.participantId);
+    // Item 2 lands after the read: on PostgreSQL the save's one statement then claims nothing and
+    // the save goes through its transaction, which reads the answers again.
+    await patient.agent.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEMS[1]}`).send({ value: PHQ_OPTION[2] }).expect(200);
+    const ctx = { actor: { kind: 'patient' as const, id: patient.participantId } };
+    await saveAnswer(deps, ctx, stale!.row, stale!.answering, PHQ9_ITEMS[2]!, PHQ_OPTION[3]!, stale!.facts);
+    expect((await answersOf(db, [checkinId])).get(checkinId)).toEqual({ [PHQ9_ITEMS[1]]: PHQ_OPTION[2], [PHQ9_ITEMS[2]]: PHQ_OPTION[3] });
+
+    // A fresh read: the save trusts it. Each save moved the revision on once and wrote one entry.
+    const fresh = await findCheckinForAnswering(db, checkinId, patient.participantId);
+    await saveAnswer(deps, ctx, fresh!.row, fresh!.answering, PHQ9_ITEMS[3]!, PHQ_OPTION[0]!, fresh!.facts);
+    const after = await findCheckinForAnswering(db, checkinId, patient.participantId);
+    expect(after!.row.revision).toBe(fresh!.row.revision + 1);
+    expect(after!.facts.answers[PHQ9_ITEMS[3]!]).toBe(PHQ_OPTION[0]);
+    const saved = await db.selectFrom('audit_log').select('participant_id').where('checkin_id', '=', checkinId).where('action', '=', 'checkin.answer_saved').execute();
+    expect(saved).toHaveLength(3);
+    expect(saved.every((e) => e.participant_id === patient.participantId)).toBe(true);
+    const admin = await t.signedIn('admin');
+    const verify = await admin.agent.get('/api/audit/verify').expect(200);
+    expect(verify.body.ok).toBe(true);
+  });
 });
