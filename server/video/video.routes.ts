@@ -7,7 +7,7 @@ import { parseId } from '../id';
 import { limiters } from '../middleware/limiters';
 import type { StoreFactory } from '../middleware/rate-limit';
 import { requireNoBody } from '../middleware/require-no-body';
-import { requireVisitClinician, requireVisitPatient } from '../visits/visit.policy';
+import { requireClinicianSession, requireVisitPatient } from '../visits/visit.policy';
 import { toVideoTokenResponse } from './video.presenter';
 import { issueToken, type TokenCaller, type VideoDeps } from './video.service';
 import { handleWebhookEvent } from './webhook.service';
@@ -27,7 +27,7 @@ export function videoTokenRoutes(deps: VideoRouteDeps): Router {
     const visitId = parseId(req.params.id);
     requireNoBody(req.body);
     let caller: TokenCaller;
-    if (res.locals.staff) caller = { kind: 'clinician', staff: await requireVisitClinician(res, deps.db, visitId) };
+    if (res.locals.staff) caller = { kind: 'clinician', staff: requireClinicianSession(res) };
     else if (res.locals.patient) caller = { kind: 'patient', patient: requireVisitPatient(res, visitId) };
     else throw unauthenticated();
     const issued = await issueToken(deps, auditFrom(req, res), caller, visitId);

@@ -17,7 +17,10 @@ export interface VideoDeps {
   livekitReachable: LivekitProbe;
 }
 
-/** Who asks for a token, already authorized for the visit by visit.policy. */
+/**
+ * Who asks for a token: a patient already authorized for the visit by visit.policy, or a clinician
+ * whose place on the visit's care team is read with the token's facts (404 when not on it).
+ */
 export type TokenCaller = { kind: 'clinician'; staff: StaffPrincipal } | { kind: 'patient'; patient: PatientPrincipal };
 
 /** A minted join token and the visit facts the response carries. */
@@ -42,28 +45,33 @@ export async function issueToken(deps: VideoDeps, ctx: AuditContext, caller: Tok
 }
 
 /**
- * Everything a clinician's token needs in one round trip: the visit, the size of its care team
- * (the room's size) and the caller's participant row, if they have joined before.
+ * Everything a clinician's token needs in one round trip: the visit, whether the caller is on its
+ * care team (requireVisitClinician's check), the size of that team (the room's size) and the
+ * caller's participant row, if they have joined before.
  */
 function clinicianTokenFacts(db: Kysely<DB>, visitId: string, staffId: string) {
   return db
     .selectFrom('visits')
     .leftJoin('participants', (j) => j.onRef('participants.visit_id', '=', 'visits.id').on('participants.staff_id', '=', staffId))
     .select(['visits.status', 'visits.room_name', 'visits.e2ee_key', 'visits.patient_id', 'participants.id as participant_id'])
-    .select((eb) =>
+    .select((eb) => [
       eb
         .selectFrom('visit_clinicians')
         .select(eb.fn.countAll().as('n'))
         .whereRef('visit_clinicians.visit_id', '=', 'visits.id')
         .as('clinician_count'),
-    )
+      eb
+        .exists(eb.selectFrom('visit_clinicians').select('visit_clinicians.staff_id').whereRef('visit_clinicians.visit_id', '=', 'visits.id').where('visit_clinicians.staff_id', '=', staffId))
+        .as('on_care_team'),
+    ])
     .where('visits.id', '=', visitId)
     .executeTakeFirst();
 }
 
 async function clinicianToken(deps: VideoDeps, ctx: AuditContext, staff: StaffPrincipal, visitId: string): Promise<IssuedToken> {
   const facts = await clinicianTokenFacts(deps.db, visitId, staff.id);
-  if (!facts) throw notFound();
+  // Not on the care team: the visit is not theirs, and nothing about it (not even whether video is up) is told.
+  if (!facts || !Number(facts.on_care_team)) throw notFound();
   if (isOpen(facts.status) && !(await deps.livekitReachable())) {
     // Checked before anything changes: an unreachable video service must not mark the visit started.
     throw unavailable();

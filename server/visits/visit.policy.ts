@@ -36,6 +36,21 @@ export async function requireVisitClinician(res: Response, db: Kysely<DB>, visit
   return staff;
 }
 
+/**
+ * requireVisitClinician's session and role checks only, for a hot path whose own first query also
+ * reads whether the caller is on the visit's care team and answers 404 when not (the video token:
+ * one round trip less). Nothing may be read or changed for the caller before that check.
+ */
+export function requireClinicianSession(res: Response): StaffPrincipal {
+  const staff = res.locals.staff;
+  if (!staff) {
+    if (res.locals.patient) throw new HttpError(403, 'forbidden', 'Only the visit’s clinicians can do this');
+    throw unauthenticated();
+  }
+  if (staff.role !== 'clinician') throw notFound();
+  return staff;
+}
+
 /** Whether a staff member may watch a visit's live room: only its own clinicians, while clinicians. */
 export async function canWatchVisit(db: Kysely<DB>, staff: Pick<StaffPrincipal, 'id' | 'role'>, visitId: string): Promise<boolean> {
   return staff.role === 'clinician' && isClinicianOnVisit(db, visitId, staff.id);
