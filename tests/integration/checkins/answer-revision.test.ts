@@ -22,12 +22,10 @@ describeEachDatabase('answer save against answers that changed since they were r
   });
   afterAll(() => t.close());
 
-  it('is checked against the answers stored now, not those read before', async () => {
-    const v = await buildVisit(t);
-    const patient = await admittedPatient(t, v);
-    const checkinId = await sendCheckin(v, 'phq-9');
+  /** The route's own service dependencies: the real store, auditor and broadcast. */
+  function serviceDeps(): CheckinsDeps {
     const db = t.database.db;
-    const deps: CheckinsDeps = {
+    return {
       db,
       auditor: new Auditor(db, dialect),
       instruments: t.handle.instruments,
@@ -35,6 +33,14 @@ describeEachDatabase('answer save against answers that changed since they were r
       crisisResources: t.config.crisisResources,
       careRelationshipDays: t.config.careRelationshipDays,
     };
+  }
+
+  it('is checked against the answers stored now, not those read before', async () => {
+    const v = await buildVisit(t);
+    const patient = await admittedPatient(t, v);
+    const checkinId = await sendCheckin(v, 'phq-9');
+    const db = t.database.db;
+    const deps = serviceDeps();
 
     const before = await findCheckinForAnswering(db, checkinId, patient.participantId);
     expect(before?.facts.answers).toEqual({});
@@ -59,14 +65,7 @@ describeEachDatabase('answer save against answers that changed since they were r
     const patient = await admittedPatient(t, v);
     const checkinId = await sendCheckin(v, 'phq-9');
     const db = t.database.db;
-    const deps: CheckinsDeps = {
-      db,
-      auditor: new Auditor(db, dialect),
-      instruments: t.handle.instruments,
-      broadcast: new CheckinBroadcast(db, t.handle.io, pino({ level: 'silent' })),
-      crisisResources: t.config.crisisResources,
-      careRelationshipDays: t.config.careRelationshipDays,
-    };
+    const deps = serviceDeps();
     const stale = await findCheckinForAnswering(db, checkinId, patient.participantId);
     // Item 2 lands after the read: on PostgreSQL the save's one statement then claims nothing and
     // the save goes through its transaction, which reads the answers again.
