@@ -22,6 +22,7 @@ fs.mkdirSync(out, { recursive: true });
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
+const failedNames = []; // each failed test, named at the very end so a log's tail says what failed
 const steps = [];
 const started = Date.now();
 const seconds = (since) => ((Date.now() - since) / 1000).toFixed(1);
@@ -62,6 +63,13 @@ async function vitest(project, extra = []) {
     // describe) as pending, and todo tests apart.
     totals.skipped += r.numPendingTests + r.numTodoTests;
     if (!ok && r.numFailedTests === 0) totals.failed += 1; // a suite that failed to load
+    for (const file of r.testResults ?? []) {
+      const where = path.relative(root, file.name);
+      const failedTests = (file.assertionResults ?? []).filter((t) => t.status === 'failed');
+      for (const t of failedTests) failedNames.push(`${where} > ${t.fullName}`);
+      // A file whose hooks or import failed reports no failed test of its own: name the file and its message.
+      if (file.status === 'failed' && failedTests.length === 0) failedNames.push(`${where}: ${String(file.message ?? '').split('\n')[0].slice(0, 300)}`);
+    }
   } else if (!ok) totals.failed += 1;
 }
 
@@ -118,5 +126,6 @@ console.log(`\n▶ log scan: ${logLines} server log lines checked for passwords,
 
 console.log(`\nSteps: ${steps.join('; ')}; whole run ${seconds(started)} s`);
 if (failures.length) console.log(`\nFailed: ${failures.join('; ')}`);
+if (failedNames.length) console.log(`\nFailed tests:\n${failedNames.map((n) => `  - ${n}`).join('\n')}`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failures.length ? 1 : 0);

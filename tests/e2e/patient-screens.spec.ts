@@ -41,15 +41,18 @@ async function expectInFirstScreen(page: Page, target: Locator): Promise<void> {
   expect(box!.y + box!.height).toBeLessThanOrEqual(viewport!.height);
 }
 
-async function expectFocusOnHeading(page: Page, name: string | RegExp): Promise<void> {
+async function expectFocusOnHeading(page: Page, name: string): Promise<void> {
+  // What has focus is named in the failure (tag and text), not only that it was not the heading.
   await expect
     .poll(
-      () => page.evaluate(() => (/^H[1-3]$/.test(document.activeElement?.tagName ?? '') ? document.activeElement?.textContent : null)),
-      {
-        timeout: 10_000,
-      },
+      () =>
+        page.evaluate(() => {
+          const el = document.activeElement;
+          return el ? `${el.tagName} ${(el.textContent ?? '').trim().slice(0, 60)}` : 'nothing';
+        }),
+      { timeout: 10_000 },
     )
-    .toMatch(name);
+    .toMatch(new RegExp(`^H[1-3] ${name}$`));
 }
 
 /** axe, touch targets and no sideways scroll here; then screenshots at phone and desktop width. */

@@ -74,7 +74,9 @@ export async function startServerProcess(name: string, env: Record<string, strin
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
 
-  const deadline = Date.now() + 30_000;
+  // A cold start takes about 2 s here; with three test files at a time on two cores (one of them
+  // perhaps an overload test) one was seen taking over 30 s, so the wait is generous.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
     try {

@@ -183,6 +183,9 @@ function StageView({ flow, props }: { flow: JoinFlow; props: JoinExperienceProps
  * Each new step puts focus on its heading, so a screen reader reads where the patient now is and
  * the next Tab starts at the top of the step. The first screen keeps the browser's own focus. A
  * step whose code is still arriving gets focus on its heading as soon as the heading is there.
+ * For the step's first moments, focus that falls back to the page itself (the control that had it
+ * was removed as the screens changed over) goes back to the heading; focus the patient moved to a
+ * control stays where they put it.
  */
 function useFocusStepHeading(kind: StageKind) {
   const first = useRef(true);
@@ -201,14 +204,21 @@ function useFocusStepHeading(kind: StageKind) {
       heading.focus();
       return true;
     };
-    if (focusHeading()) return;
+    const lost = () => document.activeElement === null || document.activeElement === document.body;
+    const timers = SETTLE_CHECKS_MS.map((ms) => window.setTimeout(() => lost() && focusHeading(), ms));
     const observer = new MutationObserver(() => {
       if (focusHeading()) observer.disconnect();
     });
-    observer.observe(main, { childList: true, subtree: true });
-    return () => observer.disconnect();
+    if (!focusHeading()) observer.observe(main, { childList: true, subtree: true });
+    return () => {
+      observer.disconnect();
+      timers.forEach((t) => window.clearTimeout(t));
+    };
   }, [kind]);
 }
+
+/** When focus that fell back to the page is put back on a new step's heading. */
+const SETTLE_CHECKS_MS = [50, 300, 1000, 2500];
 
 /**
  * The patient's whole visit page behind a link, in English or Spanish. The device check and the

@@ -116,14 +116,14 @@ describe.skipIf(!enabled)('a process SIGKILLed: the sweeps on the surviving proc
     await barrier(socket, 'checkin:progress', trigger);
   }
 
-  it('an alert pushed by the process that saved it is pushed once: no sweeper on either process pushes it again', { timeout: 60_000 }, async () => {
+  it('an alert pushed by the process that saved it is pushed once: no sweeper on either process pushes it again', { timeout: 150_000 }, async () => {
     const { checkinId, patient, socket, alerts } = await checkinWithConsoleOnB();
     await patient.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEM9}`).send({ value: PHQ_OPTION[2] }).expect(200);
     await settle(socket, () => patient.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEMS[0]}`).send({ value: PHQ_OPTION[0] }).expect(200));
     expect(alerts).toEqual([expect.objectContaining({ checkinId })]);
   });
 
-  it('A SIGKILLed between the commit and the push: the clinician on B still gets the alert, once, from B’s sweeper', { timeout: 60_000 }, async () => {
+  it('A SIGKILLed between the commit and the push: the clinician on B still gets the alert, once, from B’s sweeper', { timeout: 150_000 }, async () => {
     const { checkinId, patient, socket, alerts } = await checkinWithConsoleOnB();
     const lock = new pg.Client({ connectionString: scratch.url });
     const look = new pg.Client({ connectionString: scratch.url });
@@ -166,7 +166,7 @@ describe.skipIf(!enabled)('a process SIGKILLed: the sweeps on the surviving proc
     expect(alerts).toHaveLength(1);
   });
 
-  it('a waiting patient whose process was SIGKILLed is shown as connection lost on B, then leaves the waiting list after the grace', { timeout: 60_000 }, async () => {
+  it('a waiting patient whose process was SIGKILLed is shown as connection lost on B, then leaves the waiting list after the grace', { timeout: 150_000 }, async () => {
     await aliveA();
     const { agent: scheduler } = await staff('scheduler');
     const { agent: clinician, id: clinicianId } = await staff('clinician');
