@@ -15,7 +15,8 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  *   would be run as a script by a stale tab, and cached).
  * - the pages are never stored: join links get the patient's page (`join.html`, which loads only
  *   the patient's code), every other path the staff page (`index.html`).
- * - any other file (the favicon) is revalidated on every use.
+ * - any other file (the favicon, join-early.js) is revalidated on every use, and goes out as its
+ *   brotli or gzip copy where the build wrote one.
  */
 export function clientFiles(clientDir: string): Router | null {
   const staffFile = path.join(clientDir, 'index.html');
@@ -39,9 +40,11 @@ export function clientFiles(clientDir: string): Router | null {
     },
   );
   router.use(
-    express.static(clientDir, {
+    expressStaticGzip(clientDir, {
+      enableBrotli: true,
+      orderPreference: ['br', 'gzip'],
       index: false,
-      setHeaders: (res, file) => res.setHeader('Cache-Control', file.endsWith('.html') ? 'no-store' : 'no-cache'),
+      serveStatic: { index: false, setHeaders: (res, file) => res.setHeader('Cache-Control', file.endsWith('.html') ? 'no-store' : 'no-cache') },
     }),
   );
   const sendPage = (res: Response, page: Buffer) => {

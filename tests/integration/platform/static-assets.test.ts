@@ -25,6 +25,10 @@ function builtClient(): string {
     '<!doctype html><html><head><title>Alcove</title></head><body><div id="root" data-page="patient"></div></body></html>',
   );
   fs.writeFileSync(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  // A plain script the patient's page loads before its own code (not hashed), with its copies.
+  fs.writeFileSync(path.join(dir, 'join-early.js'), SCRIPT);
+  fs.writeFileSync(path.join(dir, 'join-early.js.br'), zlib.brotliCompressSync(SCRIPT));
+  fs.writeFileSync(path.join(dir, 'join-early.js.gz'), zlib.gzipSync(SCRIPT));
   const asset = path.join(dir, 'assets/join-BxQ3k9aZ.js');
   fs.writeFileSync(asset, SCRIPT);
   fs.writeFileSync(`${asset}.br`, zlib.brotliCompressSync(SCRIPT));
@@ -126,6 +130,22 @@ describeEachDatabase('static files: precompressed, negotiated and cached (%s)', 
     const res = await rawGet(t.url, '/favicon.svg');
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('a script that is not hashed (join-early.js) goes out compressed too, and is revalidated on every use', async () => {
+    const br = await rawGet(t.url, '/join-early.js', { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(br.status).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary ?? '').toMatch(/Accept-Encoding/i);
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers['cache-control']).toBe('no-cache');
+    expect(zlib.brotliDecompressSync(br.body).toString('utf8')).toBe(SCRIPT);
+    const gz = await rawGet(t.url, '/join-early.js', { 'Accept-Encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(zlib.gunzipSync(gz.body).toString('utf8')).toBe(SCRIPT);
+    const plain = await rawGet(t.url, '/join-early.js');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString('utf8')).toBe(SCRIPT);
   });
 
   it('API answers are never cached, found or not', async () => {
