@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../db/schema';
 import { pushAfterCommit, rooms, type RealtimeServer } from '../realtime/socket-server';
+import { checkinDeviceIds } from '../visits/participants.store';
 import { clinicianIdsOf } from '../visits/visits.store';
 import { markAlertPushed } from './checkins.store';
 
@@ -34,10 +35,13 @@ export class CheckinBroadcast {
   async sent(visitId: string, checkins: { id: string; instrumentId: string }[]): Promise<void> {
     await pushAfterCommit(this.logger, 'checkin:sent', { visitId }, async () => {
       const staff = await this.staff(visitId);
+      // Only the patient devices that may read the check-ins hear of them: not a device that only
+      // knocked, was denied, or waits while the patient is in the call on another device.
+      const devices = (await checkinDeviceIds(this.db, visitId)).map(rooms.participant);
       for (const c of checkins) {
         const payload = { checkinId: c.id, visitId, instrumentId: c.instrumentId };
         staff.emit('checkin:sent', payload);
-        this.io.to(rooms.visitPatients(visitId)).emit('checkin:sent', payload);
+        if (devices.length) this.io.to(devices).emit('checkin:sent', payload);
       }
     });
   }

@@ -246,6 +246,22 @@ export async function mayUseCheckins(db: Db, participantId: string, visitId: str
   return me.state === 'admitted' || !rows.some((r) => r.id !== participantId);
 }
 
+/**
+ * The patient devices of a visit that may see its check-ins, by the rule of mayUseCheckins: the
+ * device in the call when there is one, otherwise every device that has entered the waiting room.
+ */
+export async function checkinDeviceIds(db: Db, visitId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('participants')
+    .select(['id', 'state'])
+    .where('visit_id', '=', visitId)
+    .where('kind', '=', 'patient')
+    .where('state', 'in', ['waiting', 'admitted', 'left'])
+    .execute();
+  const admitted = rows.filter((r) => r.state === 'admitted');
+  return (admitted.length ? admitted : rows).map((r) => r.id);
+}
+
 /** The name shown for a participant: a clinician's name, or the patient's preferred name. */
 export function participantDisplayName(r: {
   kind: string;

@@ -113,4 +113,25 @@ describeEachDatabase('a second device with the same link (%s)', (dialect) => {
       'something only I should read',
     );
   });
+  it('a device waiting to be let in hears nothing of the check-ins over its socket; the device in the call does', async () => {
+    const v = await buildVisit(t);
+    const first = await admittedPatient(t, v);
+    const firstSocket = t.socket(first.agent);
+    expect(await connects(firstSocket)).toBe(true);
+    const second = await joinAsPatient(t, v.token);
+    await second.post(`/api/visits/${v.visitId}/consent`).send({ version: '2026-11-27', accepted: true }).expect(200);
+    await second.post(`/api/visits/${v.visitId}/waiting-room`).expect(200);
+    const secondSocket = t.socket(second);
+    expect(await connects(secondSocket)).toBe(true);
+    const heardBySecond: unknown[] = [];
+    secondSocket.on('checkin:sent', (p: unknown) => heardBySecond.push(p));
+
+    const sent = await barrier<{ checkinId: string; instrumentId: string }>(firstSocket, 'checkin:sent', () => sendCheckin(v, 'alcove-sexual-health'));
+    expect(sent.instrumentId).toBe('alcove-sexual-health');
+    // A second send, so anything on its way to the waiting device has had the time the first device's took.
+    await barrier(firstSocket, 'checkin:sent', () => sendCheckin(v, 'phq-9'));
+    expect(heardBySecond).toEqual([]);
+    firstSocket.close();
+    secondSocket.close();
+  });
 });
