@@ -111,7 +111,7 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
     const patient = request.agent(a.url);
     const joined = await patient.post('/api/join').send({ token }).expect(200);
     await patient.post(`/api/visits/${visitId}/consent`).send({ version: '2026-11-27', accepted: true }).expect(200);
-    return { visitId, scheduler, clinician, patient, participantId: joined.body.participant.id as string };
+    return { visitId, scheduler, clinician, patient, token, participantId: joined.body.participant.id as string };
   }
 
   async function watch(socket: Socket, visitId: string) {
@@ -123,6 +123,13 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
     'every server→client event raised on one process reaches the right sockets on the other, and no socket of another visit',
     { timeout: 120_000 },
     async () => {
+      // Every event awaited below, by name: checked against shared/realtime.ts at the end.
+      const covered = new Set<string>();
+      const heard = <T = unknown>(socket: Socket, event: string) =>
+        nextEvent<T>(socket, event).then((payload) => {
+          covered.add(event);
+          return payload;
+        });
       const v1 = await visitOnA();
       const v2 = await visitOnA();
 
@@ -140,17 +147,17 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
 
       // session:ready — sessions made on A are accepted on B.
       const patOnA = open(a.url, v1.patient);
-      const patientReady = nextEvent<{ kind: string; id: string }>(patOnA.socket, 'session:ready');
-      const offline = nextEvent<{ online: boolean }>(patOnA.socket, 'visit:clinician-presence');
+      const patientReady = heard<{ kind: string; id: string }>(patOnA.socket, 'session:ready');
+      const offline = heard<{ online: boolean }>(patOnA.socket, 'visit:clinician-presence');
       expect(await patientReady).toEqual({ kind: 'patient', id: v1.participantId });
       expect(await offline).toEqual({ visitId: v1.visitId, online: false });
 
       const clinOnB = open(b.url, v1.clinician.agent);
-      expect(await nextEvent(clinOnB.socket, 'session:ready')).toEqual({ kind: 'staff', id: v1.clinician.id });
+      expect(await heard(clinOnB.socket, 'session:ready')).toEqual({ kind: 'staff', id: v1.clinician.id });
 
       // visit:clinician-presence — the clinician opens the console on B; the patient on A is told.
-      const online = nextEvent<{ online: boolean }>(patOnA.socket, 'visit:clinician-presence');
-      const initialList = nextEvent(clinOnB.socket, 'visit:participants');
+      const online = heard<{ online: boolean }>(patOnA.socket, 'visit:clinician-presence');
+      const initialList = heard(clinOnB.socket, 'visit:participants');
       await watch(clinOnB.socket, v1.visitId);
       await initialList;
       expect(await online).toEqual({ visitId: v1.visitId, online: true });
@@ -158,72 +165,101 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
       // A patient socket connecting on A sees the clinician watching on B (presence counted across processes).
       const patOnB = open(b.url, v1.patient);
       const latePatient = open(a.url, v1.patient);
-      expect(await nextEvent(latePatient.socket, 'visit:clinician-presence')).toEqual({ visitId: v1.visitId, online: true });
+      expect(await heard(latePatient.socket, 'visit:clinician-presence')).toEqual({ visitId: v1.visitId, online: true });
       expect(await connects(patOnB.socket)).toBe(true);
 
       // visit:participants and visit:waiting — the patient enters the waiting room on A.
-      const participants = nextEvent<{ participants: { id: string; state: string }[] }>(clinOnB.socket, 'visit:participants');
-      const waiting = nextEvent(clinOnB.socket, 'visit:waiting');
+      const participants = heard<{ participants: { id: string; state: string }[] }>(clinOnB.socket, 'visit:participants');
+      const waiting = heard(clinOnB.socket, 'visit:waiting');
       await v1.patient.post(`/api/visits/${v1.visitId}/waiting-room`).expect(200);
       expect((await participants).participants.find((p) => p.id === v1.participantId)?.state).toBe('waiting');
       expect(await waiting).toEqual({ visitId: v1.visitId, waiting: 1 });
 
       // visit:waiting-message — set on A, heard by the patient on B.
-      const message = nextEvent(patOnB.socket, 'visit:waiting-message');
+      const message = heard(patOnB.socket, 'visit:waiting-message');
       await v1.clinician.agent.put(`/api/visits/${v1.visitId}/waiting-message`).send({ preset: 'running_late_5' }).expect(200);
       expect(await message).toEqual({ visitId: v1.visitId, message: { preset: 'running_late_5' } });
 
       // participant:state and visit:status — admitted on A.
-      const admitted = nextEvent(patOnB.socket, 'participant:state');
-      const patientStatus = nextEvent(patOnB.socket, 'visit:status');
-      const staffStatus = nextEvent(clinOnB.socket, 'visit:status');
+      const admitted = heard(patOnB.socket, 'participant:state');
+      const patientStatus = heard(patOnB.socket, 'visit:status');
+      const staffStatus = heard(clinOnB.socket, 'visit:status');
       await v1.clinician.agent.post(`/api/visits/${v1.visitId}/admit`).send({ participantId: v1.participantId }).expect(200);
       expect(await admitted).toEqual({ participantId: v1.participantId, state: 'admitted' });
       expect(await patientStatus).toEqual({ visitId: v1.visitId, status: 'in_progress' });
       expect(await staffStatus).toEqual({ visitId: v1.visitId, status: 'in_progress' });
 
       // checkin:sent — to the patient and the clinician on B.
-      const sentToPatient = nextEvent<{ checkinId: string }>(patOnB.socket, 'checkin:sent');
-      const sentToStaff = nextEvent<{ checkinId: string }>(clinOnB.socket, 'checkin:sent');
+      const sentToPatient = heard<{ checkinId: string }>(patOnB.socket, 'checkin:sent');
+      const sentToStaff = heard<{ checkinId: string }>(clinOnB.socket, 'checkin:sent');
       const sent = await v1.clinician.agent.post(`/api/visits/${v1.visitId}/checkins`).send({ instrumentId: 'phq-9' }).expect(201);
       const checkinId = sent.body.checkin.id as string;
       expect(await sentToPatient).toEqual({ checkinId, visitId: v1.visitId, instrumentId: 'phq-9' });
       expect((await sentToStaff).checkinId).toBe(checkinId);
 
       // checkin:progress — an answer saved on A.
-      const progress = nextEvent(clinOnB.socket, 'checkin:progress');
+      const progress = heard(clinOnB.socket, 'checkin:progress');
       await v1.patient.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEMS[0]}`).send({ value: PHQ_OPTION[1] }).expect(200);
       expect(await progress).toMatchObject({ checkinId, visitId: v1.visitId, answered: 1 });
 
       // safety:alert — PHQ-9 item 9 answered ≥ 1 on A reaches the clinician on B at once.
-      const alert = nextEvent(clinOnB.socket, 'safety:alert');
+      const alert = heard(clinOnB.socket, 'safety:alert');
       await v1.patient.put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEM9}`).send({ value: PHQ_OPTION[1] }).expect(200);
       expect(await alert).toEqual({ checkinId, visitId: v1.visitId, code: 'safety.self-harm' });
 
       // safety:acknowledged — acknowledged on A.
-      const acknowledged = nextEvent(clinOnB.socket, 'safety:acknowledged');
+      const acknowledged = heard(clinOnB.socket, 'safety:acknowledged');
       await v1.clinician.agent.post(`/api/checkins/${checkinId}/alerts/safety.self-harm/acknowledge`).expect(200);
       expect(await acknowledged).toEqual({ checkinId, visitId: v1.visitId, code: 'safety.self-harm' });
 
       // checkin:shared — the patient answers the rest and shares on A.
       for (const item of PHQ9_ITEMS.slice(1, 8)) await v1.patient.put(`/api/checkins/${checkinId}/answers/${item}`).send({ value: PHQ_OPTION[0] }).expect(200);
-      const shared = nextEvent(clinOnB.socket, 'checkin:shared');
+      const shared = heard(clinOnB.socket, 'checkin:shared');
       await v1.patient.post(`/api/checkins/${checkinId}/submit`).expect(200);
       expect(await shared).toEqual({ checkinId, visitId: v1.visitId });
 
       // The clinician's socket on B goes away: the patient on A hears the clinician is offline.
-      const gone = nextEvent(patOnA.socket, 'visit:clinician-presence');
+      const gone = heard(patOnA.socket, 'visit:clinician-presence');
       clinOnB.socket.close();
       expect(await gone).toEqual({ visitId: v1.visitId, online: false });
 
       // visit:ended — ended on A, heard on B by the patient and by a watching console.
       const console2 = open(b.url, v1.clinician.agent);
       await watch(console2.socket, v1.visitId);
-      const endedPatient = nextEvent(patOnB.socket, 'visit:ended');
-      const endedStaff = nextEvent(console2.socket, 'visit:ended');
+      const endedPatient = heard(patOnB.socket, 'visit:ended');
+      const endedStaff = heard(console2.socket, 'visit:ended');
       await v1.clinician.agent.post(`/api/visits/${v1.visitId}/end`).expect(200);
       expect(await endedPatient).toEqual({ visitId: v1.visitId });
       expect(await endedStaff).toEqual({ visitId: v1.visitId });
+
+      // participant:moved and video:rekey — in a third visit, the patient's second device (same link,
+      // joined on A) is admitted on A. The first device's socket on B is told it moved, then dropped;
+      // the visit's key is replaced, and the console and the admitted device on B are told to fetch it.
+      const v3 = await visitOnA();
+      await v3.patient.post(`/api/visits/${v3.visitId}/waiting-room`).expect(200);
+      const firstDevice = open(b.url, v3.patient);
+      expect(await connects(firstDevice.socket)).toBe(true);
+      const console3 = open(b.url, v3.clinician.agent);
+      await watch(console3.socket, v3.visitId);
+      const second = request.agent(a.url);
+      const secondId = (await second.post('/api/join').send({ token: v3.token }).expect(200)).body.participant.id as string;
+      expect(secondId).not.toBe(v3.participantId);
+      await second.post(`/api/visits/${v3.visitId}/consent`).send({ version: '2026-11-27', accepted: true }).expect(200);
+      await second.post(`/api/visits/${v3.visitId}/waiting-room`).expect(200);
+      const secondDevice = open(b.url, second);
+      expect(await connects(secondDevice.socket)).toBe(true);
+      const moved = heard(firstDevice.socket, 'participant:moved');
+      const droppedFirst = new Promise<string>((r) => firstDevice.socket.once('disconnect', r));
+      const rekeyStaff = heard(console3.socket, 'video:rekey');
+      const rekeyDevice = heard(secondDevice.socket, 'video:rekey');
+      await v3.clinician.agent.post(`/api/visits/${v3.visitId}/admit`).send({ participantId: secondId }).expect(200);
+      expect(await moved).toEqual({ participantId: v3.participantId });
+      expect(await droppedFirst).toBe('io server disconnect');
+      expect(await rekeyStaff).toEqual({ visitId: v3.visitId });
+      expect(await rekeyDevice).toEqual({ visitId: v3.visitId });
+      // The replaced device was dropped (Redis delivers A's publishes in order) before the rekey: it is not told.
+      expect(firstDevice.events.map((e) => e.event)).not.toContain('video:rekey');
+      expect(secondDevice.events.map((e) => e.event)).not.toContain('participant:moved');
 
       // Barriers: a later event of visit 2 on each bystander, so nothing of visit 1 is still on its way.
       for (const s of bystanders) {
@@ -245,12 +281,17 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
           expect([v2.visitId, v2.participantId, v2.clinician.id], `${event} reached a bystander`).toContain(about);
         }
       }
+
+      // Coverage: every server→client event of shared/realtime.ts was heard above.
+      expect([...covered].sort()).toEqual(Object.keys(SERVER_EVENT_SCHEMAS).sort());
     },
   );
 
   it('removal on one process disconnects the removed patient’s sockets on both; revoked sessions are refused by the other process', { timeout: 60_000 }, async () => {
     const v = await visitOnA();
     await v.patient.post(`/api/visits/${v.visitId}/waiting-room`).expect(200);
+    const desk = open(b.url, v.clinician.agent);
+    await watch(desk.socket, v.visitId);
     const onB = open(b.url, v.patient);
     const onA = open(a.url, v.patient);
     expect(await connects(onB.socket)).toBe(true);
@@ -258,8 +299,11 @@ describe.skipIf(!enabled)('two server processes on one PostgreSQL and one Redis'
     const droppedB = new Promise<string>((r) => onB.socket.once('disconnect', r));
     const droppedA = new Promise<string>((r) => onA.socket.once('disconnect', r));
     const removed = nextEvent(onB.socket, 'participant:state');
+    const rekeyed = nextEvent(desk.socket, 'video:rekey');
     await v.clinician.agent.post(`/api/visits/${v.visitId}/participants/${v.participantId}/remove`).expect(200);
     expect(await removed).toEqual({ participantId: v.participantId, state: 'removed' });
+    // The visit's E2EE key was replaced on A: the console on B is told to fetch a new token.
+    expect(await rekeyed).toEqual({ visitId: v.visitId });
     expect(await droppedB).toBe('io server disconnect');
     expect(await droppedA).toBe('io server disconnect');
     expect(await connects(open(b.url, v.patient).socket)).toBe(false);
