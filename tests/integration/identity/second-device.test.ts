@@ -69,12 +69,19 @@ describeEachDatabase('a second device with the same link (%s)', (dialect) => {
       [secondId, 'waiting', true],
     ]);
 
-    // Admitting the new device ends the old one, which is told it moved and loses its socket.
+    // Admitting the new device ends the old one, which is told it moved and loses its socket; the
+    // old device is taken out of the video room and the call's key is replaced.
+    const oldKey = (await clinician.post(`/api/visits/${v.visitId}/video-token`).expect(200)).body.e2eeKey as string;
     const moved = nextEvent<{ participantId: string }>(firstSocket, 'participant:moved');
+    const rekey = nextEvent<{ visitId: string }>(staffSocket, 'video:rekey');
     const dropped = new Promise<string>((resolve) => firstSocket.once('disconnect', (reason) => resolve(reason)));
     await clinician.post(`/api/visits/${v.visitId}/admit`).send({ participantId: secondId }).expect(200);
     expect(await moved).toEqual({ participantId: first.participantId });
     expect(await dropped).toBeTruthy();
+    expect(await rekey).toEqual({ visitId: v.visitId });
+    await expect.poll(() => lk.removed().map((r) => r.identity)).toContain(first.participantId);
+    const newKey = (await clinician.post(`/api/visits/${v.visitId}/video-token`).expect(200)).body.e2eeKey as string;
+    expect(newKey).not.toBe(oldKey);
     expect((await first.agent.post(`/api/visits/${v.visitId}/video-token`)).status).toBe(401);
     expect((await first.agent.get(`/api/checkins/${checkinId}`)).status).toBe(401);
     const rows = await t.database.db
