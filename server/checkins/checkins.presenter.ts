@@ -81,20 +81,39 @@ function patientProgressOf(def: InstrumentDefinition | undefined, answers: Answe
 }
 
 /**
- * Progress as clinicians see it (live, and on every read): answers given so far out of EVERY item of the instrument.
- * CAUTION: never count only enabled items here. Which items enableWhen switches on depends on the answers
- * (a reported change opens the sexual-health follow-ups; any PHQ-9 problem opens the difficulty item), so
- * such a total would tell the clinician answers the patient has not shared. For the same reason an answer
- * left behind on an item that a later change switched off still counts: the count never moves backwards
- * because of what was answered, only because the patient took an answer back.
+ * Progress as clinicians see it (live, on every read, in the list and in the socket event): items done so far out of
+ * EVERY item of the instrument. CAUTION: nothing here may depend on what the answers were. Which items enableWhen
+ * switches on depends on the answers (a reported change opens the sexual-health follow-ups; any PHQ-9 problem opens
+ * the difficulty item), so:
+ * - the total never counts only the enabled items;
+ * - an item with enableWhen never counts because it was answered (only a patient whose answers opened it could
+ *   answer it: "10 of 10" would mean a PHQ-9 problem and "9 of 10" none, and a follow-up's save moving the count
+ *   would say a change was reported);
+ * - instead it counts as done once the patient is past it, whether their answers opened it or not: some item without
+ *   enableWhen after it is answered, or every item without enableWhen is answered (a finished check-in shows
+ *   total/total whatever the answers).
+ * So the figure is a function of which always-shown items have an answer (a decline counts), and nothing else: two
+ * patients who reach the same always-shown items see the same count at every save, a finished PHQ-9 10/10 with the
+ * difficulty item opened and answered, opened and skipped, or never opened.
  */
 export function progressOf(def: InstrumentDefinition | undefined, answers: Answers): { answered: number; total: number } {
   if (!def) return { answered: 0, total: 0 };
-  const answered = def.items.filter((it) => {
-    const v = answers[it.linkId];
+  const given = (linkId: string) => {
+    const v = answers[linkId];
     return v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
-  }).length;
-  return { answered, total: def.items.length };
+  };
+  // From the end: `passed` says whether the patient is past the item (every always-shown item answered, or one after it).
+  let passed = def.items.every((it) => it.enableWhen !== undefined || given(it.linkId));
+  let done = 0;
+  for (const it of [...def.items].reverse()) {
+    if (it.enableWhen === undefined) {
+      if (given(it.linkId)) {
+        done++;
+        passed = true;
+      }
+    } else if (passed) done++;
+  }
+  return { answered: done, total: def.items.length };
 }
 
 /**

@@ -8,8 +8,10 @@ import { buildVisit, type BuiltVisit } from '../../helpers/visit-builder';
  * Issue 11, finding 6: before the patient shares, nothing a clinician sees may depend on the answers
  * (the safety alert aside). Progress used to count only the items the answers had switched on, so its
  * total told the clinician what was answered: the sexual-health check-in went 4 vs 6 (a change reported
- * or not), PHQ-9 9 vs 10 (any problem reported or not). Progress is now "answered so far" out of every
- * item of the instrument.
+ * or not), PHQ-9 9 vs 10 (any problem reported or not). Then it was "answered so far" out of every item,
+ * which still told at the end (a finished PHQ-9 9 of 10 with no problem, 10 of 10 with one) and on the way
+ * (a follow-up's save moved the count). Now an item that enableWhen may switch off counts as done once the
+ * patient is past it, answered or not, opened or not: the figure follows only the always-shown items.
  */
 
 interface Progress {
@@ -65,9 +67,9 @@ describeEachDatabase('check-in progress reveals nothing about the answers (%s)',
       { answered: 1, total: 6 },
     ]);
 
-    // Answering a follow-up, then changing the answer that opened it, never makes the count go back.
-    expect(await some.save('medicine-link', 'yes')).toEqual(Array(3).fill({ answered: 2, total: 6 }));
-    expect(await some.save('changes', ['no-change'])).toEqual(Array(3).fill({ answered: 2, total: 6 }));
+    // Answering a follow-up moves nothing (only a change opens it), nor does changing the answer that opened it.
+    expect(await some.save('medicine-link', 'yes')).toEqual(a);
+    expect(await some.save('changes', ['no-change'])).toEqual(a);
     none.close();
     some.close();
   });
@@ -80,8 +82,53 @@ describeEachDatabase('check-in progress reveals nothing about the answers (%s)',
     const b = await struggling.save(PHQ9_ITEMS[0], PHQ_OPTION[1]);
     expect(b).toEqual(a);
     expect(a).toEqual(Array(3).fill({ answered: 1, total: 10 }));
-    expect(await struggling.save(PHQ9_DIFFICULTY, 'LA6573-5')).toEqual(Array(3).fill({ answered: 2, total: 10 }));
+    // The difficulty item answered early (only a problem opens it): the count stays where "not at all" has it.
+    expect(await struggling.save(PHQ9_DIFFICULTY, 'LA6573-5')).toEqual(a);
     fine.close();
     struggling.close();
+  });
+
+  it('PHQ-9 answered to the end: all "not at all" (difficulty item never opens) and one "several days" (difficulty item opens and is answered) look the same at every save', async () => {
+    const fine = await answering(t, 'phq-9');
+    const struggling = await answering(t, 'phq-9');
+
+    const seenFine: Progress[][] = [];
+    const seenStruggling: Progress[][] = [];
+    for (const [i, linkId] of PHQ9_ITEMS.entries()) {
+      seenFine.push(await fine.save(linkId, PHQ_OPTION[0]));
+      seenStruggling.push(await struggling.save(linkId, PHQ_OPTION[i === 0 ? 1 : 0]));
+    }
+    // The struggling patient has one more question to answer; answering it changes nothing the clinician sees.
+    const afterDifficulty = await struggling.save(PHQ9_DIFFICULTY, 'LA6573-5');
+    expect(seenStruggling).toEqual(seenFine);
+    expect(afterDifficulty).toEqual(seenFine.at(-1));
+    // Finished either way: every item of the instrument is done.
+    expect(seenFine.at(-1)).toEqual(Array(3).fill({ answered: 10, total: 10 }));
+    fine.close();
+    struggling.close();
+  });
+
+  it('the sexual-health check-in answered to the end: "no change" and "a change" (two follow-ups answered) look the same at every save', async () => {
+    const none = await answering(t, 'alcove-sexual-health');
+    const some = await answering(t, 'alcove-sexual-health');
+
+    const seenNone = [
+      await none.save('satisfaction', 'somewhat-satisfied'),
+      await none.save('changes', ['no-change']),
+      await none.save('topics', ['nothing-today']),
+    ];
+    const seenSome = [await some.save('satisfaction', 'somewhat-satisfied'), await some.save('changes', ['pain'])];
+    // The follow-ups the change opened: answering them moves nothing the clinician sees.
+    expect(await some.save('medicine-link', 'yes')).toEqual(seenSome[1]);
+    expect(await some.save('bother', 'a-little')).toEqual(seenSome[1]);
+    seenSome.push(await some.save('topics', ['nothing-today']));
+    expect(seenSome).toEqual(seenNone);
+    // The optional note left blank: both wait on it alike; written, both are done.
+    expect(seenNone.at(-1)).toEqual(Array(3).fill({ answered: 5, total: 6 }));
+    const doneNone = await none.save('note', 'Thanks');
+    expect(await some.save('note', 'Thanks')).toEqual(doneNone);
+    expect(doneNone).toEqual(Array(3).fill({ answered: 6, total: 6 }));
+    none.close();
+    some.close();
   });
 });
