@@ -87,7 +87,13 @@ export function createApp(deps: AppDeps): AppHandle {
   const { config, database, logger } = deps;
   const db = database.db;
   const storeFor = deps.storeFor ?? (() => undefined);
-  const sessions = new SessionManager(db, config.sessionSecret, config.sessionTtlMinutes, config.publicUrl.startsWith('https:'));
+  const sessions = new SessionManager(
+    db,
+    config.sessionSecret,
+    config.sessionTtlMinutes,
+    config.publicUrl.startsWith('https:'),
+    config.ssoOnly,
+  );
   const livekitReachable = deps.livekitReachable ?? createLivekitProbe(config.livekit.url);
   const instruments = deps.instruments ?? loadInstrumentRegistry(config.instrumentsDir, logger);
 

@@ -47,20 +47,36 @@ export const router = createBrowserRouter([
     children: [
       { path: '/signin', lazy: () => import('../features/auth/sign-in-page').then((m) => ({ Component: m.SignInPage })) },
       { path: '/signin/sso', lazy: () => import('../features/auth/sso-return-page').then((m) => ({ Component: m.SsoReturnPage })) },
-      { path: '/invite/:token', lazy: () => import('../features/account/invitation-page').then((m) => ({ Component: m.InvitationPage })) },
+      {
+        path: '/invite/:token',
+        // Under SSO_ONLY (which the sign-in feature knows) the link sets no password: the page says so.
+        lazy: async () => {
+          const [{ InvitationPage }, { useSsoConfig }] = await Promise.all([
+            import('../features/account/invitation-page'),
+            import('../features/auth/two-factor-api'),
+          ]);
+          return { Component: () => <InvitationPage ssoOnly={useSsoConfig().data?.ssoOnly === true} /> };
+        },
+      },
       {
         element: <StaffLayout />,
         children: [
           { index: true, element: <HomePage /> },
           {
             path: 'account/password',
-            lazy: () =>
-              import('../features/account/change-password-page').then(({ ChangePasswordPage }) => ({
+            lazy: async () => {
+              const [{ ChangePasswordPage }, { useSsoConfig }] = await Promise.all([
+                import('../features/account/change-password-page'),
+                import('../features/auth/two-factor-api'),
+              ]);
+              return {
                 Component: function AccountPasswordPage() {
                   const { user } = useSession();
-                  return <ChangePasswordPage required={user?.mustChangePassword === true} />;
+                  const ssoOnly = useSsoConfig().data?.ssoOnly === true;
+                  return <ChangePasswordPage required={user?.mustChangePassword === true} ssoOnly={ssoOnly} />;
                 },
-              })),
+              };
+            },
           },
           {
             path: 'account/two-factor',

@@ -26,6 +26,18 @@ export const toStaffUser = (row: Pick<StaffRow, 'id' | 'email' | 'name' | 'role'
 
 const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'That email and password do not match an active account');
 
+/**
+ * SSO_ONLY: no route takes a password, so none signs anyone in with one or sets one (the sign-in
+ * form, one-time links from an invitation, a reset or the first-start setup, and a change of one's
+ * own password). Checked before anything is read or written.
+ */
+const ssoOnly = () =>
+  new HttpError(
+    403,
+    'sso_only',
+    'This clinic signs in through its identity provider only, so passwords are not used here: use the single sign-on button on the sign-in page.',
+  );
+
 export function authRoutes(deps: {
   db: Kysely<DB>;
   auditor: Auditor;
@@ -72,17 +84,16 @@ export function authRoutes(deps: {
   }
 
   r.post('/login', async (req, res) => {
-    if (config.ssoOnly)
-      throw new HttpError(403, 'sso_only', 'This clinic signs in through its identity provider only: use the single sign-on button.');
+    if (config.ssoOnly) throw ssoOnly();
     const body = LoginRequestSchema.parse(req.body);
     const staff = await checkPassword(req, res, body.email, body.password);
     // A second factor (or its enrolment, when the clinic requires one) comes before any session: totp.routes.ts.
     const secondFactor = await challenges.beginIfNeeded(res, staff, config.twoFactorRequiredFor);
-    if (!secondFactor) await completeSignIn(req, res, staff);
-    // The right password: this device and address become the account's own. Its cookie goes after
-    // the session's, so a client that keeps only the first Set-Cookie still keeps the session.
-    await throttle.succeeded(req, res, staff.email, staff.id);
+    await throttle.passed(req, staff.email);
+    // The password alone makes no device known while a second factor must follow (totp.routes.ts remembers it then).
     if (secondFactor) return void res.json({ secondFactor });
+    await completeSignIn(req, res, staff);
+    await throttle.remember(req, res, staff.id);
     res.json({ user: toStaffUser({ ...staff, mustChangePassword: staff.must_change_password === 1 }) });
   });
 
@@ -111,6 +122,8 @@ export function authRoutes(deps: {
 
   /** Sets one's own password through a one-time link, then signs in (any other session of the account ends). */
   r.post('/invitation/accept', async (req, res) => {
+    // The link stays unused: it works again only if the clinic turns passwords back on.
+    if (config.ssoOnly) throw ssoOnly();
     const body = AcceptInvitationRequestSchema.parse(req.body);
     const staff = await acceptInvitation(staffDeps, { ...auditFrom(req, res), actor: { kind: 'anonymous' } }, body);
     // A new password is no way around the second factor (nor around enrolling one where the clinic requires it).
@@ -123,6 +136,8 @@ export function authRoutes(deps: {
   /** Changes one's own password (the current one required); the other sessions end, this one stays. */
   r.post('/password', async (req, res) => {
     const me = signedInStaff(res);
+    // Before the current password is checked: under SSO_ONLY this route tests no password either.
+    if (config.ssoOnly) throw ssoOnly();
     const body = ChangePasswordRequestSchema.parse(req.body);
     // A stolen session must not become a way to guess the password: wrong current passwords count like failed sign-ins.
     await throttle.check(req, me.email, me.id);

@@ -106,7 +106,8 @@ export function oidcRoutes(deps: {
       { ...auditFrom(req, res), actor: { kind: 'staff', id: staff.id } },
       { action: 'auth.sso_sign_in', targets: { staffId: staff.id } },
     );
-    res.json({ user: toStaffUser({ ...staff, mustChangePassword: staff.must_change_password === 1 }) });
+    // Under SSO_ONLY no password is ever used, so one set by someone else need not be replaced (see SessionManager).
+    res.json({ user: toStaffUser({ ...staff, mustChangePassword: !config.ssoOnly && staff.must_change_password === 1 }) });
   });
 
   return r;

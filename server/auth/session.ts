@@ -63,6 +63,8 @@ export class SessionManager {
     secret: string,
     private readonly ttlMinutes: number,
     private readonly secureCookies: boolean,
+    /** SSO_ONLY: nobody signs in with a password, so nobody is held to replacing one someone else set. */
+    private readonly passwordsOff = false,
   ) {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
@@ -166,7 +168,7 @@ export class SessionManager {
       email: row.email,
       name: row.name,
       role: row.role,
-      mustChangePassword: row.must_change_password === 1,
+      mustChangePassword: !this.passwordsOff && row.must_change_password === 1,
       expiresAt: row.expires_at,
     };
   }

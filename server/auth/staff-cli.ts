@@ -64,8 +64,14 @@ async function run(
   values: Record<string, string | boolean | undefined>,
   database: Database,
   deps: StaffDeps,
+  ssoOnly: boolean,
 ): Promise<number> {
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  // The server refuses every password (one-time links included) while SSO_ONLY is set.
+  const linkNote = () => {
+    if (ssoOnly)
+      console.log('SSO_ONLY is set: this link works only once it is unset; until then they sign in through the identity provider');
+  };
   switch (command) {
     case 'list': {
       const rows = await listStaffMembers(database.db);
@@ -109,6 +115,7 @@ async function run(
       const { staff, invitation } = await inviteStaffMember(deps, CLI, input);
       console.log(`created ${staff.role} ${staff.email} (id ${staff.id})`);
       console.log(`one-time link to set a password (works once, until ${invitation.expiresAt}):\n  ${invitation.url}`);
+      linkNote();
       return 0;
     }
     case 'reset-password': {
@@ -117,6 +124,7 @@ async function run(
       if (!result) throw new UsageError(`no account has the email ${str('email')}`);
       console.log(`${staff.email}: old password removed, signed out everywhere`);
       console.log(`one-time link to set a new password (works once, until ${result.invitation.expiresAt}):\n  ${result.invitation.url}`);
+      linkNote();
       return 0;
     }
     case 'deactivate':
@@ -165,13 +173,19 @@ async function main(): Promise<number> {
       revokeAllForStaff: (id: string) => revokeStaffSessions(database.db, id),
       revoke: async () => undefined,
     };
-    return await run(command, values, database, {
-      db: database.db,
-      auditor,
-      publicUrl: config.publicUrl,
-      inviteHours: config.staffInviteHours,
-      signOut,
-    });
+    return await run(
+      command,
+      values,
+      database,
+      {
+        db: database.db,
+        auditor,
+        publicUrl: config.publicUrl,
+        inviteHours: config.staffInviteHours,
+        signOut,
+      },
+      config.ssoOnly,
+    );
   } finally {
     await database.close();
   }

@@ -9,6 +9,7 @@ import { createLimiter, type StoreFactory } from '../middleware/rate-limit';
 import { requireNoBody } from '../middleware/require-no-body';
 import { toStaffUser } from './auth.routes';
 import type { SessionManager } from './session';
+import { SignInThrottle } from './sign-in-throttle';
 import { findStaffById, recordSignIn, type StaffRow } from './staff.store';
 import { challengeExpired, SignInChallenges } from './totp-challenge';
 import { confirmEnrolment, isSecondFactorRequired, secondFactorStatus, startEnrolment, useSecondFactorCode } from './totp.service';
@@ -17,7 +18,9 @@ import { confirmEnrolment, isSecondFactorRequired, secondFactorStatus, startEnro
  * The second step of sign-in and the enrolment of an authenticator app (mounted under /api/auth):
  *
  * - `POST /second-factor {code}`: finishes a sign-in whose password was right (pending cookie) with
- *   a TOTP code or a recovery code; rate-limited per account and per address.
+ *   a TOTP code or a recovery code; wrong codes are limited like wrong passwords (SignInThrottle):
+ *   per account and address, per address, and account-wide for devices and addresses the account
+ *   never completed a sign-in from, so someone holding the password cannot lock the owner out.
  * - `GET /totp`: the signed-in person's second-factor status.
  * - `POST /totp/enrol`, `POST /totp/confirm {code}`: set up an app, either signed in or in the
  *   middle of a sign-in that the clinic's setting sends to enrolment (the confirmation then
@@ -33,7 +36,9 @@ export function totpRoutes(deps: {
   const { db, auditor, config, sessions } = deps;
   const challenges = new SignInChallenges(db, config);
   const windowMs = Math.round(config.limits.loginWindowMinutes * 60_000);
-  // Per account: whoever holds the password gets a handful of guesses per window, whatever challenge they start.
+  // The code step's own counters; it also remembers the devices of completed sign-ins.
+  const codeThrottle = new SignInThrottle(db, config, deps.storeFor, 'second-factor');
+  // Enrolment: per account, whoever holds the password gets a handful of guesses per window, whatever challenge they start.
   const codeLimits = (name: string) => [
     createLimiter({ name: `${name}-ip`, windowMs, limit: config.limits.loginPerAddress }, deps.storeFor),
     createLimiter(
@@ -69,11 +74,13 @@ export function totpRoutes(deps: {
 
   const r = Router();
 
-  r.post('/second-factor', ...codeLimits('second-factor'), async (req, res) => {
+  r.post('/second-factor', async (req, res) => {
     const body = SecondFactorRequestSchema.parse(req.body);
     const challenge = await challenges.require(req, 'second_factor');
     const staff = await findStaffById(db, challenge.staffId);
     if (!staff || !staff.active) throw challengeExpired();
+    // Before the code is looked at: a refused attempt spends no code and writes nothing.
+    await codeThrottle.check(req, staff.id, staff.id);
     const ctx = staffContext(req, res, staff.id);
     const used = await auditor.transaction(async (trx) => {
       const kind = await useSecondFactorCode(trx, staff.id, body.code);
@@ -83,6 +90,7 @@ export function totpRoutes(deps: {
       return kind;
     });
     if (!used) {
+      await codeThrottle.failed(req, staff.id);
       await challenges.fail(challenge.id);
       await auditor.record(
         db,
@@ -100,6 +108,9 @@ export function totpRoutes(deps: {
     challenges.clear(res);
     res.locals.actorId = staff.id;
     await auditor.record(db, ctx, { action: 'auth.sign_in' });
+    // The sign-in is complete: this device and address become the account's own.
+    await codeThrottle.passed(req, staff.id);
+    await codeThrottle.remember(req, res, staff.id);
     res.json({ user: toStaffUser({ ...staff, mustChangePassword: staff.must_change_password === 1 }) });
   });
 
@@ -132,6 +143,7 @@ export function totpRoutes(deps: {
     challenges.clear(res);
     res.locals.actorId = staff.id;
     await auditor.record(db, ctx, { action: 'auth.sign_in' });
+    await codeThrottle.remember(req, res, staff.id);
     res.json({ recoveryCodes, user: toStaffUser({ ...staff, mustChangePassword: staff.must_change_password === 1 }) });
   });
 

@@ -5,8 +5,8 @@ import { ApiError } from '../../lib/api';
 import { useChangePassword } from './account-api';
 import { NewPasswordField } from './password-fields';
 
-/** `/account/password`: change one's own password (required once when someone else set it). */
-export function ChangePasswordPage({ required }: { required: boolean }) {
+/** `/account/password`: change one's own password (required once when someone else set it); none under SSO_ONLY. */
+export function ChangePasswordPage({ required, ssoOnly = false }: { required: boolean; ssoOnly?: boolean }) {
   usePageTitle('Change password');
   const id = useId();
   const change = useChangePassword();
@@ -20,6 +20,17 @@ export function ChangePasswordPage({ required }: { required: boolean }) {
     e.preventDefault();
     change.mutate({ currentPassword, newPassword }, { onSuccess: () => (setCurrent(''), setNew('')) });
   }
+
+  if (ssoOnly)
+    return (
+      <div className="page">
+        <h1>Change password</h1>
+        <p className="alert alert-info" role="status">
+          This clinic signs in through its identity provider only, so passwords are not used here. Change your password with your identity
+          provider.
+        </p>
+      </div>
+    );
 
   return (
     <div className="page">

@@ -8,8 +8,11 @@ import { NewPasswordField } from './password-fields';
 
 const HEADINGS = { invite: 'Set your password', reset: 'Choose a new password', setup: 'Create the administrator account' } as const;
 
-/** `/invite/:token`: the person chooses their own password through a one-time link, and is signed in. */
-export function InvitationPage() {
+/**
+ * `/invite/:token`: the person chooses their own password through a one-time link, and is signed in.
+ * `ssoOnly` (SSO_ONLY, the server refuses every password): the page says to use single sign-on instead.
+ */
+export function InvitationPage({ ssoOnly = false }: { ssoOnly?: boolean }) {
   usePageTitle('Set your password');
   const { token = '' } = useParams();
   const id = useId();
@@ -37,8 +40,20 @@ export function InvitationPage() {
         <p className="brand" aria-hidden="true">
           <span className="brand-mark" /> Alcove
         </p>
-        {invitation.isPending && <p role="status">Checking your link…</p>}
-        {linkError && (
+        {ssoOnly && (
+          <>
+            <h1>Sign in with single sign-on</h1>
+            <p role="status" className="alert alert-info">
+              This clinic signs in through its identity provider only, so you do not need a password here. Use the single sign-on button on
+              the sign-in page.
+            </p>
+            <p>
+              <Link to="/signin">Go to sign in</Link>
+            </p>
+          </>
+        )}
+        {!ssoOnly && invitation.isPending && <p role="status">Checking your link…</p>}
+        {!ssoOnly && linkError && (
           <>
             <h1>This link cannot be used</h1>
             <p role="alert" className="alert alert-error">
@@ -51,7 +66,7 @@ export function InvitationPage() {
             </p>
           </>
         )}
-        {invitation.data && (
+        {!ssoOnly && invitation.data && (
           <>
             <h1>{HEADINGS[invitation.data.purpose]}</h1>
             {invitation.data.email && (

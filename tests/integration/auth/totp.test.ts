@@ -274,6 +274,8 @@ describeEachDatabase('a clinic that requires a second factor (%s)', (dialect) =>
     const agent = t.agent();
     const login = await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
     expect(login.body).toEqual({ secondFactor: 'enrol' });
+    // The device is the account's own only once the sign-in is complete (here: at the enrolment's confirmation).
+    expect(String(login.headers['set-cookie'])).not.toMatch(/alcove_device=/);
     await agent.get('/api/auth/me').expect(401);
     // Enrolment is all this half-finished sign-in allows.
     await agent.post('/api/auth/second-factor').send({ code: '123456' }).expect(401);
@@ -284,6 +286,7 @@ describeEachDatabase('a clinic that requires a second factor (%s)', (dialect) =>
       .expect(200);
     expectRouteContract(confirm, 'POST /api/auth/totp/confirm');
     expect(confirm.body.user).toMatchObject({ id: staff.id });
+    expect(String(confirm.headers['set-cookie'])).toMatch(/alcove_device=/);
     expect(confirm.body.recoveryCodes).toHaveLength(10);
     const status = await agent.get('/api/auth/totp').expect(200);
     expect(status.body).toEqual({ enabled: true, recoveryCodesLeft: 10, required: true });
@@ -335,7 +338,7 @@ describeEachDatabase('a clinic that requires a second factor (%s)', (dialect) =>
     expect(res.body.user.id).toBe(scheduler.id);
   });
 
-  it('rate-limits the code step per account across fresh sign-ins', async () => {
+  it('rate-limits the code step per account and address across fresh sign-ins', async () => {
     const staff = await t.createStaff('clinician');
     const agent = t.agent();
     await agent.post('/api/auth/login').send({ email: staff.email, password: staff.password }).expect(200);
@@ -346,7 +349,8 @@ describeEachDatabase('a clinic that requires a second factor (%s)', (dialect) =>
       .expect(200);
     const right = codeAt(enrolment.body.secret, 1);
     const wrongCode = right === '123456' ? '654321' : '123456';
-    // Each try starts a fresh sign-in, so only the per-account limit (3 here) can stop the guessing.
+    // Each try starts a fresh sign-in from the same address, so the account-and-address limit (3 here) stops
+    // the guessing there. It is no account-wide lock: see 'second-factor limits strangers cannot turn against the owner'.
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
       const a = t.agent();
@@ -354,5 +358,144 @@ describeEachDatabase('a clinic that requires a second factor (%s)', (dialect) =>
       statuses.push((await a.post('/api/auth/second-factor').send({ code: wrongCode })).status);
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+});
+
+/**
+ * The code step follows the password step's rule (server/auth/sign-in-throttle.ts): wrong codes slow
+ * down per account-and-address pair and per address; the account-wide limit holds back only devices
+ * and addresses the account never completed a sign-in from. TRUST_PROXY lets each request name its
+ * own client address (X-Forwarded-For), standing in for people on different networks.
+ */
+describeEachDatabase('second-factor limits strangers cannot turn against the owner (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, {
+      env: { TRUST_PROXY: 'true', LOGIN_LIMIT_PER_ACCOUNT: '5', LOGIN_LIMIT_PER_ADDRESS: '12', LOGIN_LIMIT_ACCOUNT_WIDE: '12' },
+    });
+  });
+  afterAll(async () => t?.close());
+
+  const from = (address: string, agent = t.agent()) => ({
+    agent,
+    login: (email: string, password: string) => agent.post('/api/auth/login').set('X-Forwarded-For', address).send({ email, password }),
+    code: (code: string) => agent.post('/api/auth/second-factor').set('X-Forwarded-For', address).send({ code }),
+  });
+  const wrongFor = (secret: string) => ['123456', '654321'].find((c) => ![-1, 0, 1, 2].some((s) => codeAt(secret, s) === c)) as string;
+  const auditCount = async () => (await t.database.db.selectFrom('audit_log').select('id').execute()).length;
+  const sources = async (staffId: string) =>
+    (await t.database.db.selectFrom('staff_sign_in_sources').select('source_hash').where('staff_id', '=', staffId).execute()).length;
+
+  /** The owner signs in from `address` on `device` (no second factor yet, so that is a full sign-in) and sets up an app. */
+  async function ownerWithApp(address: string, device = t.agent()) {
+    const staff = await t.createStaff('clinician');
+    await from(address, device).login(staff.email, staff.password).expect(200);
+    const enrolment = await device.post('/api/auth/totp/enrol').set('X-Forwarded-For', address).expect(200);
+    const confirm = await device
+      .post('/api/auth/totp/confirm')
+      .set('X-Forwarded-For', address)
+      .send({ code: codeAt(enrolment.body.secret) })
+      .expect(200);
+    return { staff, secret: enrolment.body.secret as string, recoveryCodes: confirm.body.recoveryCodes as string[], device };
+  }
+
+  it('a stranger holding the password spends wrong codes from many addresses; the owner, from their own address and device, signs in with the right code', async () => {
+    const { staff, secret, recoveryCodes, device: ownDevice } = await ownerWithApp('198.51.100.7');
+    const wrong = wrongFor(secret);
+
+    // One stranger address: two fresh sign-ins (a sign-in ends after three wrong codes), stopped after 5 wrong codes there.
+    const fromOne: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      const s = from('203.0.113.9');
+      await s.login(staff.email, staff.password).expect(200);
+      for (let i = 0; i < 3; i++) fromOne.push((await s.code(wrong)).status);
+    }
+    // 10 more from 10 other addresses: the account-wide limit (12 wrong codes) holds the rest back.
+    const spread: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = from(`203.0.113.${100 + i}`);
+      await s.login(staff.email, staff.password).expect(200);
+      spread.push((await s.code(wrong)).status);
+    }
+
+    // The owner, from the address and device they signed in from before: the right code signs in.
+    const owner = from('198.51.100.7', ownDevice);
+    expect((await owner.login(staff.email, staff.password).expect(200)).body).toEqual({ secondFactor: 'totp' });
+    const done = await owner.code(codeAt(secret, 1));
+    expect(done.status).toBe(200);
+    expect(done.body.user.id).toBe(staff.id);
+    await ownDevice.get('/api/auth/me').expect(200);
+    // While the stranger was stopped after 5 wrong codes at one address, and after 12 across all of them.
+    expect(fromOne).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(spread).toEqual([401, 401, 401, 401, 401, 401, 401, 429, 429, 429]);
+    // Their device carries its trust to a new network (a recovery code: the app's current codes are spent).
+    const travelling = from('192.0.2.45', ownDevice);
+    await travelling.login(staff.email, staff.password).expect(200);
+    await travelling.code(recoveryCodes[0]!).expect(200);
+
+    // The stranger is still held back: a new address and device, even with a right code, and the first address.
+    const fresh = from('192.0.2.44');
+    await fresh.login(staff.email, staff.password).expect(200);
+    const before = await auditCount();
+    const held = await fresh.code(recoveryCodes[1]!);
+    expect(held.status).toBe(429);
+    expect(Number(held.headers['retry-after'])).toBeGreaterThan(0);
+    expect(String(held.headers['set-cookie'] ?? '')).not.toMatch(/alcove_staff=[^;]/);
+    expect(await auditCount()).toBe(before); // a throttled answer writes nothing
+    const again = from('203.0.113.9');
+    await again.login(staff.email, staff.password).expect(200);
+    expect((await again.code(recoveryCodes[1]!)).status).toBe(429);
+    // The held-back recovery code was not spent: the owner still has it.
+    expect((await ownDevice.get('/api/auth/totp').expect(200)).body.recoveryCodesLeft).toBe(9);
+  });
+
+  it('wrong codes from one address slow that address down for every account', async () => {
+    const owners = await Promise.all([0, 1, 2].map((i) => ownerWithApp(`198.51.100.${20 + i}`)));
+    const statuses: number[] = [];
+    // 4 wrong codes at each of three accounts from one address (under the pair limit of 5), then one more.
+    for (const { staff, secret } of [...owners, owners[0]!]) {
+      for (let round = 0; round < 2; round++) {
+        const s = from('203.0.113.77');
+        await s.login(staff.email, staff.password).expect(200);
+        for (let i = 0; i < (round === 0 ? 3 : 1); i++) statuses.push((await s.code(wrongFor(secret))).status);
+      }
+    }
+    expect(statuses.slice(0, 12).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(12)).toEqual([429, 429, 429, 429]);
+    // Elsewhere, the owners sign in as usual.
+    const { staff, secret, device } = owners[1]!;
+    const owner = from('198.51.100.21', device);
+    await owner.login(staff.email, staff.password).expect(200);
+    await owner.code(codeAt(secret, 1)).expect(200);
+  });
+
+  it('the password alone, with a second factor to come, makes no device or address known; the full sign-in does', async () => {
+    const { staff, secret } = await ownerWithApp('198.51.100.40');
+    const known = await sources(staff.id);
+
+    // Someone with the password, who never gets past the code step.
+    const stranger = from('203.0.113.50');
+    const half = await stranger.login(staff.email, staff.password).expect(200);
+    expect(half.body).toEqual({ secondFactor: 'totp' });
+    expect(String(half.headers['set-cookie'] ?? '')).not.toMatch(/alcove_device=/);
+    expect(await sources(staff.id)).toBe(known);
+
+    // The owner on a new device and address, all the way through: that device is known from now on.
+    const laptop = from('198.51.100.41');
+    await laptop.login(staff.email, staff.password).expect(200);
+    const full = await laptop.code(codeAt(secret, 1)).expect(200);
+    expect(String(full.headers['set-cookie'])).toMatch(/alcove_device=/);
+    expect(await sources(staff.id)).toBeGreaterThan(known);
+
+    // Spread-out wrong passwords reach the account-wide limit (12).
+    for (let i = 0; i < 12; i++)
+      await from(`192.0.2.${150 + i}`)
+        .login(staff.email, `guess-${i}`)
+        .expect(401);
+    // The stranger's address is held back like any other new one, password or not.
+    expect((await from('203.0.113.50', stranger.agent).login(staff.email, staff.password)).status).toBe(429);
+    // The owner's laptop, even on yet another network, and their first address still get their password checked.
+    await from('192.0.2.200', laptop.agent).login(staff.email, staff.password).expect(200);
+    await from('198.51.100.40').login(staff.email, staff.password).expect(200);
   });
 });
