@@ -2,7 +2,7 @@ import { RedisAdapter } from '@socket.io/redis-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Namespace } from 'socket.io';
-import type { RealtimeServer } from './socket-server';
+import type { RealtimeServer, SocketData } from './socket-server';
 
 const CONNECT_TIMEOUT_MS = 2000;
 /** How long a cross-process request (fetchSockets, used for presence) waits for the other processes. */
@@ -11,6 +11,12 @@ const REQUEST_TIMEOUT_MS = 2000;
 const FIRST_CONNECT_WAIT_MS = 2500;
 /** After sending its clients to resync, a process ignores further resync requests this long. */
 const RESYNC_QUIET_MS = 5000;
+/**
+ * After Redis answers again, lookups across processes count as partial this long: the other
+ * processes reconnect on their own schedule (at most every 2 s), and until one has subscribed again
+ * Redis counts it out, exactly as it counts out a dead one.
+ */
+const SETTLE_AFTER_OUTAGE_MS = 5000;
 
 export interface RedisFanout {
   close: () => Promise<void>;
@@ -18,9 +24,25 @@ export interface RedisFanout {
 
 type FetchOptions = Parameters<RedisAdapter['fetchSockets']>[0];
 
+/** What a lookup across processes found, and whether every process answered. */
+export interface SocketLookup {
+  /** This process's sockets, and (when `complete`) every other process's. */
+  sockets: { data: SocketData }[];
+  /**
+   * True when every live process answered: Redis reached, this process's own link up and settled,
+   * and an answer from each process subscribed to the adapter's request channel (Redis's PUBSUB
+   * NUMSUB, which the adapter reads first). A process that died (SIGKILL, crash) is no longer
+   * subscribed once Redis sees its connection close, so it is not waited for: the answer is still
+   * complete. False when Redis is away, another process did not answer within REQUEST_TIMEOUT_MS, or
+   * Redis came back less than SETTLE_AFTER_OUTAGE_MS ago; `sockets` are then only this process's.
+   */
+  complete: boolean;
+}
+
 /**
- * A RedisAdapter that never fails a presence lookup because Redis is away: it answers with this
- * process's own sockets instead (the best it knows), and says so once.
+ * A RedisAdapter that never fails a lookup because Redis is away: it answers with this process's
+ * own sockets instead (the best it knows), says so once, and tells `lookup`'s callers the answer
+ * is partial.
  */
 class ResilientRedisAdapter extends RedisAdapter {
   constructor(
@@ -29,18 +51,37 @@ class ResilientRedisAdapter extends RedisAdapter {
     sub: Redis,
     opts: ConstructorParameters<typeof RedisAdapter>[3],
     private readonly onDegraded: (err: Error) => void,
+    /** This process's link to Redis is up, and has been since the other processes had time to come back. */
+    private readonly settled: () => boolean,
   ) {
     super(nsp, pub, sub, opts);
   }
 
   override async fetchSockets(opts: FetchOptions) {
+    return (await this.lookup(opts)).sockets;
+  }
+
+  async lookup(opts: FetchOptions): Promise<SocketLookup> {
+    const settledBefore = this.settled();
     try {
-      return await super.fetchSockets(opts);
+      const sockets = await super.fetchSockets(opts);
+      return { sockets, complete: settledBefore && this.settled() };
     } catch (err) {
       this.onDegraded(err as Error);
-      return super.fetchSockets({ ...opts, flags: { ...opts.flags, local: true } });
+      return { sockets: await super.fetchSockets({ ...opts, flags: { ...opts.flags, local: true } }), complete: false };
     }
   }
+}
+
+/**
+ * The sockets in `roomNames` on every process, and whether that answer is complete (see
+ * SocketLookup). Without the Redis adapter there is one process, and every answer is complete.
+ * For decisions that must not be taken on a partial view (presence marking someone lost).
+ */
+export async function lookupSockets(io: RealtimeServer, roomNames: string[]): Promise<SocketLookup> {
+  const adapter = io.of('/').adapter;
+  if (adapter instanceof ResilientRedisAdapter) return adapter.lookup({ rooms: new Set(roomNames), except: new Set(), flags: {} });
+  return { sockets: await io.in(roomNames).fetchSockets(), complete: true };
 }
 
 /**
@@ -89,7 +130,8 @@ export function resyncLocalSockets(io: RealtimeServer): void {
  * answers again after an outage every process sends its clients to reconnect, and the clients
  * fetch their state again over HTTP (the socket provider does this on every connection). While
  * Redis is away each process still serves its own sockets, commands fail at once (no queue, short
- * timeouts), presence falls back to this process's sockets, and the outage is logged once.
+ * timeouts), lookups fall back to this process's sockets (`lookupSockets` says the answer is
+ * partial, until a few seconds after Redis is back), and the outage is logged once.
  */
 export async function attachRedisFanout(io: RealtimeServer, redisUrl: string, opts: { prefix: string; logger: Logger }): Promise<RedisFanout> {
   const { logger } = opts;
@@ -113,6 +155,9 @@ export async function attachRedisFanout(io: RealtimeServer, redisUrl: string, op
   };
   let down = false;
   let ready = false;
+  // Lookups are partial until then (see SETTLE_AFTER_OUTAGE_MS).
+  let settledAt = 0;
+  const settled = () => !down && pub.status === 'ready' && sub.status === 'ready' && Date.now() >= settledAt;
   const outage = (reason: string) => {
     if (closing || down) return;
     down = true;
@@ -121,6 +166,7 @@ export async function attachRedisFanout(io: RealtimeServer, redisUrl: string, op
   const recovered = () => {
     if (!down || closing || pub.status !== 'ready' || sub.status !== 'ready') return;
     down = false;
+    settledAt = Date.now() + SETTLE_AFTER_OUTAGE_MS;
     logger.info('Redis answers again: live events cross processes; clients reconnect to fetch what they missed');
     resync();
     io.serverSideEmit('realtime:resync');
@@ -145,7 +191,7 @@ export async function attachRedisFanout(io: RealtimeServer, redisUrl: string, op
   const adapterOptions = { key: opts.prefix, requestsTimeout: REQUEST_TIMEOUT_MS };
   // socket.io calls the factory with `new`, so it must be a function, not an arrow.
   function adapterFor(nsp: Namespace) {
-    return new ResilientRedisAdapter(nsp, pub, sub, adapterOptions, reportFailure);
+    return new ResilientRedisAdapter(nsp, pub, sub, adapterOptions, reportFailure, settled);
   }
   io.adapter(adapterFor as unknown as Parameters<RealtimeServer['adapter']>[0]);
 
