@@ -112,7 +112,7 @@ export function createApp(deps: AppDeps): AppHandle {
   // The one audit writer: it alone knows the dialect; features hand it their transaction.
   const auditor = new Auditor(db, database.dialect);
   const presence = new Presence({ db, auditor, io, broadcast, logger, graceMs: config.presenceGraceSeconds * 1000 });
-  registerWaitingRoomSocket(io, { db, broadcast, presence });
+  registerWaitingRoomSocket(io, { db, auditor, logger, broadcast, presence });
   presence.start();
   server.once('close', () => void presence.stop());
   const visitDeps = { db, auditor, config, video, broadcast, livekitReachable, logger, storeFor, revocation };

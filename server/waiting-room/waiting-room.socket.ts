@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import { VisitWatchSchema } from '@shared/realtime';
+import type { Auditor } from '../audit/auditor';
 import type { DB } from '../db/schema';
 import { rooms, type RealtimeServer, type RealtimeSocket } from '../realtime/socket-server';
 import { listLiveParticipants } from '../visits/participants.store';
@@ -11,10 +13,16 @@ import type { Presence } from './presence';
 
 /**
  * Live visit state over socket.io. A patient socket is placed in its own visit's rooms at
- * connection; a staff socket asks to watch a visit and is allowed only onto its own visits.
+ * connection; a staff socket asks to watch a visit and is allowed only onto its own visits. A
+ * refused watch leaves `access.refused` naming the visit, as a refused HTTP request does (no
+ * address: the socket's peer is not resolved through TRUST_PROXY, so none is recorded rather than
+ * the balancer's).
  */
-export function registerWaitingRoomSocket(io: RealtimeServer, deps: { db: Kysely<DB>; broadcast: VisitBroadcast; presence: Presence }): void {
-  const { db, broadcast, presence } = deps;
+export function registerWaitingRoomSocket(
+  io: RealtimeServer,
+  deps: { db: Kysely<DB>; auditor: Auditor; logger: Logger; broadcast: VisitBroadcast; presence: Presence },
+): void {
+  const { db, auditor, logger, broadcast, presence } = deps;
 
   io.on('connection', (socket: RealtimeSocket) => {
     const principal = socket.data.principal;
@@ -41,7 +49,12 @@ export function registerWaitingRoomSocket(io: RealtimeServer, deps: { db: Kysely
       if (!parsed.success) return reply({ ok: false, code: 'validation_failed' });
       const { visitId } = parsed.data;
       void (async () => {
-        if (!(await canWatchVisit(db, principal, visitId))) return reply({ ok: false, code: 'not_found' });
+        if (!(await canWatchVisit(db, principal, visitId))) {
+          await auditor
+            .record(db, { actor: { kind: 'staff', id: principal.id } }, { action: 'access.refused', outcome: 'failure', targets: { visitId } })
+            .catch((err: unknown) => logger.warn({ socket: socket.id, err: { message: (err as Error).message } }, 'could not audit a refused watch'));
+          return reply({ ok: false, code: 'not_found' });
+        }
         await socket.join(rooms.visitStaff(visitId));
         watching.add(visitId);
         socket.emit('visit:participants', { visitId, participants: await listLiveParticipants(db, visitId) });

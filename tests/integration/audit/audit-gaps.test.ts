@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { PHQ9_ITEMS, PHQ_OPTION, admittedPatient, anotherVisitFor, sendCheckin } from '../../helpers/checkin-builder';
-import { describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
+import { connects, describeEachDatabase, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildVisit, joinAsPatient, patientWaiting } from '../../helpers/visit-builder';
 
 /*
@@ -189,5 +189,25 @@ describeEachDatabase('audit entries for answers, the waiting room, failed links 
     expect(await audited(() => t.agent().get(`/api/visits/${mine.visitId}`).expect(401))).toEqual([]);
     expect(await audited(() => outsider.agent.get('/api/no-such-thing').expect(404))).toEqual([]);
     expect(await audited(() => outsider.agent.get('/api/visits/not-an-id').expect(404))).toEqual([]);
+  });
+
+  it('watching another visit over the socket leaves a refusal naming the visit; a malformed or allowed watch leaves none', async () => {
+    const mine = await buildVisit(t);
+    const outsider = await t.signedIn('clinician');
+    const socket = t.socket(outsider.agent);
+    expect(await connects(socket)).toBe(true);
+    const watch = (payload: unknown) => socket.timeout(10_000).emitWithAck('visit:watch', payload);
+
+    const probe = await audited(async () => expect(await watch({ visitId: mine.visitId })).toEqual({ ok: false, code: 'not_found' }));
+    expect(probe).toEqual([
+      expect.objectContaining({ action: 'access.refused', outcome: 'failure', actor_kind: 'staff', actor_id: outsider.staff.id, visit_id: mine.visitId }),
+    ]);
+    expect(await audited(async () => expect(await watch({ visitId: 'not-an-id' })).toEqual({ ok: false, code: 'validation_failed' }))).toEqual([]);
+    socket.close();
+
+    const own = t.socket(mine.clinicians[0]!.agent);
+    expect(await connects(own)).toBe(true);
+    expect(await audited(async () => expect(await own.timeout(10_000).emitWithAck('visit:watch', { visitId: mine.visitId })).toEqual({ ok: true }))).toEqual([]);
+    own.close();
   });
 });
