@@ -32,6 +32,19 @@ function runMain(env: Record<string, string>): Promise<{ code: number | null; st
   );
 }
 
+function withPath(url: string, pathname: string): string {
+  const u = new URL(url);
+  u.pathname = pathname;
+  return u.toString();
+}
+
+function withUser(url: string, user: string, password: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password;
+  return u.toString();
+}
+
 /** One sentence for the operator: no stack trace, no source lines. */
 function expectOneClearMessage(stderr: string, text: string) {
   expect(stderr).toContain(text);
@@ -49,6 +62,32 @@ describe('start-up against a database that is not there', () => {
     expectOneClearMessage(r.stderr, `Cannot reach the database at postgres://127.0.0.1:${port}/alcove after 2 s`);
     expect(r.stdout.match(/waiting for the database/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
     expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
+  });
+
+  // A PostgreSQL that answers but refuses: waiting cannot fix it, so it ends at once with one message.
+  const pgBase = process.env.TEST_DATABASE_URL;
+  const refusals: [string, () => string, string][] = [
+    ['a database that does not exist', () => withPath(pgBase!, '/alcove_no_such_database'), 'does not exist'],
+    ['a role that does not exist (the sign-in refused)', () => withUser(pgBase!, 'alcove_no_such_role', 's3cret-pw'), 'does not exist'],
+  ];
+  it.skipIf(!pgBase).each(refusals)('PostgreSQL refusing %s: one clear message at once, no retrying, the password hidden', async (_name, url, text) => {
+    const r = await runMain({ DATABASE_URL: url(), DB_WAIT_SECONDS: '30' });
+    expect(r.code).not.toBeNull();
+    expect(r.code).not.toBe(0);
+    expect(r.ms).toBeLessThan(15_000); // not the 30 s wait
+    expectOneClearMessage(r.stderr, 'Cannot use the database at postgres://');
+    expect(r.stderr).toContain(text);
+    expect(r.stdout).not.toContain('waiting for the database');
+    expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
+  });
+
+  it('a DATABASE_URL that is neither sqlite: nor a PostgreSQL URL gives one clear message', async () => {
+    const r = await runMain({ DATABASE_URL: 'mysql://root@127.0.0.1/alcove' });
+    expect(r.code).not.toBeNull();
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    // The configuration's own format: a heading and one line per bad setting.
+    expect(r.stderr.trim().split('\n')).toEqual(['Invalid configuration:', '  - DATABASE_URL: must be sqlite:PATH or postgres://…']);
   });
 
   const badPaths: [string, () => string, string][] = [
