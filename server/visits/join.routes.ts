@@ -10,7 +10,7 @@ import { parseId } from '../id';
 import { limiters } from '../middleware/limiters';
 import type { StoreFactory } from '../middleware/rate-limit';
 import { requireNoBody } from '../middleware/require-no-body';
-import { joinVisit, type DoorAudit } from './join.service';
+import { joinVisit, type DoorAudit, type JoinCommit } from './join.service';
 import { readDobLock, unlockDob } from './door.service';
 import { requireReadableVisit } from './visit.policy';
 
@@ -33,20 +33,23 @@ export function joinRoutes(deps: {
   r.post('/', perAddress, async (req, res) => {
     const body = JoinRequestSchema.parse(req.body);
     const former = res.locals.patient ? undefined : await sessions.formerPatientDevice(readCookie(req, PATIENT_COOKIE));
-    const outcome = await joinVisit(db, config, body, res.locals.patient, req.ip ?? null, doorAudit(db, auditor, req, res), former);
+    // The device and its link.used entry commit together; the session starts once both are there.
+    const commit: JoinCommit = (change, targets) =>
+      auditor.transaction(async (trx) => {
+        const device = await change(trx);
+        await auditor.record(
+          trx,
+          { actor: { kind: 'patient', id: device.id }, requestId: req.id, ip: req.ip },
+          { action: 'link.used', targets: { ...targets, participantId: device.id } },
+        );
+        return device;
+      });
+    const outcome = await joinVisit(db, config, body, res.locals.patient, req.ip ?? null, doorAudit(db, auditor, req, res), commit, former);
     // The same device coming back keeps its session; any other browser is a new device with its own.
     if (!outcome.returning) {
       await sessions.startPatientSession(res, outcome.participantId, outcome.visitId, outcome.sessionEnd);
       res.locals.actorId = outcome.participantId;
     }
-    await auditor.record(
-      db,
-      { actor: { kind: 'patient', id: outcome.participantId }, requestId: req.id, ip: req.ip },
-      {
-        action: 'link.used',
-        targets: { visitId: outcome.visitId, patientId: outcome.patientId, participantId: outcome.participantId, linkId: outcome.linkId },
-      },
-    );
     res.json(outcome.response);
   });
 

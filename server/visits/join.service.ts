@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { DB } from '../db/schema';
 import { HttpError } from '../http-error';
 import { findPatientById, type PatientRow } from '../patients/patients.store';
-import { createPatientDevice, findReturningDevice, wasRemovedDevice } from './participants.store';
+import { createPatientDevice, findReturningDevice, wasRemovedDevice, type ParticipantRow } from './participants.store';
 import {
   deleteDobFailure,
   dobFailuresSince,
@@ -48,6 +48,13 @@ export interface JoinOutcome {
 
 /** Writes one audit entry for the door (ids only; the route supplies who, when and from where). */
 export type DoorAudit = (action: AuditAction, outcome: 'success' | 'failure', targets: AuditTargets) => Promise<void>;
+
+/**
+ * Runs the join's one change (a new device, or a returning one, and the link's last use) in a
+ * transaction and appends its `link.used` entry, acting as the device, as that transaction's last
+ * statement.
+ */
+export type JoinCommit = (change: (trx: Kysely<DB>) => Promise<ParticipantRow>, targets: AuditTargets) => Promise<ParticipantRow>;
 
 function lockedError(failures: DobFailure[], limit: number, now: Date): HttpError {
   const freeing = failures[failures.length - limit];
@@ -148,7 +155,8 @@ export async function joinVisit(
   input: JoinRequest,
   current: PatientPrincipal | undefined,
   address: string | null,
-  audit: DoorAudit = async () => undefined,
+  audit: DoorAudit,
+  commit: JoinCommit,
   formerDevice?: { participantId: string; visitId: string },
 ): Promise<JoinOutcome> {
   const link = await findLinkByHash(db, hashToken(input.token));
@@ -187,8 +195,11 @@ export async function joinVisit(
   if (visit.status === 'cancelled') throw await refuse(new HttpError(410, 'visit_cancelled', 'This appointment was cancelled'));
   if (visit.status === 'completed') throw await refuse(new HttpError(410, 'visit_ended', 'This visit has ended'));
 
-  const participant = returning ?? (await createPatientDevice(db, visit.id, link.id));
-  await touchLink(db, link.id, now.toISOString());
+  const participant = await commit(async (trx) => {
+    const device = returning ?? (await createPatientDevice(trx, visit.id, link.id));
+    await touchLink(trx, link.id, now.toISOString());
+    return device;
+  }, targets);
   const team = (await clinicianNamesByVisit(db, [visit.id])).get(visit.id) ?? [];
   return {
     participantId: participant.id,

@@ -148,6 +148,25 @@ describeEachDatabase('audit entries for answers, the waiting room, failed links 
     expect(replaced[0]!.link_id).not.toBeNull();
   });
 
+  it('a new device joining and its link.used entry are one transaction: with the audit store broken, no device is left behind', async () => {
+    const v = await buildVisit(t);
+    const devices = async () =>
+      (await db().selectFrom('participants').select('id').where('visit_id', '=', v.visitId).where('kind', '=', 'patient').execute()).length;
+    const before = await devices();
+    await breakAudit();
+    const res = await t.agent().post('/api/join').send({ token: v.token });
+    await auditWorks();
+    expect(res.status).toBe(500);
+    expect(res.headers['set-cookie'] ?? []).toEqual([]);
+    expect(await devices()).toBe(before);
+
+    const joined = await audited(() => t.agent().post('/api/join').send({ token: v.token }).expect(200));
+    expect(await devices()).toBe(before + 1);
+    expect(joined).toEqual([
+      expect.objectContaining({ action: 'link.used', outcome: 'success', actor_kind: 'patient', visit_id: v.visitId, patient_id: v.patientId }),
+    ]);
+  });
+
   it('asking for another visit’s data leaves a refusal naming what was asked for', async () => {
     const mine = await buildVisit(t);
     const theirs = await anotherVisitFor(mine);
