@@ -313,7 +313,15 @@ export async function issueFirstAdminLink(
     }
     let staff = await findStaffByEmail(trx, adminEmail);
     if (staff && (staff.role !== 'admin' || !staff.active)) {
+      // The account the operator named becomes the administrator: on the trail like any role change.
+      const promoted = staff.role !== 'admin';
+      const reactivated = !staff.active;
+      const targets = { staffId: staff.id };
       staff = await updateStaff(trx, staff.id, { role: 'admin', active: 1 });
+      // As with every role change, the account's sessions end (open pages are refused at their next check).
+      await revokeStaffSessions(trx, staff.id);
+      if (promoted) await deps.auditor.record(trx, ctx, { action: 'staff.role_changed', targets });
+      if (reactivated) await deps.auditor.record(trx, ctx, { action: 'staff.reactivated', targets });
     }
     if (!staff) {
       staff = await insertStaff(trx, { email: adminEmail, name: 'Clinic administrator', role: 'admin', passwordHash: NO_PASSWORD });

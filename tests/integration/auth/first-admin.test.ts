@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import SQLite from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
@@ -69,5 +70,24 @@ describe('the first administrator', () => {
       .send({ token, password: 'lead admin quartz lantern' })
       .expect(200);
     expect((await agent.get('/api/auth/me').expect(200)).body.user).toMatchObject({ email: 'lead@clinic.test', role: 'admin' });
+  }, 90_000);
+  it('in development, ADMIN_EMAIL naming an existing clinician makes them the administrator on the trail (role change), not silently', async () => {
+    const databaseUrl = freshDb();
+    const env = { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test' };
+    await run(process.execPath, ['--import', 'tsx', 'server/auth/staff-cli.ts', 'invite', '--role', 'clinician', '--email', 'lead@clinic.test', '--name', 'Dr. Lead'], { env });
+    const server = await startServerProcess('first-admin-promote', { DATABASE_URL: databaseUrl, ADMIN_EMAIL: 'lead@clinic.test' });
+    started.push(server);
+    expect(server.admin.email).toBe('lead@clinic.test');
+    const db = new SQLite(databaseUrl.slice('sqlite:'.length), { readonly: true });
+    try {
+      const staff = db.prepare('select id, role from staff where email = ?').get('lead@clinic.test') as { id: string; role: string };
+      expect(staff.role).toBe('admin');
+      const actions = (db.prepare('select action, actor_kind from audit_log where staff_id = ? order by seq').all(staff.id) as { action: string; actor_kind: string }[]).map(
+        (e) => `${e.actor_kind}:${e.action}`,
+      );
+      expect(actions).toContain('system:staff.role_changed');
+    } finally {
+      db.close();
+    }
   }, 90_000);
 });
