@@ -319,7 +319,7 @@ export async function issueFirstAdminLink(
       const targets = { staffId: staff.id };
       staff = await updateStaff(trx, staff.id, { role: 'admin', active: 1 });
       // As with every role change, the account's sessions end (open pages are refused at their next check).
-      await revokeStaffSessions(trx, staff.id);
+      await revokeStaffSessions(trx, targets.staffId);
       if (promoted) await deps.auditor.record(trx, ctx, { action: 'staff.role_changed', targets });
       if (reactivated) await deps.auditor.record(trx, ctx, { action: 'staff.reactivated', targets });
     }
