@@ -1,3 +1,4 @@
+import pg from 'pg';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -47,6 +48,32 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('PostgreSQL faults under a runni
     cleanups.push(() => server.stop());
     return server;
   }
+
+  it('SIGTERM with a request in flight: it finishes and is stored before the process exits', async () => {
+    const scratch = await createScratchDatabase();
+    cleanups.push(scratch.drop);
+    const server = await serverOn(scratch.url, 'pg-drain-in-flight');
+    const { checkinId, patient } = await admittedPatientWithCheckin(server);
+    // Another session holds the check-in's row, so the save waits in the database (as a slow one would).
+    const holder = new pg.Client({ connectionString: scratch.url });
+    await holder.connect();
+    cleanups.push(() => holder.end());
+    await holder.query('begin');
+    await holder.query('select id from checkins where id = $1 for update', [checkinId]);
+    const saving = patient
+      .put(`/api/checkins/${checkinId}/answers/${PHQ9_ITEMS[0]}`)
+      .send({ value: PHQ_OPTION[1] })
+      .then((r) => r);
+    await sleep(500);
+    const exited = server.terminate();
+    await sleep(1000);
+    await holder.query('commit');
+    const res = await saving;
+    expect(res.status).toBe(200);
+    expect(await exited).toBe(0);
+    const stored = await holder.query('select value from checkin_answers where checkin_id = $1 and link_id = $2', [checkinId, PHQ9_ITEMS[0]]);
+    expect(stored.rows).toHaveLength(1);
+  });
 
   it('pg_terminate_backend during a burst of answer saves: the process stays up, every acknowledged answer is stored, failures are clean 503s, and it recovers', async () => {
     const scratch = await createScratchDatabase();
