@@ -227,12 +227,12 @@ export async function saveAnswer(
       const safety = assessSafety(def, answers, { only: linkId });
       if (!safety.clinicianAlerts.length) {
         const change = claimAndSaveAnswer(row.id, row.revision, linkId, check.value, now, participantId);
-        if (await deps.auditor.changeInOneStatement(ctx, event(false), change)) return answerSaved(deps, row, def, answers, safety.crisis);
+        if (await deps.auditor.changeInOneStatement(ctx, event(false), change)) return answerSaved(deps, row, def, facts.answers, answers, safety.crisis);
       }
     }
   }
 
-  const { answers, crisis, newAlerts } = await deps.auditor.transaction(async (trx) => {
+  const { before, answers, crisis, newAlerts } = await deps.auditor.transaction(async (trx) => {
     // The answers read with the check-in still hold when its revision is unchanged; otherwise they
     // are read again, now under the check-in's lock.
     let current = facts && (await touchUnshared(trx, row.id, 'in_progress', now, row.revision)) ? facts.answers : undefined;
@@ -257,23 +257,35 @@ export async function saveAnswer(
     const raised = await raiseAlerts(trx, row, safety.clinicianAlerts, now);
     // Last, one append for all: the chain lock is then held only for it and the commit.
     await deps.auditor.record(trx, ctx, event(check.value === ''), ...raised.map(() => ({ action: 'safety.alert_raised' as const, targets: targetsOf(row) })));
-    return { answers: next, crisis: safety.crisis, newAlerts: raised };
+    return { before: current, answers: next, crisis: safety.crisis, newAlerts: raised };
   });
 
   for (const a of newAlerts) await deps.broadcast.alert(a);
-  return answerSaved(deps, row, def, answers, crisis);
+  return answerSaved(deps, row, def, before, answers, crisis);
 }
 
-/** After an answer's commit: the clinicians get the new count (never the answer); the patient crisis resources when the answer calls for them. */
+/**
+ * Tells the visit's console the new count, only when it changed: the count follows only the
+ * always-shown items (progressOf), and so must the number of pushes, or a save that moves nothing
+ * (a follow-up the answers opened, an answer changed) would still show on the clinician's socket.
+ */
+async function pushProgress(deps: CheckinsDeps, row: CheckinRow, def: InstrumentDefinition, before: Record<string, AnswerValue>, after: Record<string, AnswerValue>) {
+  const was = progressOf(def, before);
+  const now = progressOf(def, after);
+  if (was.answered === now.answered && was.total === now.total) return;
+  await deps.broadcast.progress(row.visit_id, row.id, now.answered, now.total);
+}
+
+/** After an answer's commit: the clinicians get the new count if it moved (never the answer); the patient crisis resources when the answer calls for them. */
 async function answerSaved(
   deps: CheckinsDeps,
   row: CheckinRow,
   def: InstrumentDefinition,
+  before: Record<string, AnswerValue>,
   answers: Record<string, AnswerValue>,
   crisis: boolean,
 ): Promise<AnswerResponse> {
-  const progress = progressOf(def, answers);
-  await deps.broadcast.progress(row.visit_id, row.id, progress.answered, progress.total);
+  await pushProgress(deps, row, def, before, answers);
   return { saved: true, ...(crisis ? { crisisResources: deps.crisisResources } : {}) };
 }
 
@@ -292,15 +304,16 @@ export async function clearAnswer(
     throw new HttpError(400, 'validation_failed', 'This check-in has no such question', [{ field: 'linkId', message: 'This check-in has no such question' }]);
   }
   const now = new Date().toISOString();
-  const answers = await deps.auditor.transaction(async (trx) => {
+  const { before, left } = await deps.auditor.transaction(async (trx) => {
     if (!(await touchUnshared(trx, row.id, 'in_progress', now))) throw alreadyShared();
+    // Read under the check-in's lock, before the deletion: what the count was, and what it becomes.
+    const current = (await answersOf(trx, [row.id])).get(row.id) ?? {};
     await deleteAnswer(trx, row.id, linkId);
-    const left = (await answersOf(trx, [row.id])).get(row.id) ?? {};
     await deps.auditor.record(trx, ctx, { action: 'checkin.answer_deleted', targets: answerTargets(row, answering) });
-    return left;
+    const { [linkId]: _taken, ...rest } = current;
+    return { before: current, left: rest };
   });
-  const progress = progressOf(def, answers);
-  await deps.broadcast.progress(row.visit_id, row.id, progress.answered, progress.total);
+  await pushProgress(deps, row, def, before, left);
   return { saved: true };
 }
 
