@@ -82,7 +82,7 @@ export interface ServerToClientEvents {
   'video:rekey': (p: { visitId: string }) => void;
   /** Staff of the visit, and its patient: a check-in was sent. Ids only. */
   'checkin:sent': (p: CheckinSentEvent) => void;
-  /** Staff of the visit: how many items are done so far, out of all the instrument's items — never answers, nor a count that depends on them (server progressOf). */
+  /** Staff of the visit: how many items are done so far, out of all the instrument's items — never answers, nor a count that depends on them (server progressOf); pushed only when the count moves, so how many pushes come does not depend on them either. */
   'checkin:progress': (p: CheckinProgressEvent) => void;
   /** Staff of the visit: the patient shared; GET the check-in for its result. */
   'checkin:shared': (p: CheckinRef) => void;
