@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
+import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations, signInOnPage } from '../helpers/browser';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { ApiClient, addStaffWithCli, staffId } from '../helpers/visit-setup';
 
@@ -47,11 +47,7 @@ describe.skipIf(!hasChromium)('the care plan on the patient chart', () => {
   it('adds a goal and a flagged medication, changes the dose, and shows the history; axe clean; fits 375 px', async () => {
     const ctx = await newContext(browser, DESKTOP, server.url);
     const page = await ctx.newPage();
-    await page.goto('/signin');
-    await page.getByLabel('Email').fill('rivera@clinic.test');
-    await page.getByLabel('Password').fill(clinicianPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((u) => u.pathname !== '/signin');
+    await signInOnPage(page, 'rivera@clinic.test', clinicianPassword);
 
     await page.goto(`/patients/${patientId}`);
     const plan = page.getByRole('region', { name: 'Care plan' });

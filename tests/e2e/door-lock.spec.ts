@@ -1,8 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
+import { PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations, signInOnPage } from '../helpers/browser';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
-import { addStaffWithCli, ApiClient, createVisitAsScheduler, staffId } from '../helpers/visit-setup';
+import { ApiClient, createVisitAsScheduler, clinicStaff } from '../helpers/visit-setup';
 
 /*
  * Wrong dates of birth from many addresses lock a visit's link for everyone, the real patient
@@ -20,13 +20,7 @@ describe.skipIf(!hasChromium)('a link locked by wrong dates of birth', () => {
 
   beforeAll(async () => {
     server = await startServerProcess('e2e-door-lock', { TRUST_PROXY: 'true', JOIN_LIMIT_PER_ADDRESS: '1000' });
-    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
-    scheduler = new ApiClient(server.url);
-    await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
-    const clinician = new ApiClient(server.url);
-    await clinician.signIn('rivera@clinic.test', clinicianPassword);
-    clinicianId = await staffId(clinician);
+    ({ scheduler, clinicianId, clinicianPassword } = await clinicStaff(server));
     browser = await launchBrowser();
   });
 
@@ -52,11 +46,7 @@ describe.skipIf(!hasChromium)('a link locked by wrong dates of birth', () => {
 
     const ctx = await newContext(browser, PHONE, server.url);
     const page = await ctx.newPage();
-    await page.goto('/signin');
-    await page.getByLabel('Email').fill('rivera@clinic.test');
-    await page.getByLabel('Password').fill(clinicianPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((u) => u.pathname !== '/signin');
+    await signInOnPage(page, 'rivera@clinic.test', clinicianPassword);
     await page.goto(`/visits/${visit.visitId}`);
     const notice = page.getByTestId('link-locked');
     await notice.getByText('The join link is locked.').waitFor();

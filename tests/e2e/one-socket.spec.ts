@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext } from '../helpers/browser';
+import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, signInOnPage } from '../helpers/browser';
 import { startLivekitStandIn, type LivekitStandIn } from '../helpers/livekit-stand-in';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
-import { addStaffWithCli, ApiClient, createVisitAsScheduler, staffId } from '../helpers/visit-setup';
+import { type ApiClient, createVisitAsScheduler, clinicStaff } from '../helpers/visit-setup';
 
 /*
  * Every feature on a page shares the page's one socket.io connection. The browser is asked what it
@@ -46,13 +46,7 @@ describe.skipIf(!hasChromium)('one socket.io connection per page', () => {
   beforeAll(async () => {
     standIn = await startLivekitStandIn();
     server = await startServerProcess('e2e-one-socket', { LIVEKIT_URL: standIn.url });
-    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
-    scheduler = new ApiClient(server.url);
-    await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
-    const clinician = new ApiClient(server.url);
-    await clinician.signIn('rivera@clinic.test', clinicianPassword);
-    clinicianId = await staffId(clinician);
+    ({ scheduler, clinicianId, clinicianPassword } = await clinicStaff(server));
     browser = await launchBrowser();
   });
 
@@ -77,11 +71,7 @@ describe.skipIf(!hasChromium)('one socket.io connection per page', () => {
     await patient.getByRole('button', { name: 'Continue', exact: true }).click();
     await patient.getByTestId('waiting-room').waitFor();
 
-    await clinician.goto('/signin');
-    await clinician.getByLabel('Email').fill('rivera@clinic.test');
-    await clinician.getByLabel('Password').fill(clinicianPassword);
-    await clinician.getByRole('button', { name: 'Sign in' }).click();
-    await clinician.waitForURL((u) => u.pathname !== '/signin');
+    await signInOnPage(clinician, 'rivera@clinic.test', clinicianPassword);
     // The today page (the clinician's start page) has its own socket: let it open before counting.
     await clinician.getByRole('heading', { name: 'Today' }).waitFor();
     await clinician.waitForTimeout(SETTLE_MS);

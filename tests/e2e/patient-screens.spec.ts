@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
+import { DESKTOP, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations, signInOnPage } from '../helpers/browser';
 import { startLivekitStandIn, type LivekitStandIn } from '../helpers/livekit-stand-in';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { addStaffWithCli, ApiClient, createVisitAsScheduler, staffId, type CreatedVisit } from '../helpers/visit-setup';
@@ -208,11 +208,7 @@ describe.skipIf(!hasChromium)('patient screens on a small phone', () => {
   it('the clinician is told what to check when the video server cannot be reached', async () => {
     const doctorCtx = await newContext(browser, DESKTOP, server.url);
     const doctor = await doctorCtx.newPage();
-    await doctor.goto('/signin');
-    await doctor.getByLabel('Email').fill('rivera@clinic.test');
-    await doctor.getByLabel('Password').fill(clinicianPassword);
-    await doctor.getByRole('button', { name: 'Sign in' }).click();
-    await doctor.waitForURL((u) => u.pathname !== '/signin');
+    await signInOnPage(doctor, 'rivera@clinic.test', clinicianPassword);
     await doctor.goto(`/visits/${visit.visitId}`);
     await doctor.getByRole('button', { name: 'Join video' }).click();
     const banner = doctor.getByTestId('video-unavailable');

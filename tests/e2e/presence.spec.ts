@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, seriousA11yViolations } from '../helpers/browser';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { startTcpBalancer } from '../helpers/tcp-balancer';
-import { addStaffWithCli, ApiClient, createVisitAsScheduler, staffId } from '../helpers/visit-setup';
+import { ApiClient, createVisitAsScheduler, clinicStaff } from '../helpers/visit-setup';
 
 /*
  * What the clinician's pages show about a patient's connection, and that they are right again after
@@ -29,13 +29,7 @@ describe.skipIf(!hasChromium)('presence in the browser', () => {
     balancer = await startTcpBalancer([]);
     server = await startServerProcess('e2e-presence', env(balancer.url));
     balancer.setUpstreams([server.port]);
-    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
-    scheduler = new ApiClient(balancer.url);
-    await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
-    const clinician = new ApiClient(balancer.url);
-    await clinician.signIn('rivera@clinic.test', clinicianPassword);
-    clinicianId = await staffId(clinician);
+    ({ scheduler, clinicianId, clinicianPassword } = await clinicStaff(server, balancer.url));
     browser = await launchBrowser();
   });
 

@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
+import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations, signInOnPage } from '../helpers/browser';
 import { startLivekitStandIn, type LivekitStandIn } from '../helpers/livekit-stand-in';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
-import { addStaffWithCli, ApiClient, createVisitAsScheduler, staffId } from '../helpers/visit-setup';
+import { type ApiClient, createVisitAsScheduler, clinicStaff } from '../helpers/visit-setup';
 
 /*
  * One person, one device: the patient is admitted on a phone; the same link opened in a second
@@ -44,13 +44,7 @@ describe.skipIf(!hasChromium)('the same link on a second device', () => {
   beforeAll(async () => {
     standIn = await startLivekitStandIn();
     server = await startServerProcess('e2e-second-device', { LIVEKIT_URL: standIn.url });
-    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
-    scheduler = new ApiClient(server.url);
-    await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
-    const clinician = new ApiClient(server.url);
-    await clinician.signIn('rivera@clinic.test', clinicianPassword);
-    clinicianId = await staffId(clinician);
+    ({ scheduler, clinicianId, clinicianPassword } = await clinicStaff(server));
     browser = await launchBrowser();
   });
 
@@ -70,11 +64,7 @@ describe.skipIf(!hasChromium)('the same link on a second device', () => {
     const laptop = await laptopCtx.newPage();
     const clinician = await clinicianCtx.newPage();
 
-    await clinician.goto('/signin');
-    await clinician.getByLabel('Email').fill('rivera@clinic.test');
-    await clinician.getByLabel('Password').fill(clinicianPassword);
-    await clinician.getByRole('button', { name: 'Sign in' }).click();
-    await clinician.waitForURL((u) => u.pathname !== '/signin');
+    await signInOnPage(clinician, 'rivera@clinic.test', clinicianPassword);
     await clinician.goto(`/visits/${visitId}`);
     await clinician.getByRole('heading', { name: /Waiting room/ }).waitFor();
 

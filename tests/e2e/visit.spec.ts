@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser';
+import { DESKTOP, PHONE, hasChromium, launchBrowser, newContext, screenshot, seriousA11yViolations, signInOnPage } from '../helpers/browser';
 import { startLivekitStandIn, type LivekitStandIn } from '../helpers/livekit-stand-in';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
-import { addStaffWithCli, ApiClient, createVisitAsScheduler, staffId } from '../helpers/visit-setup';
+import { type ApiClient, createVisitAsScheduler, clinicStaff } from '../helpers/visit-setup';
 
 /*
  * The core loop in two real Chromium browsers with fake camera and microphone: a patient on a
@@ -69,13 +69,7 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
       LIVEKIT_URL: REAL_LIVEKIT ?? (standIn as LivekitStandIn).url,
       CLINIC_NAME: 'Harbor Health',
     });
-    const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
-    clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
-    scheduler = new ApiClient(server.url);
-    await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
-    const clinician = new ApiClient(server.url);
-    await clinician.signIn('rivera@clinic.test', clinicianPassword);
-    clinicianId = await staffId(clinician);
+    ({ scheduler, clinicianId, clinicianPassword } = await clinicStaff(server));
     browser = await launchBrowser();
   });
 
@@ -115,11 +109,7 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
     await screenshot(patient, 'visit-device-check-phone');
 
     // The clinician opens the visit (a full page load) before the patient reaches the waiting room.
-    await clinician.goto('/signin');
-    await clinician.getByLabel('Email').fill('rivera@clinic.test');
-    await clinician.getByLabel('Password').fill(clinicianPassword);
-    await clinician.getByRole('button', { name: 'Sign in' }).click();
-    await clinician.waitForURL((u) => u.pathname !== '/signin');
+    await signInOnPage(clinician, 'rivera@clinic.test', clinicianPassword);
     await clinician.goto(`/visits/${visitId}`);
     await clinician.getByRole('heading', { name: /Waiting room/ }).waitFor();
     await clinician.getByText('Nobody is waiting.').waitFor();
@@ -345,11 +335,7 @@ describe.skipIf(!hasChromium)('a video visit in two real browsers', () => {
     await patient.getByRole('button', { name: 'Continue', exact: true }).click();
     await patient.getByTestId('waiting-room').waitFor();
 
-    await clinician.goto('/signin');
-    await clinician.getByLabel('Email').fill('rivera@clinic.test');
-    await clinician.getByLabel('Password').fill(clinicianPassword);
-    await clinician.getByRole('button', { name: 'Sign in' }).click();
-    await clinician.waitForURL((u) => u.pathname !== '/signin');
+    await signInOnPage(clinician, 'rivera@clinic.test', clinicianPassword);
     await clinician.goto(`/visits/${visitId}`);
     await clinician.getByRole('button', { name: 'Admit Sky' }).click();
     await patient.getByTestId('video-call').waitFor();

@@ -94,3 +94,18 @@ export async function staffId(client: ApiClient): Promise<string> {
   const me = await client.request<{ user: { id: string } }>('GET', '/api/auth/me');
   return me.body.user.id;
 }
+
+/**
+ * The staff most browser tests start with, added with the real CLI: Sam Scheduler and the clinician
+ * Dr. Ana Rivera (rivera@clinic.test), each signed in over the API at `baseUrl` (the server, or a
+ * balancer in front of it). Returns the scheduler's client, the clinician's id and password.
+ */
+export async function clinicStaff(server: ServerProcess, baseUrl = server.url): Promise<{ scheduler: ApiClient; clinicianId: string; clinicianPassword: string }> {
+  const schedulerPassword = await addStaffWithCli(server, { email: 'scheduler@clinic.test', name: 'Sam Scheduler', role: 'scheduler' });
+  const clinicianPassword = await addStaffWithCli(server, { email: 'rivera@clinic.test', name: 'Dr. Ana Rivera', role: 'clinician' });
+  const scheduler = new ApiClient(baseUrl);
+  await scheduler.signIn('scheduler@clinic.test', schedulerPassword);
+  const clinician = new ApiClient(baseUrl);
+  await clinician.signIn('rivera@clinic.test', clinicianPassword);
+  return { scheduler, clinicianId: await staffId(clinician), clinicianPassword };
+}
