@@ -14,6 +14,8 @@ import { ApiClient, addStaffWithCli, createVisitAsScheduler, staffId } from '../
  * Headless Chromium reports every page as visible and focused, so "in another tab" is `document.hasFocus()`
  * answering false, switched by the test; notifications are recorded by wrapping window.Notification
  * before the page's scripts run. Permission itself is granted the real way (context.grantPermissions).
+ * The tone is recorded the same way: each oscillator the page starts is noted with its pitch, and still
+ * plays through the real AudioContext.
  */
 
 const RECORD_NOTIFICATIONS = () => {
@@ -36,10 +38,27 @@ const RECORD_NOTIFICATIONS = () => {
   });
   (window as unknown as { Notification: unknown }).Notification = Recorded;
   document.hasFocus = () => !w.__away;
+
+  const tones: number[] = [];
+  (window as unknown as { __tones: number[] }).__tones = tones;
+  const RealAudio = window.AudioContext;
+  class RecordedAudio extends RealAudio {
+    override createOscillator(): OscillatorNode {
+      const osc = super.createOscillator();
+      const start = osc.start.bind(osc);
+      osc.start = (when?: number) => {
+        tones.push(osc.frequency.value);
+        start(when);
+      };
+      return osc;
+    }
+  }
+  window.AudioContext = RecordedAudio;
 };
 
 const notes = (page: Page) =>
   page.evaluate(() => (window as unknown as { __notes: { title: string; body: string; tag: string }[] }).__notes);
+const tones = (page: Page) => page.evaluate(() => (window as unknown as { __tones: number[] }).__tones);
 const setAway = (page: Page, away: boolean) => page.evaluate((a) => ((window as unknown as { __away: boolean }).__away = a), away);
 
 async function expectAccessible(page: Page, what: string): Promise<void> {
@@ -93,7 +112,10 @@ describe.skipIf(!hasChromium)('the clinician cannot miss a patient or an alert',
     await page.getByRole('button', { name: 'Notify me in other tabs' }).click();
     await page.getByTestId('notifications-on').waitFor();
     expect(await page.getByRole('checkbox', { name: 'Sound' }).isChecked()).toBe(false);
+    expect(await tones(page)).toEqual([]);
     await page.getByRole('checkbox', { name: 'Sound' }).check();
+    // Turning the sound on plays the waiting tone once, so the clinician hears what it will be.
+    await expect.poll(() => tones(page)).toEqual([660]);
     await expectAccessible(page, 'visit page before anyone waits');
 
     // The clinician looks at another tab; the patient enters the waiting room.
@@ -106,6 +128,8 @@ describe.skipIf(!hasChromium)('the clinician cannot miss a patient or an alert',
     expect((await patient.request('POST', `/api/visits/${visitId}/waiting-room`)).status).toBe(200);
     await expect.poll(() => page.title()).toBe('(1) Visit · Alcove');
     await expect.poll(async () => (await notes(page)).map((n) => n.title)).toEqual(['A patient is waiting']);
+    // One low beep for a patient waiting.
+    expect(await tones(page)).toEqual([660, 660]);
     await page.getByTestId('waiting-message-folded').waitFor({ state: 'detached' });
     const seen = await notes(page);
 
@@ -115,6 +139,9 @@ describe.skipIf(!hasChromium)('the clinician cannot miss a patient or an alert',
     await page.getByTestId('waiting-message-showing').filter({ hasText: 'Starting soon' }).waitFor();
     expect(await page.getByLabel('Message', { exact: true }).inputValue()).toBe('starting_soon');
     expect(await page.title()).toBe('(1) Visit · Alcove');
+    // Who was already waiting when the page opened is counted, not rung again; the choice of sound is remembered.
+    expect(await page.getByRole('checkbox', { name: 'Sound' }).isChecked()).toBe(true);
+    expect(await tones(page)).toEqual([]);
     await expectAccessible(page, 'visit page with a patient waiting');
     await screenshot(page, 'clinician-visit-waiting-desktop');
 
@@ -140,6 +167,8 @@ describe.skipIf(!hasChromium)('the clinician cannot miss a patient or an alert',
     await page.getByTestId('safety-alert').waitFor();
     await expect.poll(() => page.title()).toBe('(1) Visit · Alcove');
     await expect.poll(async () => (await notes(page)).map((n) => n.title)).toEqual(['Safety alert on a visit']);
+    // Three higher beeps for a safety alert.
+    expect(await tones(page)).toEqual([880, 880, 880]);
     for (const n of [...seen, ...(await notes(page))]) {
       expect(`${n.title} ${n.body} ${n.tag}`).not.toMatch(/Robin|Example|self-harm|item 9|PHQ|several/i);
     }
