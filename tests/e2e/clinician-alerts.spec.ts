@@ -18,7 +18,7 @@ import { ApiClient, addStaffWithCli, createVisitAsScheduler, staffId } from '../
  * plays through the real AudioContext.
  */
 
-const RECORD_NOTIFICATIONS = () => {
+const RECORD_ATTENTION = () => {
   const w = window as unknown as { __notes: { title: string; body: string; tag: string }[]; __away: boolean };
   const Real = window.Notification;
   w.__notes = [];
@@ -94,7 +94,7 @@ describe.skipIf(!hasChromium)('the clinician cannot miss a patient or an alert',
     const { visitId, joinPath } = await createVisitAsScheduler(scheduler, { clinicianIds: [clinicianId], preferredName: 'Robin' });
     const ctx = await newContext(browser, DESKTOP, server.url);
     await ctx.grantPermissions(['notifications'], { origin: server.url });
-    await ctx.addInitScript(RECORD_NOTIFICATIONS);
+    await ctx.addInitScript(RECORD_ATTENTION);
     const page = await ctx.newPage();
 
     await page.goto('/signin');
